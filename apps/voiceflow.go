@@ -1,0 +1,63 @@
+package apps
+
+import (
+	"time"
+
+	"github.com/telepace/platform-charts/pkg/constructs"
+)
+
+// VoiceflowSecret holds voiceflow's object store and provider credentials.
+const VoiceflowSecret = "voiceflow-credentials"
+
+// Voiceflow is the Go speech pipeline (ghcr.io/telepace/voiceflow): STT ->
+// LLM -> TTS over long-lived WebSocket connections on port 18080.
+//
+// It has no /healthz, /readyz or /metrics, so it is probed by TCP and not
+// scraped. Its image runs as root from /telepace/app; here it runs as a
+// non-root user under a read-only root filesystem, with emptyDir volumes
+// where it writes: logs, runtime config, audio files (when MinIO is off) and
+// /tmp. Every setting is read from VOICEFLOW_* variables. Terminating pods
+// get five minutes to let WebSocket sessions finish.
+//
+// Its POST /config endpoint switches providers without authentication: it
+// must never be routed from the internet. The Service is ClusterIP only.
+var Voiceflow = App{
+	Name:       "voiceflow",
+	Repository: "ghcr.io/telepace/voiceflow",
+	Props: func(ctx Context) constructs.MicroserviceProps {
+		secret := func(name, key string, optional bool) constructs.SecretEnv {
+			return constructs.SecretEnv{Name: name, Secret: VoiceflowSecret, Key: key, Optional: optional}
+		}
+		return constructs.MicroserviceProps{
+			Component:  "pipeline",
+			WorkingDir: "/telepace/app",
+			Command:    []string{"./bin/voiceflow"},
+			Args:       []string{"--config", "./configs/config.yaml"},
+			Ports:      []constructs.Port{{Name: "http", Port: 18080, AppProtocol: "kubernetes.io/ws"}},
+			Probes:     constructs.Probes{TCP: true},
+			Config: map[string]string{
+				"VOICEFLOW_SERVER_PORT":       "18080",
+				"VOICEFLOW_MINIO_ENDPOINT":    ctx.Backends.ObjectStore.String(),
+				"VOICEFLOW_MINIO_BUCKET_NAME": "telepace-pipeline",
+			},
+			SecretEnv: []constructs.SecretEnv{
+				secret("VOICEFLOW_MINIO_ACCESS_KEY", "minio-access-key", false),
+				secret("VOICEFLOW_MINIO_SECRET_KEY", "minio-secret-key", false),
+				secret("VOICEFLOW_OPENAI_API_KEY", "openai-api-key", true),
+				secret("VOICEFLOW_AZURE_SPEECH_KEY", "azure-speech-key", true),
+				secret("VOICEFLOW_AZURE_STT_KEY", "azure-stt-key", true),
+				secret("VOICEFLOW_AZURE_TTS_KEY", "azure-tts-key", true),
+				secret("VOICEFLOW_ASSEMBLYAI_API_KEY", "assemblyai-api-key", true),
+				secret("VOICEFLOW_WHISPER_API_KEY", "whisper-api-key", true),
+			},
+			WritablePaths: []string{
+				"/telepace/app/audio_files",
+				"/telepace/app/config",
+				"/telepace/app/logs",
+				"/tmp",
+			},
+			TerminationGracePeriod: 5 * time.Minute,
+			PreStopDelay:           15 * time.Second,
+		}
+	},
+}

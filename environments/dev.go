@@ -1,0 +1,38 @@
+package environments
+
+import "github.com/telepace/platform-charts/apps"
+
+// devImages is the single source of truth for the images dev runs. Dev
+// follows the main branch; floating tags are allowed here only.
+var devImages = map[string]string{
+	"analysis":                "main",
+	"collection":              "main",
+	"feedback-collection-api": "main",
+	"voiceflow":               "main",
+	"web":                     "main",
+}
+
+// Dev is the development environment: one replica of everything, small
+// resources, and data services that the dev umbrella runs in-cluster.
+func Dev() Environment {
+	small := Resources("50m", "128Mi", "500m", "256Mi")
+	return Environment{
+		Name:                "dev",
+		Namespace:           "telepace-dev",
+		TelepaceEnvironment: "development",
+		Domains:             apps.Domains{API: "api.dev.telepace.cc", Web: "dev.telepace.cc"},
+		Backends: apps.Backends{
+			Postgres:    apps.Endpoint{Host: "postgresql", Port: 5432},
+			Redis:       apps.Endpoint{Host: "redis-master", Port: 6379},
+			ObjectStore: apps.Endpoint{Host: "minio", Port: 9000},
+		},
+		Images: devImages,
+		Services: []Service{
+			{App: "analysis", Replicas: 1, Resources: small},
+			{App: "collection", Replicas: 1, Resources: small},
+			{App: "feedback-collection-api", Replicas: 1, Resources: Resources("100m", "256Mi", "500m", "512Mi")},
+			{App: "voiceflow", Replicas: 1, Resources: Resources("100m", "256Mi", "1", "512Mi")},
+			{App: "web", Replicas: 1, Resources: small},
+		},
+	}
+}

@@ -1,0 +1,39 @@
+package environments
+
+import "github.com/telepace/platform-charts/apps"
+
+// prodImages is the single source of truth for the images prod runs:
+// release tags or digests only.
+var prodImages = map[string]string{
+	"analysis":                "v0.1.0",
+	"collection":              "v0.1.0",
+	"feedback-collection-api": "v0.1.0",
+	"voiceflow":               "v0.13.0",
+	"web":                     "v0.1.0",
+}
+
+// Prod is production: three replicas spread over zones, autoscaling, and
+// external managed data services. The data, gateway and monitoring layers
+// are operated separately; this chart holds the application services only.
+func Prod() Environment {
+	server := Resources("250m", "512Mi", "2", "1Gi")
+	return Environment{
+		Name:                "prod",
+		Namespace:           "telepace",
+		TelepaceEnvironment: "production",
+		Domains:             apps.Domains{API: "api.telepace.cc", Web: "telepace.cc"},
+		Backends: apps.Backends{
+			Postgres:    apps.Endpoint{Host: "postgres.prod.telepace.internal", Port: 5432},
+			Redis:       apps.Endpoint{Host: "redis.prod.telepace.internal", Port: 6379},
+			ObjectStore: apps.Endpoint{Host: "minio.prod.telepace.internal", Port: 9000},
+		},
+		Images: prodImages,
+		Services: []Service{
+			{App: "analysis", Replicas: 3, MaxReplicas: 10, Resources: server},
+			{App: "collection", Replicas: 3, MaxReplicas: 10, Resources: server},
+			{App: "feedback-collection-api", Replicas: 3, MaxReplicas: 10, Resources: Resources("500m", "768Mi", "2", "1536Mi")},
+			{App: "voiceflow", Replicas: 3, MaxReplicas: 12, Resources: Resources("500m", "1Gi", "4", "2Gi")},
+			{App: "web", Replicas: 3, MaxReplicas: 10, Resources: Resources("250m", "256Mi", "1", "512Mi")},
+		},
+	}
+}

@@ -1,0 +1,38 @@
+package environments
+
+import "github.com/telepace/platform-charts/apps"
+
+// stagingImages is the single source of truth for the images staging runs:
+// release tags or digests only.
+var stagingImages = map[string]string{
+	"analysis":                "v0.1.0",
+	"collection":              "v0.1.0",
+	"feedback-collection-api": "v0.1.0",
+	"voiceflow":               "v0.13.0",
+	"web":                     "v0.1.0",
+}
+
+// Staging mirrors prod at a smaller size: two replicas, autoscaling to four,
+// and managed data services of its own.
+func Staging() Environment {
+	server := Resources("100m", "256Mi", "1", "512Mi")
+	return Environment{
+		Name:                "staging",
+		Namespace:           "telepace-staging",
+		TelepaceEnvironment: "staging",
+		Domains:             apps.Domains{API: "api.staging.telepace.cc", Web: "staging.telepace.cc"},
+		Backends: apps.Backends{
+			Postgres:    apps.Endpoint{Host: "postgres.staging.telepace.internal", Port: 5432},
+			Redis:       apps.Endpoint{Host: "redis.staging.telepace.internal", Port: 6379},
+			ObjectStore: apps.Endpoint{Host: "minio.staging.telepace.internal", Port: 9000},
+		},
+		Images: stagingImages,
+		Services: []Service{
+			{App: "analysis", Replicas: 2, MaxReplicas: 4, Resources: server},
+			{App: "collection", Replicas: 2, MaxReplicas: 4, Resources: server},
+			{App: "feedback-collection-api", Replicas: 2, MaxReplicas: 4, Resources: Resources("200m", "384Mi", "1", "768Mi")},
+			{App: "voiceflow", Replicas: 2, MaxReplicas: 4, Resources: Resources("250m", "512Mi", "2", "1Gi")},
+			{App: "web", Replicas: 2, MaxReplicas: 4, Resources: server},
+		},
+	}
+}

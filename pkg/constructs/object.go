@@ -1,0 +1,132 @@
+package constructs
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	// Silences the jsii Node.js banner before the kernel starts.
+	_ "github.com/telepace/platform-charts/internal/jsiienv"
+)
+
+// NewTypedObject adds obj, a typed Kubernetes object such as an
+// *appsv1.Deployment or an upstream custom resource, to scope as a cdk8s
+// ApiObject with the given construct id.
+//
+// The object's TypeMeta must be set. Its metadata (name, namespace, labels,
+// annotations) goes to cdk8s as ApiObject metadata, so chart-level labels and
+// namespaces apply; every other top-level field except status goes in as one
+// JSON patch each, in a single jsii call. The whole object costs three
+// crossings into the jsii kernel however large it is.
+//
+// NewTypedObject panics when obj has no apiVersion or kind, or does not
+// marshal to a JSON object: both are programming errors.
+func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) cdk8s.ApiObject {
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	if gvk.Kind == "" || gvk.Version == "" {
+		panic(fmt.Sprintf("constructs: %T %q has no apiVersion or kind set", obj, id))
+	}
+	accessor, err := meta.Accessor(obj)
+	if err != nil {
+		panic(fmt.Sprintf("constructs: %T %q has no object metadata: %v", obj, id, err))
+	}
+	body, err := toJSONObject(obj)
+	if err != nil {
+		panic(fmt.Sprintf("constructs: %T %q: %v", obj, id, err))
+	}
+	delete(body, "apiVersion")
+	delete(body, "kind")
+	delete(body, "metadata")
+	delete(body, "status")
+
+	apiVersion, kind := gvk.ToAPIVersionAndKind()
+	md := &cdk8s.ApiObjectMetadata{Name: jsii.String(accessor.GetName())}
+	if ns := accessor.GetNamespace(); ns != "" {
+		md.Namespace = jsii.String(ns)
+	}
+	if l := accessor.GetLabels(); len(l) > 0 {
+		md.Labels = stringPtrMap(l)
+	}
+	if a := accessor.GetAnnotations(); len(a) > 0 {
+		md.Annotations = stringPtrMap(a)
+	}
+	apiObject := cdk8s.NewApiObject(scope, jsii.String(id), &cdk8s.ApiObjectProps{
+		ApiVersion: jsii.String(apiVersion),
+		Kind:       jsii.String(kind),
+		Metadata:   md,
+	})
+	keys := make([]string, 0, len(body))
+	for k := range body {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	patches := make([]cdk8s.JsonPatch, 0, len(keys))
+	for _, k := range keys {
+		patches = append(patches, cdk8s.JsonPatch_Add(jsii.String("/"+escapePointer(k)), body[k]))
+	}
+	if len(patches) > 0 {
+		apiObject.AddJsonPatch(patches...)
+	}
+	return apiObject
+}
+
+// toJSONObject marshals obj and returns it as a JSON object with every null
+// removed (apimachinery writes creationTimestamp: null for unset times).
+func toJSONObject(obj any) (map[string]any, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	pruneNulls(m)
+	return m, nil
+}
+
+func pruneNulls(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if e == nil {
+				delete(t, k)
+				continue
+			}
+			pruneNulls(e)
+		}
+	case []any:
+		for _, e := range t {
+			pruneNulls(e)
+		}
+	}
+}
+
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+func stringPtrMap(m map[string]string) *map[string]*string {
+	out := make(map[string]*string, len(m))
+	for k, v := range m {
+		out[k] = jsii.String(v)
+	}
+	return &out
+}
+
+// AddProblems registers problems, each "field: message", as a validation of
+// scope. cdk8s reports them, prefixed with scope's path, when the app is
+// synthesised. It does nothing when there are no problems.
+func AddProblems(scope constructs.Construct, problems ...string) {
+	if len(problems) == 0 {
+		return
+	}
+	constructs.Node_Of(scope).AddValidation(reportedProblems(slices.Clone(problems)))
+}

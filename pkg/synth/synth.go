@@ -1,0 +1,210 @@
+package synth
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/environments"
+)
+
+// ChartVersion is the SemVer version of every generated chart, and their
+// appVersion: the Telepace platform release. Release git tags are
+// "telepace-v" followed by it.
+const ChartVersion = "0.1.0"
+
+// KubeVersion is the range of Kubernetes versions the charts support. The
+// pods use the preStop sleep action (1.30).
+const KubeVersion = ">=1.30.0-0"
+
+// Chart is one environment's generated Helm chart: file paths relative to
+// the chart directory, mapped to their contents.
+type Chart struct {
+	// Env is the environment's name, and the chart's directory name.
+	Env string
+	// Files maps slash-separated paths ("templates/web.yaml") to contents.
+	Files map[string][]byte
+}
+
+// Object is one resolved Kubernetes object, as cdk8s wrote it.
+type Object struct {
+	// Kind, Name and Component identify the object; Component is the
+	// app.kubernetes.io/name label and names the template file.
+	Kind, Name, Component string
+	// YAML is the document cdk8s wrote, before Helm escaping.
+	YAML []byte
+}
+
+// ValidationError lists every problem cdk8s reported, each prefixed with the
+// construct path, such as "[prod/voiceflow] image: ...".
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "validation failed:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// Synthesize builds one cdk8s app holding a chart per environment, lets
+// cdk8s validate and resolve it, and returns the Helm charts. It writes
+// nothing outside a temporary directory, which it removes.
+//
+// The returned error is a *ValidationError when any construct reported
+// problems.
+func Synthesize(envs []environments.Environment) ([]Chart, error) {
+	if len(envs) == 0 {
+		return nil, errors.New("no environments to synthesise")
+	}
+	objects, err := Resolve(envs)
+	if err != nil {
+		return nil, err
+	}
+	charts := make([]Chart, 0, len(envs))
+	for _, env := range envs {
+		charts = append(charts, renderChart(env, objects[env.Name]))
+	}
+	return charts, nil
+}
+
+// Resolve synthesises the environments with cdk8s and returns each
+// environment's objects in the order cdk8s resolved them.
+func Resolve(envs []environments.Environment) (map[string][]Object, error) {
+	seen := map[string]bool{}
+	for _, env := range envs {
+		if seen[env.Name] {
+			return nil, fmt.Errorf("environment %q is listed twice", env.Name)
+		}
+		seen[env.Name] = true
+	}
+	outdir, err := os.MkdirTemp("", "telepace-cdk8s-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(outdir)
+
+	app := cdk8s.NewApp(&cdk8s.AppProps{
+		Outdir:              jsii.String(outdir),
+		OutputFileExtension: jsii.String(".yaml"),
+		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
+	})
+	for _, env := range envs {
+		chart := cdk8s.NewChart(app, jsii.String(env.Name), &cdk8s.ChartProps{
+			DisableResourceNameHashes: jsii.Bool(true),
+		})
+		env.Compose(chart)
+	}
+	if err := synthApp(app); err != nil {
+		return nil, err
+	}
+
+	out := map[string][]Object{}
+	for _, env := range envs {
+		raw, err := os.ReadFile(filepath.Join(outdir, env.Name+".yaml"))
+		if errors.Is(err, os.ErrNotExist) {
+			// cdk8s writes no file for a chart without objects.
+			out[env.Name] = nil
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		objs, err := splitObjects(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", env.Name, err)
+		}
+		out[env.Name] = objs
+	}
+	return out, nil
+}
+
+// validationHeader starts the message of the error cdk8s throws when
+// construct validations fail; each problem follows on a line of its own.
+const validationHeader = "Validation failed with the following errors:"
+
+// synthApp runs app.Synth, turning the jsii panic that carries cdk8s's
+// validation error into a *ValidationError.
+func synthApp(app cdk8s.App) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		msg := fmt.Sprint(r)
+		if e, ok := r.(error); ok {
+			msg = e.Error()
+		}
+		_, list, found := strings.Cut(msg, validationHeader)
+		if !found {
+			err = fmt.Errorf("cdk8s synth: %s", msg)
+			return
+		}
+		var problems []string
+		for _, line := range strings.Split(list, "\n") {
+			if line = strings.TrimSpace(line); strings.HasPrefix(line, "[") {
+				problems = append(problems, line)
+			}
+		}
+		err = &ValidationError{Problems: problems}
+	}()
+	app.Synth()
+	return nil
+}
+
+// splitObjects splits a cdk8s multi-document YAML file into its objects,
+// keeping each document's text exactly as cdk8s wrote it.
+func splitObjects(raw []byte) ([]Object, error) {
+	var docs [][]byte
+	var cur []byte
+	for line := range bytes.Lines(raw) {
+		if string(bytes.TrimRight(line, "\n")) == "---" {
+			docs = append(docs, cur)
+			cur = nil
+			continue
+		}
+		cur = append(cur, line...)
+	}
+	docs = append(docs, cur)
+
+	var objs []Object
+	for _, doc := range docs {
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		var head struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name   string            `json:"name"`
+				Labels map[string]string `json:"labels"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal(doc, &head); err != nil {
+			return nil, fmt.Errorf("reading cdk8s output: %w", err)
+		}
+		component := head.Metadata.Labels["app.kubernetes.io/name"]
+		if component == "" {
+			component = "platform"
+		}
+		objs = append(objs, Object{Kind: head.Kind, Name: head.Metadata.Name, Component: component, YAML: doc})
+	}
+	return objs, nil
+}
+
+// components returns the component names in the order their first object
+// appears, which is the order cdk8s resolved them.
+func components(objs []Object) []string {
+	var names []string
+	for _, o := range objs {
+		if !slices.Contains(names, o.Component) {
+			names = append(names, o.Component)
+		}
+	}
+	return names
+}
