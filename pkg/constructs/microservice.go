@@ -679,4 +679,3 @@ type reportedProblems []string
 func (r reportedProblems) Validate() *[]*string { return jsii.Strings(r...) }
 
 var _ constructs.IValidation = reportedProblems(nil)
-

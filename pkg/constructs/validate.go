@@ -3,9 +3,9 @@ package constructs
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
