@@ -669,13 +669,3 @@ func checksum(settings map[string]string) string {
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
 }
-
-// reportedProblems adapts a list of problems to the constructs IValidation
-// interface, so that cdk8s reports them, prefixed with the construct path,
-// when the app is synthesised.
-type reportedProblems []string
-
-// Validate returns the problems.
-func (r reportedProblems) Validate() *[]*string { return jsii.Strings(r...) }
-
-var _ constructs.IValidation = reportedProblems(nil)

@@ -120,13 +120,3 @@ func stringPtrMap(m map[string]string) *map[string]*string {
 	}
 	return &out
 }
-
-// AddProblems registers problems, each "field: message", as a validation of
-// scope. cdk8s reports them, prefixed with scope's path, when the app is
-// synthesised. It does nothing when there are no problems.
-func AddProblems(scope constructs.Construct, problems ...string) {
-	if len(problems) == 0 {
-		return
-	}
-	constructs.Node_Of(scope).AddValidation(reportedProblems(slices.Clone(problems)))
-}

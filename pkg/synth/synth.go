@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
 // ChartVersion is the SemVer version of every generated chart, and their
@@ -43,21 +43,11 @@ type Object struct {
 	YAML []byte
 }
 
-// ValidationError lists every problem cdk8s reported, each prefixed with the
-// construct path, such as "[prod/voiceflow] image: ...".
-type ValidationError struct {
-	Problems []string
-}
-
-func (e *ValidationError) Error() string {
-	return "validation failed:\n  " + strings.Join(e.Problems, "\n  ")
-}
-
 // Synthesize builds one cdk8s app holding a chart per environment, lets
 // cdk8s validate and resolve it, and returns the Helm charts. It writes
 // nothing outside a temporary directory, which it removes.
 //
-// The returned error is a *ValidationError when any construct reported
+// The returned error is a *constructs.ValidationError when any construct reported
 // problems.
 func Synthesize(envs []environments.Environment) ([]Chart, error) {
 	if len(envs) == 0 {
@@ -101,7 +91,7 @@ func Resolve(envs []environments.Environment) (map[string][]Object, error) {
 		})
 		env.Compose(chart)
 	}
-	if err := synthApp(app); err != nil {
+	if err := pc.CatchValidation(func() { app.Synth() }); err != nil {
 		return nil, err
 	}
 
@@ -123,39 +113,6 @@ func Resolve(envs []environments.Environment) (map[string][]Object, error) {
 		out[env.Name] = objs
 	}
 	return out, nil
-}
-
-// validationHeader starts the message of the error cdk8s throws when
-// construct validations fail; each problem follows on a line of its own.
-const validationHeader = "Validation failed with the following errors:"
-
-// synthApp runs app.Synth, turning the jsii panic that carries cdk8s's
-// validation error into a *ValidationError.
-func synthApp(app cdk8s.App) (err error) {
-	defer func() {
-		r := recover()
-		if r == nil {
-			return
-		}
-		msg := fmt.Sprint(r)
-		if e, ok := r.(error); ok {
-			msg = e.Error()
-		}
-		_, list, found := strings.Cut(msg, validationHeader)
-		if !found {
-			err = fmt.Errorf("cdk8s synth: %s", msg)
-			return
-		}
-		var problems []string
-		for _, line := range strings.Split(list, "\n") {
-			if line = strings.TrimSpace(line); strings.HasPrefix(line, "[") {
-				problems = append(problems, line)
-			}
-		}
-		err = &ValidationError{Problems: problems}
-	}()
-	app.Synth()
-	return nil
 }
 
 // splitObjects splits a cdk8s multi-document YAML file into its objects,
