@@ -220,8 +220,10 @@ func TestMicroserviceValidation(t *testing.T) {
 			},
 		},
 		{
-			name:   "writable paths",
-			mutate: func(p *pc.MicroserviceProps) { p.WritablePaths = []string{"tmp", "/", "/data/", "/var/cache", "/var/cache"} },
+			name: "writable paths",
+			mutate: func(p *pc.MicroserviceProps) {
+				p.WritablePaths = []string{"tmp", "/", "/data/", "/var/cache", "/var/cache"}
+			},
 			want: []string{
 				`[test/svc] writablePaths[0]: "tmp" must be an absolute, clean path`,
 				`[test/svc] writablePaths[1]: the root filesystem stays read-only; name a directory`,

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/telepace/platform-charts/environments"
 )
 
 // Write replaces the charts' directories under outDir with the given charts,
@@ -133,4 +135,14 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return os.WriteFile(dst, data, 0o644)
+}
+
+// Generate synthesises envs and writes their charts under outDir, all or
+// nothing: when synthesis fails, outDir is left exactly as it was.
+func Generate(envs []environments.Environment, outDir string) error {
+	charts, err := Synthesize(envs)
+	if err != nil {
+		return err
+	}
+	return Write(outDir, charts)
 }

@@ -1,0 +1,110 @@
+package synth_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/synth"
+)
+
+// fullSynthBudget is the wall-time budget of `synth` for all three
+// environments, Node.js start included.
+const fullSynthBudget = 1500 * time.Millisecond
+
+// BenchmarkSynthCommand runs the synth command for all environments, as
+// `make synth` does: a fresh process each time, so Node.js start and jsii
+// assembly loading are included. It fails when the median exceeds the
+// budget.
+func BenchmarkSynthCommand(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "synth")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/synth")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatal(err)
+	}
+	out := filepath.Join(b.TempDir(), "generated")
+	var samples []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		cmd := exec.Command(bin, "--out", out)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, msg)
+		}
+		samples = append(samples, time.Since(start))
+	}
+	median := medianOf(samples)
+	b.ReportMetric(float64(median.Milliseconds()), "median-ms")
+	if median > fullSynthBudget {
+		b.Errorf("median wall time %s exceeds the %s budget", median, fullSynthBudget)
+	}
+}
+
+// BenchmarkSynthesizeAll synthesises all environments in a warm process.
+func BenchmarkSynthesizeAll(b *testing.B) {
+	benchmarkSynthesize(b, environments.All())
+}
+
+// BenchmarkMicroservices synthesises N copies of a service in one chart and
+// reports the cost per Kubernetes object.
+func BenchmarkMicroservices(b *testing.B) {
+	for _, n := range []int{10, 100, 500} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			benchmarkSynthesize(b, []environments.Environment{syntheticEnv(n)})
+		})
+	}
+}
+
+func benchmarkSynthesize(b *testing.B, envs []environments.Environment) {
+	objects := 0
+	resolved, err := synth.Resolve(envs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, objs := range resolved {
+		objects += len(objs)
+	}
+	b.ReportAllocs()
+	var samples []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := synth.Synthesize(envs); err != nil {
+			b.Fatal(err)
+		}
+		samples = append(samples, time.Since(start))
+	}
+	median := medianOf(samples)
+	b.ReportMetric(float64(median.Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(median.Nanoseconds())/float64(objects)/1000, "µs/object")
+	b.ReportMetric(float64(objects), "objects")
+}
+
+// syntheticEnv is dev with n copies of the analysis service.
+func syntheticEnv(n int) environments.Environment {
+	env, _ := environments.Lookup("dev")
+	env.Services = nil
+	env.Images = map[string]string{}
+	for i := range n {
+		name := fmt.Sprintf("svc-%03d", i)
+		env.Services = append(env.Services, environments.Service{
+			App: "analysis", Name: name, Replicas: 1,
+			Resources: environments.Resources("10m", "32Mi", "100m", "64Mi"),
+		})
+		env.Images[name] = "main"
+	}
+	return env
+}
+
+func medianOf(samples []time.Duration) time.Duration {
+	if len(samples) == 0 {
+		return 0
+	}
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

@@ -1,0 +1,172 @@
+package synth_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/lint/support"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/environments"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/synth"
+)
+
+// helmKubeVersion is the cluster version charts are linted and rendered
+// against. A helm built without release ldflags would assume 1.20.
+const helmKubeVersion = "v1.34.0"
+
+func kubeVersion(t *testing.T) *chartutil.KubeVersion {
+	t.Helper()
+	kv, err := chartutil.ParseKubeVersion(helmKubeVersion)
+	require.NoError(t, err)
+	return kv
+}
+
+// writtenCharts writes the synthesised charts to a temporary directory.
+func writtenCharts(t *testing.T) (string, []synth.Chart) {
+	t.Helper()
+	charts := synthAll(t)
+	dir := t.TempDir()
+	require.NoError(t, synth.Write(dir, charts))
+	return dir, charts
+}
+
+func TestHelmLint(t *testing.T) {
+	dir, charts := writtenCharts(t)
+	for _, c := range charts {
+		t.Run(c.Env, func(t *testing.T) {
+			lint := action.NewLint()
+			lint.Strict = true
+			lint.KubeVersion = kubeVersion(t)
+			env, _ := environments.Lookup(c.Env)
+			lint.Namespace = env.Namespace
+			res := lint.Run([]string{filepath.Join(dir, c.Env)}, map[string]any{})
+			require.Equal(t, 1, res.TotalChartsLinted)
+			for _, m := range res.Messages {
+				assert.Less(t, m.Severity, support.WarningSev, "lint: %s", m)
+			}
+			assert.Empty(t, res.Errors)
+		})
+	}
+}
+
+// render runs `helm template` through the SDK and returns every rendered
+// document, hooks included, in the order Helm emits them.
+func render(t *testing.T, chartDir, namespace string) []string {
+	t.Helper()
+	chrt, err := loader.Load(chartDir)
+	require.NoError(t, err)
+	install := action.NewInstall(&action.Configuration{})
+	install.DryRun = true
+	install.ClientOnly = true
+	install.Replace = true
+	install.ReleaseName = chrt.Name()
+	install.Namespace = namespace
+	install.KubeVersion = kubeVersion(t)
+	rel, err := install.Run(chrt, map[string]any{})
+	require.NoError(t, err)
+	var docs []string
+	for _, m := range releaseutil.SplitManifests(rel.Manifest) {
+		docs = append(docs, m)
+	}
+	for _, h := range rel.Hooks {
+		docs = append(docs, h.Manifest)
+	}
+	return docs
+}
+
+// TestHelmTemplateRendersTheSynthesisedObjects renders each chart with the
+// helm SDK and requires exactly the objects cdk8s resolved: same count, and
+// each object equal field by field, so escaping and templating lose nothing.
+func TestHelmTemplateRendersTheSynthesisedObjects(t *testing.T) {
+	dir, charts := writtenCharts(t)
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
+	for _, c := range charts {
+		t.Run(c.Env, func(t *testing.T) {
+			env, _ := environments.Lookup(c.Env)
+			want := map[string]map[string]any{}
+			for _, o := range resolved[c.Env] {
+				obj := decode(t, o.YAML)
+				want[key(obj)] = obj
+			}
+			got := map[string]map[string]any{}
+			for _, doc := range render(t, filepath.Join(dir, c.Env), env.Namespace) {
+				obj := decode(t, []byte(doc))
+				k := key(obj)
+				require.NotContains(t, got, k, "rendered twice")
+				got[k] = obj
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+// TestHelmRendersBracesLiterally puts Helm delimiters into a setting and
+// requires Helm to render them unchanged.
+func TestHelmRendersBracesLiterally(t *testing.T) {
+	env := dev()
+	env.Services = append([]environments.Service(nil), env.Services...)
+	const literal = `{{ .Values.secret }} and }} {{- "x" }}`
+	env.Services[0].Customize = func(p *pc.MicroserviceProps) { p.Config["GREETING"] = literal }
+	charts, err := synth.Synthesize([]environments.Environment{env})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, synth.Write(dir, charts))
+	var found bool
+	for _, doc := range render(t, filepath.Join(dir, "dev"), "telepace-dev") {
+		obj := decode(t, []byte(doc))
+		if obj["kind"] == "ConfigMap" && obj["metadata"].(map[string]any)["name"] == "analysis" {
+			assert.Equal(t, literal, obj["data"].(map[string]any)["GREETING"])
+			found = true
+		}
+	}
+	assert.True(t, found, "no analysis ConfigMap rendered")
+}
+
+// TestObjectsDecodeStrictly decodes every generated object into its
+// k8s.io/api type with unknown and duplicate fields rejected.
+func TestObjectsDecodeStrictly(t *testing.T) {
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
+	decoder := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	for env, objs := range resolved {
+		require.NotEmpty(t, objs, env)
+		for _, o := range objs {
+			obj, gvk, err := decoder.Decode(o.YAML, nil, nil)
+			require.NoError(t, err, "%s: %s/%s", env, o.Kind, o.Name)
+			assert.Equal(t, o.Kind, gvk.Kind)
+			assert.NotContains(t, strings.ToLower(gvk.Kind), "unstructured", "%T", obj)
+		}
+	}
+}
+
+func TestStrictDecodingRejectsUnknownFields(t *testing.T) {
+	decoder := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	_, _, err := decoder.Decode([]byte("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\nautomountToken: false\n"), nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown field "automountToken"`)
+}
+
+func decode(t *testing.T, doc []byte) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	require.NoError(t, yaml.Unmarshal(bytes.TrimSpace(doc), &obj))
+	return obj
+}
+
+func key(obj map[string]any) string {
+	md := obj["metadata"].(map[string]any)
+	return obj["apiVersion"].(string) + "/" + obj["kind"].(string) + "/" + md["name"].(string)
+}
