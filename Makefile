@@ -1,0 +1,57 @@
+# Telepace platform charts: typed Go -> cdk8s -> Helm charts.
+#
+#   make synth   write charts/generated/<env>/ for every environment
+#   make test    every test, the end-to-end cluster tests included
+#
+# Requires Go (see go.mod) and Node.js 20 or newer (cdk8s runs its jsii kernel
+# in node).
+
+GO        ?= go
+GOFLAGS   ?=
+PKGS      := ./...
+E2E_TOOLS := hack/e2e-tools.sh
+
+.PHONY: all synth check test test-short e2e e2e-tools golden bench vet node
+
+all: synth test
+
+## synth: synthesise every environment into charts/generated/ (ENV=prod for one)
+synth: node
+	$(GO) run ./cmd/synth $(if $(ENV),--env $(ENV))
+
+## check: fail, naming the stale files, when charts/generated/ differs from the code
+check: node
+	$(GO) run ./cmd/synth --check
+
+## test: vet, then every test including the end-to-end cluster tests
+test: node vet e2e-tools
+	$(GO) test -count=1 -timeout 75m $(PKGS)
+
+## test-short: the quick loop; skips the end-to-end cluster tests
+test-short: node
+	$(GO) test -short $(PKGS)
+
+## e2e: only the end-to-end tests against a local control plane
+e2e: node e2e-tools
+	$(GO) test -count=1 -timeout 60m -v ./test/e2e/...
+
+## e2e-tools: build the pinned cluster binaries once, cached outside the checkout
+e2e-tools:
+	$(E2E_TOOLS) >/dev/null
+
+## golden: rewrite the golden files under testdata/ (review the diff!)
+golden: node
+	$(GO) test ./pkg/... -run Golden -update
+
+## bench: benchmarks with medians (full synth budget: 1.5 s wall)
+bench: node
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 10x ./pkg/synth/
+
+## vet: gofmt and go vet
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+node:
+	@command -v node >/dev/null || { echo "Node.js is required: cdk8s runs its jsii kernel in node (install Node.js 20+)"; exit 1; }

@@ -1,0 +1,88 @@
+package apps_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telepace/platform-charts/apps"
+)
+
+var ctx = apps.Context{
+	Environment:         "prod",
+	TelepaceEnvironment: "production",
+	Domains:             apps.Domains{API: "api.telepace.cc", Web: "telepace.cc"},
+	Backends: apps.Backends{
+		Postgres:    apps.Endpoint{Host: "pg", Port: 5432},
+		Redis:       apps.Endpoint{Host: "redis", Port: 6379},
+		ObjectStore: apps.Endpoint{Host: "minio", Port: 9000},
+	},
+}
+
+func TestCatalog(t *testing.T) {
+	assert.Equal(t, []string{"analysis", "collection", "feedback-collection-api", "voiceflow", "web"}, apps.Names())
+	a, ok := apps.Lookup("feedback-collection-api")
+	require.True(t, ok)
+	assert.Equal(t, "ghcr.io/telepace/ai_feedback_django", a.Repository)
+	_, ok = apps.Lookup("billing")
+	assert.False(t, ok)
+}
+
+func TestVoiceflow(t *testing.T) {
+	p := apps.Voiceflow.Props(ctx)
+	assert.True(t, p.Probes.TCP, "voiceflow has no health endpoint")
+	assert.Nil(t, p.Metrics, "voiceflow has no /metrics")
+	assert.Equal(t, int32(18080), p.Ports[0].Port)
+	assert.Equal(t, "kubernetes.io/ws", p.Ports[0].AppProtocol)
+	assert.Equal(t, "/telepace/app", p.WorkingDir)
+	assert.Equal(t, []string{"./bin/voiceflow"}, p.Command)
+	assert.Equal(t, []string{"--config", "./configs/config.yaml"}, p.Args)
+	assert.ElementsMatch(t, []string{"/telepace/app/audio_files", "/telepace/app/config", "/telepace/app/logs", "/tmp"}, p.WritablePaths)
+	assert.Equal(t, 5*time.Minute, p.TerminationGracePeriod, "WebSocket sessions need time to drain")
+	assert.Equal(t, "minio:9000", p.Config["VOICEFLOW_MINIO_ENDPOINT"])
+	assert.Equal(t, "telepace-pipeline", p.Config["VOICEFLOW_MINIO_BUCKET_NAME"])
+	for _, s := range p.SecretEnv {
+		assert.Equal(t, apps.VoiceflowSecret, s.Secret, s.Name)
+	}
+}
+
+func TestFeedbackCollectionAPI(t *testing.T) {
+	p := apps.FeedbackCollectionAPI.Props(ctx)
+	assert.Equal(t, int32(8000), p.Ports[0].Port)
+	require.NotNil(t, p.Migration)
+	assert.Equal(t, []string{"python", "manage.py", "migrate", "--noinput"}, p.Migration.Command)
+	assert.Equal(t, "api.telepace.cc,feedback-collection-api", p.Config["DJANGO_ALLOWED_HOSTS"])
+	assert.Equal(t, "pg", p.Config["POSTGRES_HOST"])
+	var keys []string
+	for _, s := range p.SecretEnv {
+		keys = append(keys, s.Secret+"/"+s.Key)
+	}
+	assert.Equal(t, []string{
+		"telepace-postgres/postgres-username", "telepace-postgres/postgres-password",
+		"telepace-postgres/postgres-database", "telepace-redis/redis-password",
+	}, keys)
+}
+
+func TestWeb(t *testing.T) {
+	p := apps.Web.Props(ctx)
+	assert.Equal(t, int32(3000), p.Ports[0].Port)
+	assert.Equal(t, map[string]string{
+		"NEXT_PUBLIC_API_URL":       "https://api.telepace.cc/api",
+		"NEXT_PUBLIC_WEB_URL":       "https://telepace.cc",
+		"NEXT_PUBLIC_WEBSOCKET_URL": "wss://api.telepace.cc/ws",
+		"NEXT_PUBLIC_ENV":           "production",
+		"NEXT_PUBLIC_ENABLE_TTS":    "true",
+	}, p.Config)
+}
+
+func TestServers(t *testing.T) {
+	for _, a := range []apps.App{apps.Analysis, apps.Collection} {
+		p := a.Props(ctx)
+		assert.Equal(t, "production", p.Config["TELEPACE_ENVIRONMENT"], a.Name)
+		assert.Equal(t, int32(8080), p.Ports[0].Port, a.Name)
+		require.NotNil(t, p.Metrics, a.Name)
+		assert.False(t, p.Probes.TCP, "%s: HTTP /healthz and /readyz", a.Name)
+	}
+}
