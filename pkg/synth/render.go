@@ -2,11 +2,14 @@ package synth
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/environments"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
 // ChartName returns the Helm chart name of an environment.
@@ -100,11 +103,9 @@ func readme(env environments.Environment, objs []Object) []byte {
 
 	b.WriteString("## Images\n\n| service | image |\n| --- | --- |\n")
 	for _, s := range env.Services {
-		name := s.Name
-		if name == "" {
-			name = s.App
-		}
-		fmt.Fprintf(&b, "| %s | `%s` |\n", name, env.Images[name])
+		name := cmp.Or(s.Name, s.App)
+		app, _ := apps.Lookup(s.App)
+		fmt.Fprintf(&b, "| %s | `%s` |\n", name, pc.ImageRef(app.Repository, env.Images[name]))
 	}
 	b.WriteString("\n## Contents\n\n| template | kind | name |\n| --- | --- | --- |\n")
 	for _, component := range components(objs) {
