@@ -44,6 +44,7 @@ func ExampleNewMicroservice() {
 	// Deployment/analysis
 	// Service/analysis
 	// PodDisruptionBudget/analysis
+	// NetworkPolicy/analysis
 	// HorizontalPodAutoscaler/analysis
 }
 

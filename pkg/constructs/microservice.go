@@ -16,6 +16,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,7 +42,9 @@ type Port struct {
 // target the same port.
 type Probes struct {
 	// TCP makes every probe a TCP connect to the probe port instead of an
-	// HTTP GET, for services with no health endpoint. Defaults to false.
+	// HTTP GET, for services with no health endpoint. The liveness probe then
+	// waits two minutes (6 failures 20s apart) before a restart, since a
+	// connect cannot tell a busy service from a stuck one. Defaults to false.
 	TCP bool
 	// Port is the name of the port the probes target. Defaults to the first
 	// port in Ports.
@@ -105,6 +108,27 @@ type Migration struct {
 	BackoffLimit *int32
 }
 
+// Ingress says who may connect to the service, through a NetworkPolicy that
+// admits traffic to the declared ports only.
+type Ingress struct {
+	// From lists the peers allowed to reach every declared port. Defaults to
+	// every pod in the same namespace, and every pod in namespaces labelled
+	// telepace.cc/network-access: "true" (label the gateway's and
+	// Prometheus's namespaces so).
+	From []networkingv1.NetworkPolicyPeer
+}
+
+// NetworkAccessLabel marks namespaces whose pods may reach every Telepace
+// service by default, such as the gateway's and the monitoring namespace.
+const NetworkAccessLabel = "telepace.cc/network-access"
+
+func defaultIngressFrom() []networkingv1.NetworkPolicyPeer {
+	return []networkingv1.NetworkPolicyPeer{
+		{PodSelector: &metav1.LabelSelector{}},
+		{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{NetworkAccessLabel: "true"}}},
+	}
+}
+
 // MicroserviceProps configures a Microservice. The zero value of every
 // optional field selects the documented default.
 type MicroserviceProps struct {
@@ -153,6 +177,8 @@ type MicroserviceProps struct {
 	TargetCPUUtilization *int32
 	// Resources are the container's requests and limits. Requests and limits
 	// for cpu and memory are required, and no limit may be below its request.
+	// Ephemeral storage defaults to a 128Mi request and a limit of 1Gi plus
+	// the size limit of every writable path.
 	Resources corev1.ResourceRequirements
 	// Env sets literal environment variables. Defaults to none.
 	Env map[string]string
@@ -190,6 +216,9 @@ type MicroserviceProps struct {
 	// Migration runs a Job before every install and upgrade. Defaults to
 	// none.
 	Migration *Migration
+	// Ingress restricts who may connect. Defaults to the same namespace and
+	// namespaces labelled with NetworkAccessLabel.
+	Ingress Ingress
 }
 
 // Defaults of MicroserviceProps.
@@ -248,6 +277,10 @@ func (p MicroserviceProps) withDefaults(id string) MicroserviceProps {
 	if p.Disruption.MaxUnavailable == nil && p.Disruption.MinAvailable == nil {
 		p.Disruption.MaxUnavailable = ptr.To(intstr.FromInt32(1))
 	}
+	p.Resources = withEphemeralStorage(p.Resources, len(p.WritablePaths), *p.WritableSizeLimit)
+	if p.Ingress.From == nil {
+		p.Ingress.From = defaultIngressFrom()
+	}
 	if p.TopologySpread == nil && *p.MaxReplicas > 1 {
 		p.TopologySpread = defaultTopologySpread(p.selectorLabels())
 	}
@@ -260,6 +293,36 @@ func (p MicroserviceProps) withDefaults(id string) MicroserviceProps {
 		p.Migration = &m
 	}
 	return p
+}
+
+// Default ephemeral storage of a container, on top of its writable paths.
+var (
+	DefaultEphemeralStorageRequest = resource.MustParse("128Mi")
+	DefaultEphemeralStorageLimit   = resource.MustParse("1Gi")
+)
+
+// withEphemeralStorage sets the ephemeral-storage request and limit where r
+// has none. The limit covers the writable paths' emptyDirs, which count
+// against it, on top of the container's own logs and scratch space.
+func withEphemeralStorage(r corev1.ResourceRequirements, writable int, sizeLimit resource.Quantity) corev1.ResourceRequirements {
+	r = *r.DeepCopy()
+	if _, ok := r.Requests[corev1.ResourceEphemeralStorage]; !ok {
+		if r.Requests == nil {
+			r.Requests = corev1.ResourceList{}
+		}
+		r.Requests[corev1.ResourceEphemeralStorage] = DefaultEphemeralStorageRequest.DeepCopy()
+	}
+	if _, ok := r.Limits[corev1.ResourceEphemeralStorage]; !ok {
+		if r.Limits == nil {
+			r.Limits = corev1.ResourceList{}
+		}
+		limit := DefaultEphemeralStorageLimit.DeepCopy()
+		for range writable {
+			limit.Add(sizeLimit)
+		}
+		r.Limits[corev1.ResourceEphemeralStorage] = limit
+	}
+	return r
 }
 
 func defaultTopologySpread(selector map[string]string) []corev1.TopologySpreadConstraint {
@@ -304,6 +367,9 @@ type Microservice struct {
 	ConfigMap cdk8s.ApiObject
 	// MigrationJob is nil unless Migration is set.
 	MigrationJob cdk8s.ApiObject
+	// NetworkPolicy admits traffic to the declared ports from Ingress.From
+	// only.
+	NetworkPolicy cdk8s.ApiObject
 }
 
 // NewMicroservice adds a Microservice named id to scope.
@@ -319,6 +385,7 @@ func NewMicroservice(scope constructs.Construct, id string, props MicroservicePr
 	m.Deployment = NewTypedObject(m.Construct, "deployment", m.deployment())
 	m.Service = NewTypedObject(m.Construct, "service", m.service())
 	m.PodDisruptionBudget = NewTypedObject(m.Construct, "pdb", m.podDisruptionBudget())
+	m.NetworkPolicy = NewTypedObject(m.Construct, "network-policy", m.networkPolicy())
 	if *p.MaxReplicas > *p.Replicas {
 		m.HorizontalPodAutoscaler = NewTypedObject(m.Construct, "hpa", m.horizontalPodAutoscaler())
 	}
@@ -349,7 +416,17 @@ func (m *Microservice) Metrics() *Metrics {
 // Image returns the container image.
 func (m *Microservice) Image() Image { return m.props.Image }
 
+// selectorLabels select the service's serving pods. The component label
+// keeps the migration Job's pods out of the Service, the PodDisruptionBudget
+// and the Deployment.
 func (p MicroserviceProps) selectorLabels() map[string]string {
+	l := p.podLabels()
+	l["app.kubernetes.io/component"] = p.Component
+	return l
+}
+
+// podLabels select every pod of the service, migration pods included.
+func (p MicroserviceProps) podLabels() map[string]string {
 	return map[string]string{
 		"app.kubernetes.io/name":     p.Name,
 		"app.kubernetes.io/instance": p.instance(),
@@ -545,6 +622,12 @@ func (p MicroserviceProps) probes() (startup, liveness, readiness *corev1.Probe)
 		TimeoutSeconds:   2,
 		FailureThreshold: 3,
 	}
+	if p.Probes.TCP {
+		// A TCP connect cannot tell "busy" from "stuck", so restart only
+		// after two minutes of refused connections; readiness reacts in
+		// seconds.
+		liveness.PeriodSeconds, liveness.FailureThreshold = 20, 6
+	}
 	readiness = &corev1.Probe{
 		ProbeHandler:     handler(p.Probes.ReadinessPath),
 		PeriodSeconds:    5,
@@ -583,6 +666,27 @@ func (m *Microservice) podDisruptionBudget() *policyv1.PodDisruptionBudget {
 			Selector:       &metav1.LabelSelector{MatchLabels: p.selectorLabels()},
 			MaxUnavailable: p.Disruption.MaxUnavailable,
 			MinAvailable:   p.Disruption.MinAvailable,
+		},
+	}
+}
+
+func (m *Microservice) networkPolicy() *networkingv1.NetworkPolicy {
+	p := m.props
+	rule := networkingv1.NetworkPolicyIngressRule{From: p.Ingress.From}
+	for _, port := range p.Ports {
+		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{
+			Protocol: ptr.To(port.Protocol),
+			Port:     ptr.To(intstr.FromInt32(port.Port)),
+		})
+	}
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: p.objectMeta(p.Name),
+		Spec: networkingv1.NetworkPolicySpec{
+			// Every pod of the service, the migration Job's included.
+			PodSelector: metav1.LabelSelector{MatchLabels: p.podLabels()},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{rule},
 		},
 	}
 }

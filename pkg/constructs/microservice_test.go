@@ -298,7 +298,7 @@ func TestMicroserviceAcceptsValidProps(t *testing.T) {
 func TestMicroserviceSecureDefaults(t *testing.T) {
 	objs := constructstest.MustSynth(t, func(chart constructs.Construct) { pc.NewMicroservice(chart, "svc", validProps()) })
 	assert.Equal(t, []string{
-		"ServiceAccount/svc", "Deployment/svc", "Service/svc", "PodDisruptionBudget/svc",
+		"ServiceAccount/svc", "Deployment/svc", "Service/svc", "PodDisruptionBudget/svc", "NetworkPolicy/svc",
 	}, constructstest.Kinds(objs))
 
 	dep := constructstest.Find(objs, "Deployment", "svc")
@@ -328,6 +328,27 @@ func TestMicroserviceSecureDefaults(t *testing.T) {
 		"app.kubernetes.io/part-of": "telepace", "app.kubernetes.io/version": "v0.13.0",
 	}, dig(t, dep, "metadata", "labels"))
 	assert.Equal(t, float64(1), dig(t, constructstest.Find(objs, "PodDisruptionBudget", "svc"), "spec", "maxUnavailable"))
+	assert.Equal(t, map[string]any{
+		"limits":   map[string]any{"cpu": "500m", "ephemeral-storage": "1Gi", "memory": "256Mi"},
+		"requests": map[string]any{"cpu": "100m", "ephemeral-storage": "128Mi", "memory": "128Mi"},
+	}, c["resources"], "ephemeral storage is defaulted")
+
+	np := constructstest.Find(objs, "NetworkPolicy", "svc")
+	require.NotNil(t, np)
+	assert.Equal(t, map[string]any{
+		"podSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/instance": "telepace-prod", "app.kubernetes.io/name": "svc"}},
+		"policyTypes": []any{"Ingress"},
+		"ingress": []any{map[string]any{
+			"from": []any{
+				map[string]any{"podSelector": map[string]any{}},
+				map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"telepace.cc/network-access": "true"}}},
+			},
+			"ports": []any{map[string]any{"port": float64(8080), "protocol": "TCP"}},
+		}},
+	}, np["spec"])
+	assert.Equal(t, map[string]any{
+		"app.kubernetes.io/component": "server", "app.kubernetes.io/instance": "telepace-prod", "app.kubernetes.io/name": "svc",
+	}, dig(t, dep, "spec", "selector", "matchLabels"), "the component keeps migration pods out")
 }
 
 func TestMicroserviceSingleReplicaHasNoSpread(t *testing.T) {
