@@ -33,7 +33,7 @@ test-short: node
 
 ## e2e: only the end-to-end tests against a local control plane
 e2e: node e2e-tools
-	$(GO) test -count=1 -timeout 60m -v ./test/e2e/...
+	$(GO) test -count=1 -timeout 30m -v ./test/e2e/...
 
 ## e2e-tools: build the pinned cluster binaries once, cached outside the checkout
 e2e-tools:

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# hack/e2e-tools.sh builds the pinned binaries the e2e tests (test/e2e) need
+# and pre-fetches the upstream CRD modules they install.
+#
+#   hack/e2e-tools.sh            # build what is missing, print exports
+#   eval "$(hack/e2e-tools.sh)"  # ... and export TELEPACE_TOOLS_DIR
+#
+# Binaries are cached OUTSIDE the checkout, keyed by version:
+#   ${TELEPACE_TOOLS_DIR:-$HOME/.cache/telepace-platform-charts/tools}/<name>-<version>
+# A binary that is already there is not rebuilt, so a warm run takes about a
+# second. Versions come from the go.mod files under tools/ (the only place they
+# are pinned); CRD module versions come from test/e2e/cluster/crd-versions.txt.
+#
+# Progress goes to stderr; stdout carries only `export NAME=value` lines.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS_SRC="$ROOT/tools"
+TOOLS_DIR="${TELEPACE_TOOLS_DIR:-${HOME}/.cache/telepace-platform-charts/tools}"
+CRD_VERSIONS="$ROOT/test/e2e/cluster/crd-versions.txt"
+
+log() { printf 'e2e-tools: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null || die "go is not on PATH"
+mkdir -p "$TOOLS_DIR"
+TOOLS_DIR=$(cd "$TOOLS_DIR" && pwd)
+
+# One builder at a time per cache directory.
+if command -v flock >/dev/null; then
+	exec 9>"$TOOLS_DIR/.lock"
+	flock 9
+fi
+
+# modver GO_MOD MODULE prints MODULE's required version from GO_MOD without
+# touching the network.
+modver() {
+	local v
+	v=$(awk -v m="$2" '
+		$1 == m && $2 ~ /^v/ { print $2; exit }
+		$1 == "require" && $2 == m { print $3; exit }' "$1")
+	[[ -n "$v" ]] || die "$2 is not required in $1"
+	printf '%s\n' "$v"
+}
+
+export CGO_ENABLED=0 # static binaries, no C toolchain needed
+
+# build NAME VERSION MODULE_DIR PACKAGE LDFLAGS
+build() {
+	local name=$1 ver=$2 dir=$3 pkg=$4 ldflags=$5
+	local out="$TOOLS_DIR/$name-$ver"
+	if [[ -x "$out" ]]; then
+		log "have  $out"
+		return
+	fi
+	log "build $name $ver ($pkg) ..."
+	local start=$SECONDS
+	(cd "$dir" && go build -buildvcs=false -ldflags "$ldflags" -o "$out.tmp.$$" "$pkg")
+	mv -f "$out.tmp.$$" "$out"
+	log "built $out in $((SECONDS - start))s"
+}
+
+K8S_VERSION=$(modver "$TOOLS_SRC/go.mod" k8s.io/kubernetes)
+ETCD_VERSION=$(modver "$TOOLS_SRC/etcd/go.mod" go.etcd.io/etcd/server/v3)
+KWOK_VERSION=$(modver "$TOOLS_SRC/kwok/go.mod" sigs.k8s.io/kwok)
+HELM_VERSION=$(modver "$TOOLS_SRC/helm/go.mod" helm.sh/helm/v3)
+KUBE_SCORE_VERSION=$(modver "$TOOLS_SRC/kube-score/go.mod" github.com/zegl/kube-score)
+
+k8s_minor=${K8S_VERSION#v1.}
+k8s_minor=${k8s_minor%%.*}
+K8S_LDFLAGS="-s -w"
+for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+	K8S_LDFLAGS+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean"
+done
+
+# Sequential on purpose: each build already uses every core.
+for c in kube-apiserver kube-controller-manager kube-scheduler; do
+	build "$c" "$K8S_VERSION" "$TOOLS_SRC" "k8s.io/kubernetes/cmd/$c" "$K8S_LDFLAGS"
+done
+build etcd "$ETCD_VERSION" "$TOOLS_SRC/etcd" . "-s -w"
+build kwok "$KWOK_VERSION" "$TOOLS_SRC/kwok" sigs.k8s.io/kwok/cmd/kwok "-s -w"
+build helm "$HELM_VERSION" "$TOOLS_SRC/helm" helm.sh/helm/v3/cmd/helm \
+	"-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor"
+build kube-score "$KUBE_SCORE_VERSION" "$TOOLS_SRC/kube-score" github.com/zegl/kube-score/cmd/kube-score \
+	"-s -w -X main.version=$KUBE_SCORE_VERSION"
+
+# kwok has no built-in stages when run outside kwokctl: write the upstream
+# default ("fast") node and pod stages of the same kwok version next to it.
+KWOK_STAGES="$TOOLS_DIR/kwok-$KWOK_VERSION-stages.yaml"
+if [[ ! -s "$KWOK_STAGES" ]]; then
+	kwok_dir=$(cd "$TOOLS_SRC/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+	[[ -d "$kwok_dir" ]] || die "cannot locate sigs.k8s.io/kwok@$KWOK_VERSION in the module cache"
+	{
+		for f in stage/node/fast/node-initialize.yaml \
+			stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+			stage/pod/fast/pod-ready.yaml \
+			stage/pod/fast/pod-complete.yaml \
+			stage/pod/fast/pod-delete.yaml; do
+			printf -- '---\n# from sigs.k8s.io/kwok@%s kustomize/%s\n' "$KWOK_VERSION" "$f"
+			cat "$kwok_dir/kustomize/$f"
+		done
+	} >"$KWOK_STAGES.tmp.$$"
+	mv -f "$KWOK_STAGES.tmp.$$" "$KWOK_STAGES"
+	log "wrote $KWOK_STAGES"
+fi
+
+# Pre-fetch the CRD modules (module proxy only) so the tests need no network.
+# Columns: name module version h1-sum dirs... ; '#' starts a comment.
+if [[ -f "$CRD_VERSIONS" ]]; then
+	while read -r name module version sum _; do
+		[[ -z "$name" || "$name" == \#* ]] && continue
+		# Some upstream module paths differ in case from what the checksum
+		# database knows (e.g. github.com/kong/...): their content is checked
+		# against the pinned h1 sum instead, here and in the tests.
+		got=$(cd "$TOOLS_DIR" && GO111MODULE=on GONOSUMDB="$module" \
+			go mod download -json "$module@$version" | awk -F'"' '$2 == "Sum" { print $4 }')
+		[[ "$got" == "$sum" ]] || die "CRD module $module@$version has sum '$got', want '$sum' (see $CRD_VERSIONS)"
+	done <"$CRD_VERSIONS"
+	log "CRD modules present ($(grep -cv '^\s*\(#\|$\)' "$CRD_VERSIONS") pinned in ${CRD_VERSIONS#"$ROOT"/})"
+fi
+
+echo "export TELEPACE_TOOLS_DIR=$TOOLS_DIR"
+for n in kube-apiserver:$K8S_VERSION kube-controller-manager:$K8S_VERSION kube-scheduler:$K8S_VERSION \
+	etcd:$ETCD_VERSION kwok:$KWOK_VERSION helm:$HELM_VERSION kube-score:$KUBE_SCORE_VERSION; do
+	log "  $TOOLS_DIR/${n%%:*}-${n#*:}"
+done
