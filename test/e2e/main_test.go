@@ -11,7 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -126,7 +125,7 @@ func sharedCluster(t *testing.T) *cluster.Cluster {
 		if err == nil {
 			tm := c.Timings
 			record("cluster: etcd %s, kube-apiserver %s, nodes %s, scheduling probe %s, CRDs %s, total %s",
-				r(tm.Etcd), r(tm.APIServer), r(tm.Nodes), r(tm.Scheduling), r(tm.CRDs), r(tm.Total))
+				r10(tm.Etcd), r10(tm.APIServer), r10(tm.Nodes), r10(tm.Scheduling), r10(tm.CRDs), r10(tm.Total))
 		}
 	})
 	shared.mu.Lock()
@@ -140,4 +139,3 @@ func sharedCluster(t *testing.T) *cluster.Cluster {
 	return shared.cluster
 }
 
-func r(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
