@@ -138,4 +138,3 @@ func sharedCluster(t *testing.T) *cluster.Cluster {
 	}
 	return shared.cluster
 }
-
