@@ -128,7 +128,7 @@ func (e Environment) Compose(scope constructs.Construct) []*pc.Microservice {
 		out = append(out, pc.NewMicroservice(scope, name, props))
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Images)) {
-		if _, ok := claimed[name]; !ok && !slices.ContainsFunc(e.Services, func(s Service) bool { return s.name() == name }) {
+		if !slices.ContainsFunc(e.Services, func(s Service) bool { return s.name() == name }) {
 			addf("images[%s]: no service named %q is deployed", name, name)
 		}
 	}
