@@ -4,11 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/telepace/platform-charts/apps"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -50,7 +51,7 @@ type Service struct {
 	// autoscaling).
 	MaxReplicas int32
 	// Resources are the container's requests and limits. Required.
-	Resources corev1.ResourceRequirements
+	Resources pc.Resources
 	// Customize, when set, adjusts the props last, for what an app default
 	// gets wrong in this environment.
 	Customize func(*pc.MicroserviceProps)
@@ -58,18 +59,14 @@ type Service struct {
 
 func (s Service) name() string { return cmp.Or(s.Name, s.App) }
 
-// Resources returns requirements with the given cpu and memory requests and
-// limits, such as Resources("100m", "128Mi", "500m", "256Mi").
-func Resources(cpuRequest, memoryRequest, cpuLimit, memoryLimit string) corev1.ResourceRequirements {
-	return corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse(cpuRequest),
-			corev1.ResourceMemory: resource.MustParse(memoryRequest),
-		},
-		Limits: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse(cpuLimit),
-			corev1.ResourceMemory: resource.MustParse(memoryLimit),
-		},
+// Resources returns the given cpu and memory requests and limits, such as
+// Resources("100m", "128Mi", "500m", "256Mi"). The quantities are parsed
+// and checked when the environment is synthesised, and a mistake is
+// reported with the service's construct path and the field.
+func Resources(cpuRequest, memoryRequest, cpuLimit, memoryLimit string) pc.Resources {
+	return pc.Resources{
+		CPU:    pc.ResourceRange{Request: cpuRequest, Limit: cpuLimit},
+		Memory: pc.ResourceRange{Request: memoryRequest, Limit: memoryLimit},
 	}
 }
 
@@ -91,6 +88,7 @@ func (e Environment) Context() apps.Context {
 func (e Environment) Compose(scope constructs.Construct) []*pc.Microservice {
 	var problems []string
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	problems = append(problems, e.validate()...)
 	if len(e.Services) == 0 {
 		addf("services: the environment deploys no services")
 	}
@@ -104,6 +102,10 @@ func (e Environment) Compose(scope constructs.Construct) []*pc.Microservice {
 			continue
 		}
 		name := s.name()
+		if msgs := validation.IsDNS1035Label(name); len(msgs) > 0 {
+			addf("services[%d].name: %q is not a valid service name: %s", i, name, strings.Join(msgs, "; "))
+			continue
+		}
 		if j, dup := claimed[name]; dup {
 			addf("services[%d].name: %q is already claimed by services[%d]", i, name, j)
 			continue
@@ -147,4 +149,55 @@ func Lookup(name string) (Environment, bool) {
 		}
 	}
 	return Environment{}, false
+}
+
+// TelepaceEnvironments are the values the services understand in
+// TELEPACE_ENVIRONMENT and NEXT_PUBLIC_ENV.
+var TelepaceEnvironments = []string{"development", "staging", "production"}
+
+// validate returns the problems with the environment's own fields. The name
+// is checked before composing (pkg/synth), since it is the construct path.
+func (e Environment) validate() []string {
+	var problems []string
+	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if e.Namespace == "" {
+		addf("namespace: is required")
+	} else if msgs := validation.IsDNS1123Label(e.Namespace); len(msgs) > 0 {
+		addf("namespace: %q is not a valid namespace name: %s", e.Namespace, strings.Join(msgs, "; "))
+	}
+	if !slices.Contains(TelepaceEnvironments, e.TelepaceEnvironment) {
+		addf("telepaceEnvironment: %q is not one the services understand: %s", e.TelepaceEnvironment, strings.Join(TelepaceEnvironments, ", "))
+	}
+	for _, d := range []struct{ field, host string }{{"domains.api", e.Domains.API}, {"domains.web", e.Domains.Web}} {
+		if msg := hostProblem(d.host, false); msg != "" {
+			addf("%s: %s", d.field, msg)
+		}
+	}
+	for _, b := range []struct {
+		field string
+		ep    apps.Endpoint
+	}{{"backends.postgres", e.Backends.Postgres}, {"backends.redis", e.Backends.Redis}, {"backends.objectStore", e.Backends.ObjectStore}} {
+		if msg := hostProblem(b.ep.Host, true); msg != "" {
+			addf("%s.host: %s", b.field, msg)
+		}
+		if msgs := validation.IsValidPortNum(int(b.ep.Port)); len(msgs) > 0 {
+			addf("%s.port: %d is not a valid port number: %s", b.field, b.ep.Port, strings.Join(msgs, "; "))
+		}
+	}
+	return problems
+}
+
+// hostProblem says why host cannot be used as a DNS name (or, where
+// allowed, an IP address), or returns "".
+func hostProblem(host string, ipAllowed bool) string {
+	if host == "" {
+		return "is required"
+	}
+	if ipAllowed && net.ParseIP(host) != nil {
+		return ""
+	}
+	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
+		return fmt.Sprintf("%q is not a valid host name: %s", host, strings.Join(msgs, "; "))
+	}
+	return ""
 }

@@ -7,68 +7,111 @@
 //
 // Exit codes:
 //
-//	0  success: the charts were written, or --check found them up to date
-//	1  synthesis failed: validation problems or an error; nothing was written
-//	2  bad usage: an unknown flag or environment
-//	3  --check found stale charts; it names every stale file
+//	0    success: the charts were written, or --check found them up to date
+//	1    failed: validation problems, a refused output directory, a missing
+//	     Node.js, or an I/O error; nothing was written
+//	2    bad usage: an unknown flag or environment
+//	3    --check found stale charts; it names every stale file
+//	4    internal error: synth itself panicked; please report it
+//	130  interrupted by SIGINT; 143 by SIGTERM: temporary files removed, node stopped
 package main
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/aws/jsii-runtime-go"
+	"golang.org/x/mod/modfile"
 
 	"github.com/telepace/platform-charts/environments"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	exitChanged = 3
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitChanged  = 3
+	exitInternal = 4
+	// exitSignal plus the signal number is the exit code of an interrupted
+	// run, as shells report it: 130 for SIGINT, 143 for SIGTERM.
+	exitSignal = 128
 )
 
+// modulePath identifies the module root that the default --out resolves
+// against.
+const modulePath = "github.com/telepace/platform-charts"
+
+// defaultOut is the output directory, relative to the module root.
+const defaultOut = "charts/generated"
+
+// nodeMessage is printed when Node.js cannot run the jsii kernel.
+const nodeMessage = "Node.js 20 or newer must be on PATH (cdk8s runs its jsii kernel in node)"
+
+// minNodeMajor is the oldest Node.js major version supported.
+const minNodeMajor = 20
+
+// synthesize is synth.Synthesize; tests replace it to exercise the
+// internal-error path.
+var synthesize = synth.Synthesize
+
 func main() {
-	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	ctx, interrupted := notifySignals()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	// Stop the jsii kernel so no node process outlives the command.
 	jsii.Close()
+	if sig := interrupted.Load(); sig != nil {
+		code = exitSignal + int(sig.(syscall.Signal))
+	}
 	os.Exit(code)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// notifySignals returns a context that SIGINT or SIGTERM cancels. On the
+// signal it also stops the jsii kernel, which makes a jsii call in progress
+// fail at once; run then unwinds, removing its temporary directories.
+func notifySignals() (context.Context, *atomic.Value) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var got atomic.Value
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		signal.Stop(ch) // a second signal kills at once
+		got.Store(sig)
+		cancel()
+		jsii.Close()
+	}()
+	return ctx, &got
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			code = reportInternal(stderr, &internalError{value: r, stack: debug.Stack()})
+		}
+	}()
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	envFlag := fs.String("env", "", "synthesise only these environments (comma-separated); default: all")
-	out := fs.String("out", "charts/generated", "directory that holds one chart directory per environment")
+	out := fs.String("out", "", "directory that holds one generated chart directory per environment; default: "+defaultOut+" under the module root, wherever synth runs from")
 	check := fs.Bool("check", false, "write nothing; exit 3 and name every stale file if the charts under --out differ from the code")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: synth [--env NAME[,NAME...]] [--out DIR] [--check]
-
-Synthesise the Telepace Helm charts from environments/*.go with cdk8s into
-DIR/<env>/ (Chart.yaml, values.yaml, README.md, .helmignore, templates/).
-Writes are all or nothing: a failed run leaves DIR untouched.
-
-Environments: %s
-
-Flags:
-`, strings.Join(envNames(), ", "))
-		fs.PrintDefaults()
-		fmt.Fprint(stderr, `
-Exit codes:
-  0  success (charts written, or --check found them up to date)
-  1  synthesis failed (every validation problem is printed); nothing written
-  2  bad usage (unknown flag or environment)
-  3  --check found stale charts (every stale file is named)
-`)
-	}
+	fs.Usage = func() { usage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -79,48 +122,219 @@ Exit codes:
 		fmt.Fprintf(stderr, "synth: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
 		return exitUsage
 	}
-	envs, err := selectEnvs(*envFlag)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	envs, err := selectEnvs(*envFlag, set["env"])
 	if err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return exitUsage
 	}
-
-	charts, err := synth.Synthesize(envs)
+	outDir, err := resolveOut(*out, set["out"])
 	if err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return exitFailed
 	}
+	// Refuse a bad output directory before spending a second on synthesis;
+	// Write checks again under its lock.
+	if _, err := synth.PrepareOutput(outDir); err != nil {
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return exitFailed
+	}
+	if err := lookNode(); err != nil {
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return exitFailed
+	}
+
+	charts, err := synthesizeSafely(envs)
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "synth: interrupted; temporary files removed, nothing written")
+		return exitFailed // main turns this into 128+signal
+	}
+	var internal *internalError
+	var verr *pc.ValidationError
+	switch {
+	case errors.As(err, &internal):
+		return reportInternal(stderr, internal)
+	case errors.As(err, &verr):
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return exitFailed
+	case err != nil:
+		// jsii failures other than validation are often an unusable node.
+		if nodeErr := checkNodeVersion(); nodeErr != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", nodeErr)
+		}
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return exitFailed
+	}
+
+	opts := synth.WriteOptions{Complete: !set["env"]}
 	if *check {
-		stale, err := synth.Check(*out, charts)
+		stale, err := synth.Check(outDir, charts, opts)
 		if err != nil {
 			fmt.Fprintf(stderr, "synth: %v\n", err)
 			return exitFailed
 		}
 		if len(stale) > 0 {
-			fmt.Fprintf(stderr, "synth: the charts under %s are stale; run `make synth` and commit the result:\n", *out)
+			fmt.Fprintf(stderr, "synth: the charts under %s are stale; run `make synth` and commit the result:\n", outDir)
 			for _, s := range stale {
 				fmt.Fprintf(stderr, "  %s\n", s)
 			}
 			return exitChanged
 		}
-		fmt.Fprintf(stdout, "synth: %s is up to date (%s)\n", *out, strings.Join(chartEnvs(charts), ", "))
+		fmt.Fprintf(stdout, "synth: %s is up to date (%s)\n", outDir, strings.Join(chartEnvs(charts), ", "))
 		return exitOK
 	}
-	if err := synth.Write(*out, charts); err != nil {
-		fmt.Fprintf(stderr, "synth: writing %s: %v\n", *out, err)
+	res, err := synth.Write(ctx, outDir, charts, opts)
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "synth: interrupted; temporary files removed, nothing written")
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "synth: wrote %s (%s)\n", *out, strings.Join(chartEnvs(charts), ", "))
+	if err != nil {
+		fmt.Fprintf(stderr, "synth: writing %s: %v\n", outDir, err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "synth: wrote %s (%s)\n", outDir, strings.Join(res.Written, ", "))
+	if len(res.Removed) > 0 {
+		fmt.Fprintf(stdout, "synth: removed stale charts no environment generates: %s\n", strings.Join(res.Removed, ", "))
+	}
 	return exitOK
 }
 
-func selectEnvs(list string) ([]environments.Environment, error) {
-	if list == "" {
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, `Usage: synth [--env NAME[,NAME...]] [--out DIR] [--check]
+
+Synthesise the Telepace Helm charts from environments/*.go with cdk8s into
+DIR/<env>/ (Chart.yaml, values.yaml, README.md, .helmignore, templates/).
+Writes are all or nothing: a failed run leaves DIR untouched. DIR may hold
+only generated charts; synth replaces those and touches nothing else. A full
+run (no --env) removes generated charts that no environment produces.
+
+Environments: %s
+
+Flags:
+`, strings.Join(envNames(), ", "))
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Exit codes:
+  0    success (charts written, or --check found them up to date)
+  1    failed (validation problems, refused output directory, no Node.js); nothing written
+  2    bad usage (unknown flag or environment)
+  3    --check found stale charts (every stale file is named)
+  4    internal error (synth panicked; please report it)
+  130  interrupted by SIGINT (143: SIGTERM); temporary files removed
+`)
+}
+
+// internalError is a panic turned into an error, with its stack.
+type internalError struct {
+	value any
+	stack []byte
+}
+
+func (e *internalError) Error() string { return fmt.Sprintf("panic: %v\n\n%s", e.value, e.stack) }
+
+func reportInternal(w io.Writer, err *internalError) int {
+	fmt.Fprintf(w, "synth: internal error (exit %d): a bug in synth or a construct, not in your input; please report it:\n%v\n", exitInternal, err)
+	return exitInternal
+}
+
+// synthesizeSafely runs synthesize and turns a panic into an
+// *internalError. Mistakes in the input never panic; they are validation
+// problems.
+func synthesizeSafely(envs []environments.Environment) (charts []synth.Chart, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			charts, err = nil, &internalError{value: r, stack: debug.Stack()}
+		}
+	}()
+	return synthesize(envs)
+}
+
+// resolveOut returns the output directory: the flag as given, relative to
+// the working directory, or by default charts/generated under the module
+// root, printed relative to the working directory.
+func resolveOut(out string, set bool) (string, error) {
+	if set {
+		if out == "" {
+			return "", errors.New(`--out is empty; name the directory that holds the generated charts (default: ` + defaultOut + ` under the module root)`)
+		}
+		return filepath.Clean(out), nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	root, err := moduleRoot(wd)
+	if err != nil {
+		return "", err
+	}
+	abs := filepath.Join(root, filepath.FromSlash(defaultOut))
+	if rel, err := filepath.Rel(wd, abs); err == nil {
+		return rel, nil
+	}
+	return abs, nil
+}
+
+// moduleRoot walks up from dir to the directory whose go.mod declares this
+// module.
+func moduleRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if data, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && modfile.ModulePath(data) == modulePath {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("cannot find the module root (the go.mod of %s) in %s or above it; run synth inside the repository or pass --out", modulePath, dir)
+		}
+	}
+}
+
+// lookNode checks that the jsii kernel can find node: JSII_NODE if set,
+// otherwise node on PATH. A custom JSII_RUNTIME replaces node entirely.
+func lookNode() error {
+	if os.Getenv("JSII_RUNTIME") != "" {
+		return nil
+	}
+	if _, err := exec.LookPath(cmp.Or(os.Getenv("JSII_NODE"), "node")); err != nil {
+		return errors.New(nodeMessage)
+	}
+	return nil
+}
+
+// checkNodeVersion runs node --version and returns an error when it is
+// older than minNodeMajor or cannot run. It is called only after a failure,
+// so the common path pays for no extra process.
+func checkNodeVersion() error {
+	if os.Getenv("JSII_RUNTIME") != "" {
+		return nil
+	}
+	raw, err := exec.Command(cmp.Or(os.Getenv("JSII_NODE"), "node"), "--version").Output()
+	if err != nil {
+		return fmt.Errorf("%s: node --version: %v", nodeMessage, err)
+	}
+	v := strings.TrimSpace(string(raw))
+	major, _, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
+	if n, err := strconv.Atoi(major); err != nil || n < minNodeMajor {
+		return fmt.Errorf("%s; found %s", nodeMessage, v)
+	}
+	return nil
+}
+
+// selectEnvs returns the environments named in list, or every environment
+// when --env was not given.
+func selectEnvs(list string, set bool) ([]environments.Environment, error) {
+	if !set {
 		return environments.All(), nil
+	}
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("--env is empty; name one or more environments: %s", strings.Join(envNames(), ", "))
 	}
 	var envs []environments.Environment
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, fmt.Errorf("--env %q names an empty environment; separate names with single commas", list)
+		}
 		env, ok := environments.Lookup(name)
 		if !ok {
 			return nil, fmt.Errorf("unknown environment %q; known environments: %s", name, strings.Join(envNames(), ", "))

@@ -2,17 +2,24 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/synth"
 )
 
 func TestMain(m *testing.M) {
@@ -23,7 +30,7 @@ func TestMain(m *testing.M) {
 
 func runSynth(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = run(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -32,7 +39,9 @@ func TestHelpExitsZeroAndDocumentsExitCodes(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stderr, "Usage: synth [--env NAME[,NAME...]] [--out DIR] [--check]")
 	assert.Contains(t, stderr, "Environments: dev, staging, prod")
-	assert.Contains(t, stderr, "3  --check found stale charts (every stale file is named)")
+	assert.Contains(t, stderr, "  2    bad usage (unknown flag or environment)\n")
+	assert.Contains(t, stderr, "  3    --check found stale charts (every stale file is named)\n")
+	assert.Contains(t, stderr, "  4    internal error (synth panicked; please report it)\n")
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -42,6 +51,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--env", "qa"}, "synth: unknown environment \"qa\"; known environments: dev, staging, prod\n"},
 		{[]string{"extra"}, "synth: unexpected arguments: extra\n"},
+		{[]string{"--env", ""}, "synth: --env is empty; name one or more environments: dev, staging, prod\n"},
+		{[]string{"--env", "dev,"}, "synth: --env \"dev,\" names an empty environment; separate names with single commas\n"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runSynth(tt.args...)
@@ -73,11 +84,7 @@ func TestWriteThenCheck(t *testing.T) {
 // no jsii switch in its environment, and checks that jsii printed no Node.js
 // banner and that no node process outlived it.
 func TestCommandLeavesNoNodeAndPrintsNoBanner(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "synth")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
-
+	bin := synthBinary(t)
 	marker := fmt.Sprintf("TELEPACE_SYNTH_TEST_MARKER=%d", time.Now().UnixNano())
 	var env []string
 	for _, kv := range os.Environ() {
@@ -112,4 +119,216 @@ func processesWith(t *testing.T, marker string) []string {
 		}
 	}
 	return pids
+}
+
+// synthBinary builds the command once per test binary.
+var synthBinary = func() func(t *testing.T) string {
+	var once sync.Once
+	var bin string
+	var err error
+	return func(t *testing.T) string {
+		t.Helper()
+		once.Do(func() {
+			dir, derr := os.MkdirTemp("", "synth-bin-")
+			if derr != nil {
+				err = derr
+				return
+			}
+			bin = filepath.Join(dir, "synth")
+			out, berr := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+			if berr != nil {
+				err = fmt.Errorf("%v: %s", berr, out)
+			}
+		})
+		require.NoError(t, err)
+		return bin
+	}
+}()
+
+// tempModule makes a directory whose go.mod declares this module, as a
+// checkout of the repository has, with a subdirectory pkg/.
+func tempModule(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+modulePath+"\n"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(root, "pkg"), 0o755))
+	return root
+}
+
+// TestDefaultOutputIsUnderTheModuleRoot runs synth from a subdirectory: it
+// writes charts/generated under the module root and prints that path.
+func TestDefaultOutputIsUnderTheModuleRoot(t *testing.T) {
+	root := tempModule(t)
+	t.Chdir(filepath.Join(root, "pkg"))
+	code, stdout, stderr := runSynth("--env", "dev")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "synth: wrote ../charts/generated (dev)\n", stdout)
+	_, err := os.Stat(filepath.Join(root, "charts", "generated", "dev", "Chart.yaml"))
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(root, "pkg", "charts"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing may be written under the working directory")
+}
+
+func TestOutsideTheModuleTheOutputMustBeNamed(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, _, stderr := runSynth("--env", "dev")
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, "synth: cannot find the module root (the go.mod of "+modulePath+") in "+dir+" or above it; run synth inside the repository or pass --out\n", stderr)
+}
+
+// TestRefusedOutputDirectories: each refusal exits 1 with its message and
+// changes nothing.
+func TestRefusedOutputDirectories(t *testing.T) {
+	root := tempModule(t)
+	t.Chdir(root)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", ""}, "synth: --out is empty; name the directory that holds the generated charts (default: charts/generated under the module root)\n"},
+		{[]string{"--out", "."}, "synth: refusing to use . as the output directory: it is a repository root (it holds go.mod); generated charts need a directory of their own, such as charts/generated\n"},
+		{[]string{"--out", "pkg/.."}, "synth: refusing to use . as the output directory: it is a repository root (it holds go.mod); generated charts need a directory of their own, such as charts/generated\n"},
+		{[]string{"--out", "/"}, "synth: refusing to use / as the output directory: it is a filesystem root\n"},
+		{[]string{"--check", "--out", "."}, "synth: refusing to use . as the output directory: it is a repository root (it holds go.mod); generated charts need a directory of their own, such as charts/generated\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			before := listTree(t, root)
+			code, stdout, stderr := runSynth(tt.args...)
+			assert.Equal(t, exitFailed, code)
+			assert.Empty(t, stdout)
+			assert.Equal(t, tt.want, stderr)
+			assert.Equal(t, before, listTree(t, root))
+		})
+	}
+}
+
+func TestMissingNode(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("JSII_NODE", "")
+	t.Setenv("JSII_RUNTIME", "")
+	out := filepath.Join(t.TempDir(), "generated")
+	code, _, stderr := runSynth("--env", "dev", "--out", out)
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, "synth: Node.js 20 or newer must be on PATH (cdk8s runs its jsii kernel in node)\n", stderr)
+	_, err := os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestPanicIsAnInternalError: a panic is reported as a bug with exit 4,
+// never as bad usage.
+func TestPanicIsAnInternalError(t *testing.T) {
+	synthesize = func([]environments.Environment) ([]synth.Chart, error) { panic("boom") }
+	t.Cleanup(func() { synthesize = synth.Synthesize })
+	code, _, stderr := runSynth("--env", "dev", "--out", filepath.Join(t.TempDir(), "generated"))
+	assert.Equal(t, exitInternal, code)
+	assert.True(t, strings.HasPrefix(stderr, "synth: internal error (exit 4): a bug in synth or a construct, not in your input; please report it:\npanic: boom\n"), stderr)
+}
+
+// TestStaleChartsAreNamedAndRemoved: a chart that no environment generates
+// any more (a renamed environment) is stale for --check and removed by a
+// full run, but left alone by a run of one environment.
+func TestStaleChartsAreNamedAndRemoved(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "generated")
+	code, _, stderr := runSynth("--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, os.CopyFS(filepath.Join(out, "qa"), os.DirFS(filepath.Join(out, "dev"))))
+
+	code, _, stderr = runSynth("--check", "--out", out)
+	assert.Equal(t, exitChanged, code)
+	assert.Equal(t, "synth: the charts under "+out+" are stale; run `make synth` and commit the result:\n  qa/ (stale: no environment generates it)\n", stderr)
+
+	code, stdout, stderr := runSynth("--env", "dev", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "synth: wrote "+out+" (dev)\n", stdout)
+	_, err := os.Stat(filepath.Join(out, "qa"))
+	require.NoError(t, err, "a one-environment run leaves other charts alone")
+
+	code, stdout, stderr = runSynth("--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "synth: wrote "+out+" (dev, staging, prod)\nsynth: removed stale charts no environment generates: qa\n", stdout)
+	_, err = os.Stat(filepath.Join(out, "qa"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestTwoSynthsAtOnce runs two synth processes against one output
+// directory: the lock serialises their writes, both succeed, and the result
+// is exactly the code's charts.
+func TestTwoSynthsAtOnce(t *testing.T) {
+	bin := synthBinary(t)
+	out := filepath.Join(t.TempDir(), "generated")
+	cmds := []*exec.Cmd{exec.Command(bin, "--out", out), exec.Command(bin, "--out", out)}
+	outputs := make([]bytes.Buffer, len(cmds))
+	for i, c := range cmds {
+		c.Stdout, c.Stderr = &outputs[i], &outputs[i]
+		require.NoError(t, c.Start())
+	}
+	for i, c := range cmds {
+		assert.NoError(t, c.Wait(), outputs[i].String())
+	}
+	code, _, stderr := runSynth("--check", "--out", out)
+	assert.Equal(t, exitOK, code, stderr)
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"dev", "prod", "staging"}, names, "no temporary directory may remain")
+}
+
+// TestSignalStopsNodeAndRemovesTemporaryFiles sends SIGTERM while the jsii
+// kernel runs: synth exits 143, no node process outlives it, its temporary
+// directories are gone and the output is untouched.
+func TestSignalStopsNodeAndRemovesTemporaryFiles(t *testing.T) {
+	bin := synthBinary(t)
+	out := filepath.Join(t.TempDir(), "generated")
+	code, _, stderr := runSynth("--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	before := listTree(t, out)
+
+	tmp := t.TempDir()
+	marker := fmt.Sprintf("TELEPACE_SYNTH_SIGNAL_MARKER=%d", time.Now().UnixNano())
+	cmd := exec.Command(bin, "--out", out)
+	cmd.Env = append(os.Environ(), marker, "TMPDIR="+tmp)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	require.NoError(t, cmd.Start())
+
+	// Wait until the kernel, a node child carrying the marker, is up.
+	deadline := time.Now().Add(20 * time.Second)
+	for len(processesWith(t, marker)) < 2 {
+		require.True(t, time.Now().Before(deadline), "node never started: %s", output.String())
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, output.String())
+	assert.Equal(t, 143, exit.ExitCode(), output.String())
+	assert.Contains(t, output.String(), "synth: interrupted; temporary files removed, nothing written\n")
+	assert.Empty(t, processesWith(t, marker), "node outlived synth")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "temporary files left behind")
+	assert.Equal(t, before, listTree(t, out))
+}
+
+// listTree returns every path under dir with its mode and size.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, fmt.Sprintf("%s %s %d", path, info.Mode(), info.Size()))
+		return nil
+	}))
+	return out
 }

@@ -18,8 +18,8 @@ type Image struct {
 	// Repository is the image name without tag or digest, for example
 	// "ghcr.io/telepace/voiceflow". Required.
 	Repository string
-	// Tag is the image tag, for example "v0.13.0". Ignored when Digest is
-	// set. Defaults to "latest", which only dev accepts.
+	// Tag is the image tag, for example "v0.13.0". Required unless Digest
+	// is set; there is no implicit "latest".
 	Tag string
 	// Digest pins the image by content, for example "sha256:9f86...". Takes
 	// precedence over Tag. Defaults to none.
@@ -42,14 +42,10 @@ func (i Image) String() string {
 	if i.Digest != "" {
 		return i.Repository + "@" + i.Digest
 	}
-	return i.Repository + ":" + i.tag()
-}
-
-func (i Image) tag() string {
 	if i.Tag == "" {
-		return "latest"
+		return i.Repository
 	}
-	return i.Tag
+	return i.Repository + ":" + i.Tag
 }
 
 // Version returns the short, label-safe version of the image: the tag, or
@@ -62,7 +58,7 @@ func (i Image) Version() string {
 		}
 		return "sha256-" + hex
 	}
-	return i.tag()
+	return i.Tag
 }
 
 // releaseTag is a Telepace release tag: a semantic version with a "v" prefix
@@ -72,7 +68,7 @@ var releaseTag = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(
 // IsReleasePinned reports whether the image is pinned to a release tag or a
 // digest, and so is acceptable outside dev.
 func (i Image) IsReleasePinned() bool {
-	return i.Digest != "" || releaseTag.MatchString(i.tag())
+	return i.Digest != "" || releaseTag.MatchString(i.Tag)
 }
 
 // validate returns the problems with the reference itself, and with its tag
@@ -81,6 +77,9 @@ func (i Image) validate(env string) []string {
 	var problems []string
 	if i.Repository == "" {
 		return []string{"image: repository is required"}
+	}
+	if i.Tag == "" && i.Digest == "" {
+		return []string{fmt.Sprintf("image: %s has an empty tag and no digest; set a tag or a digest", i.Repository)}
 	}
 	ref := i.String()
 	named, err := reference.ParseNormalizedNamed(ref)
@@ -96,7 +95,7 @@ func (i Image) validate(env string) []string {
 		problems = append(problems, fmt.Sprintf("image: set a tag (%q) or a digest (%q), not both", i.Tag, i.Digest))
 	}
 	if env != "dev" && !i.IsReleasePinned() {
-		problems = append(problems, fmt.Sprintf("image: tag %q is floating; %s needs a release tag (vX.Y.Z) or a digest", i.tag(), envLabel(env)))
+		problems = append(problems, fmt.Sprintf("image: tag %q is floating; %s needs a release tag (vX.Y.Z) or a digest", i.Tag, envLabel(env)))
 	}
 	return problems
 }

@@ -166,20 +166,22 @@ type MicroserviceProps struct {
 	// exposes no metrics.
 	Metrics *Metrics
 	// Replicas is the number of pods, and the autoscaler's minimum when
-	// MaxReplicas is larger. Defaults to 2.
+	// MaxReplicas is larger. It must be at least 1: an explicit 0 is an
+	// error, never replaced by the default. Defaults to 2 when nil.
 	Replicas *int32
 	// MaxReplicas is the autoscaler's maximum. A HorizontalPodAutoscaler is
 	// created when it exceeds Replicas, and the Deployment then leaves its
 	// replica count to the autoscaler. Defaults to Replicas (no autoscaling).
 	MaxReplicas *int32
 	// TargetCPUUtilization is the average CPU utilisation, in percent of the
-	// request, that the autoscaler aims for. Defaults to 70.
+	// request, that the autoscaler aims for, from 1 to 100. Defaults to 70
+	// when nil.
 	TargetCPUUtilization *int32
-	// Resources are the container's requests and limits. Requests and limits
-	// for cpu and memory are required, and no limit may be below its request.
-	// Ephemeral storage defaults to a 128Mi request and a limit of 1Gi plus
-	// the size limit of every writable path.
-	Resources corev1.ResourceRequirements
+	// Resources are the container's requests and limits, as quantities.
+	// Requests and limits for cpu and memory are required, and no limit may
+	// be below its request. Ephemeral storage defaults to a 128Mi request
+	// and a limit of 1Gi plus the size limit of every writable path.
+	Resources Resources
 	// Env sets literal environment variables. Defaults to none.
 	Env map[string]string
 	// Config holds non-secret settings. When set, a ConfigMap holds them and
@@ -194,8 +196,9 @@ type MicroserviceProps struct {
 	// filesystem is read-only, so each gets an emptyDir volume. Defaults to
 	// none.
 	WritablePaths []string
-	// WritableSizeLimit caps each writable path's emptyDir. Defaults to 1Gi.
-	WritableSizeLimit *resource.Quantity
+	// WritableSizeLimit caps each writable path's emptyDir, as a quantity.
+	// Defaults to "1Gi".
+	WritableSizeLimit string
 	// TerminationGracePeriod is how long a terminating pod may take to drain
 	// its connections. WebSocket services need minutes. Defaults to 30s.
 	TerminationGracePeriod time.Duration
@@ -210,8 +213,8 @@ type MicroserviceProps struct {
 	// across nodes (kubernetes.io/hostname, ScheduleAnyway). Set an empty,
 	// non-nil slice for none.
 	TopologySpread []corev1.TopologySpreadConstraint
-	// RunAsUser is the non-root UID, and group, the pod runs as. Defaults to
-	// 10001.
+	// RunAsUser is the non-root UID, and group, the pod runs as; 0 (root) is
+	// an error. Defaults to 10001 when nil.
 	RunAsUser *int64
 	// Migration runs a Job before every install and upgrade. Defaults to
 	// none.
@@ -239,7 +242,7 @@ const (
 )
 
 // DefaultWritableSizeLimit is the default cap of each writable path.
-var DefaultWritableSizeLimit = resource.MustParse("1Gi")
+const DefaultWritableSizeLimit = "1Gi"
 
 // withDefaults returns a copy of p with every unset optional field set to its
 // documented default. It never changes required fields.
@@ -263,21 +266,20 @@ func (p MicroserviceProps) withDefaults(id string) MicroserviceProps {
 	p.Probes.LivenessPath = cmp.Or(p.Probes.LivenessPath, DefaultLivenessPath)
 	p.Probes.ReadinessPath = cmp.Or(p.Probes.ReadinessPath, DefaultReadinessPath)
 	p.Probes.StartupTimeout = cmp.Or(p.Probes.StartupTimeout, DefaultStartupTimeout)
-	p.Replicas = ptr.To(cmp.Or(ptr.Deref(p.Replicas, 0), DefaultReplicas))
+	// Pointers default only when nil: an explicit zero is the user's choice,
+	// and validation reports it instead of silently replacing it.
+	p.Replicas = ptr.To(ptr.Deref(p.Replicas, DefaultReplicas))
 	if p.MaxReplicas == nil {
 		p.MaxReplicas = ptr.To(*p.Replicas)
 	}
-	p.TargetCPUUtilization = ptr.To(cmp.Or(ptr.Deref(p.TargetCPUUtilization, 0), DefaultTargetCPU))
-	p.RunAsUser = ptr.To(cmp.Or(ptr.Deref(p.RunAsUser, 0), DefaultRunAsUser))
-	if p.WritableSizeLimit == nil {
-		p.WritableSizeLimit = ptr.To(DefaultWritableSizeLimit)
-	}
+	p.TargetCPUUtilization = ptr.To(ptr.Deref(p.TargetCPUUtilization, DefaultTargetCPU))
+	p.RunAsUser = ptr.To(ptr.Deref(p.RunAsUser, DefaultRunAsUser))
+	p.WritableSizeLimit = cmp.Or(p.WritableSizeLimit, DefaultWritableSizeLimit)
 	p.TerminationGracePeriod = cmp.Or(p.TerminationGracePeriod, DefaultTerminationGrace)
 	p.PreStopDelay = cmp.Or(p.PreStopDelay, DefaultPreStopDelay)
 	if p.Disruption.MaxUnavailable == nil && p.Disruption.MinAvailable == nil {
 		p.Disruption.MaxUnavailable = ptr.To(intstr.FromInt32(1))
 	}
-	p.Resources = withEphemeralStorage(p.Resources, len(p.WritablePaths), *p.WritableSizeLimit)
 	if p.Ingress.From == nil {
 		p.Ingress.From = defaultIngressFrom()
 	}
@@ -295,34 +297,32 @@ func (p MicroserviceProps) withDefaults(id string) MicroserviceProps {
 	return p
 }
 
-// Default ephemeral storage of a container, on top of its writable paths.
-var (
-	DefaultEphemeralStorageRequest = resource.MustParse("128Mi")
-	DefaultEphemeralStorageLimit   = resource.MustParse("1Gi")
-)
-
-// withEphemeralStorage sets the ephemeral-storage request and limit where r
-// has none. The limit covers the writable paths' emptyDirs, which count
-// against it, on top of the container's own logs and scratch space.
-func withEphemeralStorage(r corev1.ResourceRequirements, writable int, sizeLimit resource.Quantity) corev1.ResourceRequirements {
-	r = *r.DeepCopy()
-	if _, ok := r.Requests[corev1.ResourceEphemeralStorage]; !ok {
-		if r.Requests == nil {
-			r.Requests = corev1.ResourceList{}
-		}
+// resourceRequirements returns the parsed requests and limits, with the
+// ephemeral-storage defaults where none is set. The limit covers the
+// writable paths' emptyDirs, which count against it, on top of the
+// container's own logs and scratch space. Quantities that do not parse are
+// left out; validation reports them.
+func (p MicroserviceProps) resourceRequirements() corev1.ResourceRequirements {
+	r, _ := p.Resources.requirements()
+	if _, ok := r.Requests[corev1.ResourceEphemeralStorage]; !ok && p.Resources.EphemeralStorage.Request == "" {
 		r.Requests[corev1.ResourceEphemeralStorage] = DefaultEphemeralStorageRequest.DeepCopy()
 	}
-	if _, ok := r.Limits[corev1.ResourceEphemeralStorage]; !ok {
-		if r.Limits == nil {
-			r.Limits = corev1.ResourceList{}
-		}
+	if _, ok := r.Limits[corev1.ResourceEphemeralStorage]; !ok && p.Resources.EphemeralStorage.Limit == "" {
 		limit := DefaultEphemeralStorageLimit.DeepCopy()
-		for range writable {
-			limit.Add(sizeLimit)
+		if size, ok := p.writableSizeLimit(); ok {
+			for range p.WritablePaths {
+				limit.Add(size)
+			}
 		}
 		r.Limits[corev1.ResourceEphemeralStorage] = limit
 	}
 	return r
+}
+
+// writableSizeLimit parses WritableSizeLimit; validation reports a bad one.
+func (p MicroserviceProps) writableSizeLimit() (resource.Quantity, bool) {
+	q, msg := ParseQuantity(corev1.ResourceEphemeralStorage, p.WritableSizeLimit)
+	return q, msg == ""
 }
 
 func defaultTopologySpread(selector map[string]string) []corev1.TopologySpreadConstraint {
@@ -539,7 +539,7 @@ func (m *Microservice) container() corev1.Container {
 		Args:            slices.Clone(p.Args),
 		WorkingDir:      p.WorkingDir,
 		Env:             p.literalEnv(p.Env),
-		Resources:       *p.Resources.DeepCopy(),
+		Resources:       p.resourceRequirements(),
 		SecurityContext: &corev1.SecurityContext{
 			RunAsNonRoot:             ptr.To(true),
 			RunAsUser:                ptr.To(*p.RunAsUser),
@@ -575,10 +575,11 @@ func (m *Microservice) podSpec(c corev1.Container) corev1.PodSpec {
 		},
 		Containers: []corev1.Container{c},
 	}
+	size, _ := p.writableSizeLimit()
 	for _, w := range p.writableVolumes() {
 		spec.Volumes = append(spec.Volumes, corev1.Volume{
 			Name:         w.name,
-			VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(p.WritableSizeLimit.DeepCopy())}},
+			VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(size.DeepCopy())}},
 		})
 	}
 	return spec

@@ -12,8 +12,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -29,10 +27,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func resources(cpuReq, memReq, cpuLim, memLim string) corev1.ResourceRequirements {
-	return corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpuReq), corev1.ResourceMemory: resource.MustParse(memReq)},
-		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpuLim), corev1.ResourceMemory: resource.MustParse(memLim)},
+func resources(cpuReq, memReq, cpuLim, memLim string) pc.Resources {
+	return pc.Resources{
+		CPU:    pc.ResourceRange{Request: cpuReq, Limit: cpuLim},
+		Memory: pc.ResourceRange{Request: memReq, Limit: memLim},
 	}
 }
 
@@ -64,9 +62,9 @@ func TestMicroserviceValidation(t *testing.T) {
 			want:   []string{`[test/svc] image: tag "latest" is floating; prod needs a release tag (vX.Y.Z) or a digest`},
 		},
 		{
-			name:   "default tag is latest and floating",
+			name:   "empty tag is reported as empty, not as latest",
 			mutate: func(p *pc.MicroserviceProps) { p.Image.Tag = "" },
-			want:   []string{`[test/svc] image: tag "latest" is floating; prod needs a release tag (vX.Y.Z) or a digest`},
+			want:   []string{`[test/svc] image: ghcr.io/telepace/analysis has an empty tag and no digest; set a tag or a digest`},
 		},
 		{
 			name:   "branch tag in staging",
@@ -190,7 +188,7 @@ func TestMicroserviceValidation(t *testing.T) {
 		},
 		{
 			name:   "no resources",
-			mutate: func(p *pc.MicroserviceProps) { p.Resources = corev1.ResourceRequirements{} },
+			mutate: func(p *pc.MicroserviceProps) { p.Resources = pc.Resources{} },
 			want: []string{
 				`[test/svc] resources.requests.cpu: is required`,
 				`[test/svc] resources.limits.cpu: is required`,

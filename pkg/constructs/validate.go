@@ -25,24 +25,43 @@ func (p *problems) addf(field, format string, args ...any) {
 // It has no side effects.
 func (p MicroserviceProps) validate() []string {
 	var errs problems
+	envValid := false
 	if p.Environment == "" {
 		errs.addf("environment", "is required")
+	} else if msgs := validation.IsDNS1123Label(p.Environment); len(msgs) > 0 {
+		errs.addf("environment", "%q is not a valid environment name: %s", p.Environment, strings.Join(msgs, "; "))
+	} else {
+		envValid = true
 	}
 	if msgs := validation.IsDNS1035Label(p.Name); len(msgs) > 0 {
 		errs.addf("name", "%q is not a valid DNS label: %s", p.Name, strings.Join(msgs, "; "))
 	} else if p.Migration != nil && len(p.Name+migrationSuffix) > validation.DNS1035LabelMaxLength {
 		errs.addf("name", "%q is too long for its migration Job %q: at most %d characters", p.Name, p.Name+migrationSuffix, validation.DNS1035LabelMaxLength-len(migrationSuffix))
 	}
-	for _, l := range []struct{ field, value string }{{"component", p.Component}, {"partOf", p.PartOf}, {"partOf", p.instance()}} {
+	for _, l := range []struct{ field, value string }{{"component", p.Component}, {"partOf", p.PartOf}} {
 		if msgs := validation.IsValidLabelValue(l.value); len(msgs) > 0 {
 			errs.addf(l.field, "%q is not a valid label value: %s", l.value, strings.Join(msgs, "; "))
 		}
 	}
+	if envValid && len(validation.IsValidLabelValue(p.PartOf)) == 0 {
+		// Both parts are valid on their own; only their length together
+		// can still break the instance label.
+		if msgs := validation.IsValidLabelValue(p.instance()); len(msgs) > 0 {
+			errs.addf("partOf", "%q with environment %q makes the instance label %q, which is not a valid label value: %s", p.PartOf, p.Environment, p.instance(), strings.Join(msgs, "; "))
+		}
+	}
 	errs = append(errs, p.Image.validate(p.Environment)...)
+	validateCommand(&errs, "command", p.Command, true)
+	validateCommand(&errs, "args", p.Args, false)
+	p.validateVariableRefs(&errs)
+	if *p.RunAsUser <= 0 {
+		errs.addf("runAsUser", "%d is not a non-root UID; the pod must run as a UID above 0", *p.RunAsUser)
+	}
 	p.validatePorts(&errs)
 	p.validateProbes(&errs)
 	p.validateScaling(&errs)
-	validateResources(p.Resources, &errs)
+	_, resourceErrs := p.Resources.requirements()
+	errs = append(errs, resourceErrs...)
 	p.validateEnv(&errs)
 	p.validateWritablePaths(&errs)
 	if p.TerminationGracePeriod < 0 || p.TerminationGracePeriod%time.Second != 0 {
@@ -56,6 +75,8 @@ func (p MicroserviceProps) validate() []string {
 	if p.Migration != nil {
 		if len(p.Migration.Command) == 0 {
 			errs.addf("migration.command", "is required")
+		} else {
+			validateCommand(&errs, "migration.command", p.Migration.Command, true)
 		}
 		if p.Migration.Timeout < time.Second {
 			errs.addf("migration.timeout", "%s is shorter than a second", p.Migration.Timeout)
@@ -158,30 +179,6 @@ func (p MicroserviceProps) validateScaling(errs *problems) {
 	}
 }
 
-// validateResources requires cpu and memory requests and limits, and no
-// limit below its request.
-func validateResources(r corev1.ResourceRequirements, errs *problems) {
-	for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-		req, hasReq := r.Requests[name]
-		_, hasLim := r.Limits[name]
-		if !hasReq {
-			errs.addf("resources.requests."+string(name), "is required")
-		}
-		if !hasLim {
-			errs.addf("resources.limits."+string(name), "is required")
-		}
-		if hasReq && req.Sign() <= 0 {
-			errs.addf("resources.requests."+string(name), "%s must be positive", req.String())
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(r.Limits)) {
-		lim := r.Limits[name]
-		if req, ok := r.Requests[name]; ok && lim.Cmp(req) < 0 {
-			errs.addf("resources.limits."+string(name), "%s is below the request %s", lim.String(), req.String())
-		}
-	}
-}
-
 func (p MicroserviceProps) validateEnv(errs *problems) {
 	seen := map[string]string{}
 	check := func(field, name string) {
@@ -235,8 +232,8 @@ func (p MicroserviceProps) validateWritablePaths(errs *problems) {
 			}
 		}
 	}
-	if len(p.WritablePaths) > 0 && p.WritableSizeLimit.Sign() <= 0 {
-		errs.addf("writableSizeLimit", "%s must be positive", p.WritableSizeLimit.String())
+	if _, msg := ParseQuantity(corev1.ResourceEphemeralStorage, p.WritableSizeLimit); msg != "" {
+		errs.addf("writableSizeLimit", "%s", msg)
 	}
 }
 
@@ -256,3 +253,58 @@ func volumeName(p string) string {
 }
 
 func isLabelValue(v string) bool { return len(validation.IsValidLabelValue(v)) == 0 }
+
+// validateCommand checks an entrypoint or argument list. The program, the
+// first element of an entrypoint, must be named on its own: a container
+// runtime looks for an executable called "python manage.py migrate"
+// literally and fails to start.
+func validateCommand(errs *problems, field string, list []string, entrypoint bool) {
+	for i, s := range list {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case strings.ContainsRune(s, 0):
+			errs.addf(f, "%q contains a NUL byte", s)
+		case entrypoint && i == 0 && strings.TrimSpace(s) == "":
+			errs.addf(f, "the program to run is empty")
+		case entrypoint && i == 0 && strings.ContainsAny(s, " \t\n"):
+			errs.addf(f, "%q contains whitespace; name the program alone and list each argument as its own element", s)
+		}
+	}
+}
+
+// variableRef matches the $(NAME) references that Kubernetes expands in
+// commands and arguments; $$(NAME) is an escaped literal.
+var variableRef = regexp.MustCompile(`\$\$|\$\(([^)]*)\)`)
+
+// validateVariableRefs reports $(NAME) references in command and args to
+// variables the container does not define: Kubernetes leaves those as the
+// literal text "$(NAME)", which the program then receives.
+func (p MicroserviceProps) validateVariableRefs(errs *problems) {
+	defined := map[string]bool{}
+	for k := range p.Env {
+		defined[k] = true
+	}
+	for k := range p.Config {
+		defined[k] = true
+	}
+	for _, s := range p.SecretEnv {
+		defined[s.Name] = true
+	}
+	check := func(field string, list []string) {
+		for i, s := range list {
+			for _, m := range variableRef.FindAllStringSubmatch(s, -1) {
+				if m[0] == "$$" {
+					continue
+				}
+				if !defined[m[1]] {
+					errs.addf(fmt.Sprintf("%s[%d]", field, i), "$(%s) names no variable of the container; Kubernetes would pass it on literally (write $$(%s) for a literal)", m[1], m[1])
+				}
+			}
+		}
+	}
+	check("command", p.Command)
+	check("args", p.Args)
+	if p.Migration != nil {
+		check("migration.command", p.Migration.Command)
+	}
+}

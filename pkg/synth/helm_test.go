@@ -38,7 +38,7 @@ func writtenCharts(t *testing.T) (string, []synth.Chart) {
 	t.Helper()
 	charts := synthAll(t)
 	dir := t.TempDir()
-	require.NoError(t, synth.Write(dir, charts))
+	writeCharts(t, dir, charts)
 	return dir, charts
 }
 
@@ -123,7 +123,7 @@ func TestHelmRendersBracesLiterally(t *testing.T) {
 	charts, err := synth.Synthesize([]environments.Environment{env})
 	require.NoError(t, err)
 	dir := t.TempDir()
-	require.NoError(t, synth.Write(dir, charts))
+	writeCharts(t, dir, charts)
 	var found bool
 	for _, doc := range render(t, filepath.Join(dir, "dev"), "telepace-dev") {
 		obj := decode(t, []byte(doc))

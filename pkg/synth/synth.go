@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
@@ -64,16 +66,41 @@ func Synthesize(envs []environments.Environment) ([]Chart, error) {
 	return charts, nil
 }
 
+// MaxEnvironmentName is the longest environment name: its chart's release
+// name, "telepace-" and the name, must fit Helm's 53 characters.
+const MaxEnvironmentName = 53 - len("telepace-")
+
+// environmentNameProblems checks the names of envs, which become construct
+// paths, chart directories and release names, and returns the indexes of
+// the usable ones. A bad name is reported once, by its position in the
+// list, since it cannot serve as a construct path.
+func environmentNameProblems(envs []environments.Environment) (usable []int, problems []string) {
+	seen := map[string]int{}
+	for i, env := range envs {
+		path := fmt.Sprintf("[environments[%d]] name: ", i)
+		switch msgs := validation.IsDNS1123Label(env.Name); {
+		case env.Name == "":
+			problems = append(problems, path+"is required")
+		case len(msgs) > 0:
+			problems = append(problems, path+fmt.Sprintf("%q is not a valid environment name: %s", env.Name, strings.Join(msgs, "; ")))
+		case len(env.Name) > MaxEnvironmentName:
+			problems = append(problems, path+fmt.Sprintf("%q is longer than %d characters; its release name %q would exceed Helm's 53", env.Name, MaxEnvironmentName, ChartName(env.Name)))
+		default:
+			if j, dup := seen[env.Name]; dup {
+				problems = append(problems, path+fmt.Sprintf("%q is already used by environments[%d]", env.Name, j))
+				continue
+			}
+			seen[env.Name] = i
+			usable = append(usable, i)
+		}
+	}
+	return usable, problems
+}
+
 // Resolve synthesises the environments with cdk8s and returns each
 // environment's objects in the order cdk8s resolved them.
 func Resolve(envs []environments.Environment) (map[string][]Object, error) {
-	seen := map[string]bool{}
-	for _, env := range envs {
-		if seen[env.Name] {
-			return nil, fmt.Errorf("environment %q is listed twice", env.Name)
-		}
-		seen[env.Name] = true
-	}
+	usable, nameProblems := environmentNameProblems(envs)
 	outdir, err := os.MkdirTemp("", "telepace-cdk8s-")
 	if err != nil {
 		return nil, err
@@ -85,13 +112,25 @@ func Resolve(envs []environments.Environment) (map[string][]Object, error) {
 		OutputFileExtension: jsii.String(".yaml"),
 		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
 	})
-	for _, env := range envs {
-		chart := cdk8s.NewChart(app, jsii.String(env.Name), &cdk8s.ChartProps{
+	for _, i := range usable {
+		chart := cdk8s.NewChart(app, jsii.String(envs[i].Name), &cdk8s.ChartProps{
 			DisableResourceNameHashes: jsii.Bool(true),
 		})
-		env.Compose(chart)
+		envs[i].Compose(chart)
 	}
-	if err := pc.CatchValidation(func() { app.Synth() }); err != nil {
+	err = pc.CatchValidation(func() { app.Synth() })
+	if len(nameProblems) > 0 {
+		var verr *pc.ValidationError
+		if err != nil && !errors.As(err, &verr) {
+			return nil, err
+		}
+		all := slices.Clone(nameProblems)
+		if verr != nil {
+			all = append(all, verr.Problems...)
+		}
+		return nil, &pc.ValidationError{Problems: all}
+	}
+	if err != nil {
 		return nil, err
 	}
 

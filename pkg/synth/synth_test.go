@@ -1,7 +1,11 @@
 package synth_test
 
 import (
+	"context"
 	"crypto/sha256"
+	"fmt"
+	"maps"
+	"slices"
 	"encoding/hex"
 	"io/fs"
 	"os"
@@ -46,7 +50,7 @@ var synthAll = func() func(t *testing.T) []synth.Chart {
 // TestCommittedChartsAreUpToDate is the drift check of synth --check: the
 // charts under charts/generated/ must be exactly what the code produces.
 func TestCommittedChartsAreUpToDate(t *testing.T) {
-	stale, err := synth.Check(committedCharts, synthAll(t))
+	stale, err := synth.Check(committedCharts, synthAll(t), synth.WriteOptions{Complete: true})
 	require.NoError(t, err)
 	assert.Empty(t, stale, "the committed charts are stale; run `make synth` and commit the result")
 }
@@ -54,18 +58,18 @@ func TestCommittedChartsAreUpToDate(t *testing.T) {
 func TestCheckNamesStaleFiles(t *testing.T) {
 	charts := synthAll(t)
 	dir := t.TempDir()
-	require.NoError(t, synth.Write(dir, charts))
-	stale, err := synth.Check(dir, charts)
+	writeCharts(t, dir, charts)
+	stale, err := synth.Check(dir, charts, synth.WriteOptions{Complete: true})
 	require.NoError(t, err)
 	require.Empty(t, stale)
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prod", "templates", "web.yaml"), []byte("edited by hand\n"), 0o644))
-	require.NoError(t, os.Remove(filepath.Join(dir, "dev", "Chart.yaml")))
+	require.NoError(t, os.Remove(filepath.Join(dir, "dev", "values.yaml")))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "staging", "templates", "extra.yaml"), []byte("{}\n"), 0o644))
-	stale, err = synth.Check(dir, charts)
+	stale, err = synth.Check(dir, charts, synth.WriteOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"dev/Chart.yaml (missing)",
+		"dev/values.yaml (missing)",
 		"prod/templates/web.yaml (differs)",
 		"staging/templates/extra.yaml (not generated)",
 	}, stale)
@@ -82,8 +86,8 @@ func TestSynthesisIsDeterministic(t *testing.T) {
 	}
 	// And on disk: two writes give identical trees.
 	a, b := t.TempDir(), t.TempDir()
-	require.NoError(t, synth.Write(a, first))
-	require.NoError(t, synth.Write(b, second))
+	writeCharts(t, a, first)
+	writeCharts(t, b, second)
 	assert.Equal(t, treeDigest(t, a), treeDigest(t, b))
 }
 
@@ -124,106 +128,264 @@ func TestEscapeHelm(t *testing.T) {
 	}
 }
 
-func dev() environments.Environment {
-	e, ok := environments.Lookup("dev")
+func dev() environments.Environment { return lookup("dev") }
+
+func lookup(name string) environments.Environment {
+	e, ok := environments.Lookup(name)
 	if !ok {
-		panic("no dev environment")
+		panic("no environment " + name)
 	}
+	e.Services = slices.Clone(e.Services)
+	e.Images = maps.Clone(e.Images)
 	return e
 }
 
-// TestBadInput checks that each kind of bad input fails with its exact
-// messages and that nothing is written.
-func TestBadInput(t *testing.T) {
-	tests := []struct {
-		name string
-		env  func() environments.Environment
-		want []string
-	}{
-		{
-			name: "unknown service",
-			env: func() environments.Environment {
-				e := dev()
-				e.Services = append(e.Services, environments.Service{App: "billing", Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
-				return e
-			},
-			want: []string{`[dev] services[5].app: unknown service "billing"; known services: analysis, collection, feedback-collection-api, voiceflow, web`},
-		},
-		{
-			name: "malformed image reference",
-			env: func() environments.Environment {
-				e := dev()
-				e.Images = cloneMap(e.Images)
-				e.Images["web"] = "v1.0.0 beta"
-				return e
-			},
-			want: []string{`[dev/web] image: "ghcr.io/telepace/web:v1.0.0 beta" is not a valid image reference: invalid reference format`},
-		},
-		{
-			name: "two services claim the same name",
-			env: func() environments.Environment {
-				e := dev()
-				e.Services = append(e.Services, environments.Service{App: "collection", Name: "analysis", Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
-				return e
-			},
-			want: []string{`[dev] services[5].name: "analysis" is already claimed by services[0]`},
-		},
-		{
-			name: "empty environment",
-			env: func() environments.Environment {
-				e := dev()
-				e.Services = nil
-				e.Images = nil
-				return e
-			},
-			want: []string{`[dev] services: the environment deploys no services`},
-		},
-		{
-			name: "limits below requests",
-			env: func() environments.Environment {
-				e := dev()
-				e.Services = append([]environments.Service(nil), e.Services...)
-				e.Services[3].Resources = environments.Resources("500m", "1Gi", "250m", "512Mi")
-				return e
-			},
-			want: []string{
-				`[dev/voiceflow] resources.limits.cpu: 250m is below the request 500m`,
-				`[dev/voiceflow] resources.limits.memory: 512Mi is below the request 1Gi`,
-			},
-		},
-		{
-			name: "floating tag outside dev",
-			env: func() environments.Environment {
-				e, _ := environments.Lookup("prod")
-				e.Images = cloneMap(e.Images)
-				e.Images["voiceflow"] = "latest"
-				return e
-			},
-			want: []string{`[prod/voiceflow] image: tag "latest" is floating; prod needs a release tag (vX.Y.Z) or a digest`},
-		},
-		{
-			name: "image for a service that is not deployed",
-			env: func() environments.Environment {
-				e := dev()
-				e.Images = cloneMap(e.Images)
-				e.Images["billing"] = "main"
-				return e
-			},
-			want: []string{`[dev] images[billing]: no service named "billing" is deployed`},
-		},
+// withService returns env with the service called name changed by edit.
+func withService(env environments.Environment, name string, edit func(*environments.Service)) environments.Environment {
+	for i := range env.Services {
+		if env.Services[i].App == name {
+			edit(&env.Services[i])
+			return env
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out := t.TempDir()
-			seedCharts(t, out)
-			before := treeDigest(t, out)
+	panic("no service " + name)
+}
 
-			err := synth.Generate([]environments.Environment{tt.env()}, out)
+// customized returns env with the props of the service called name changed
+// by edit.
+func customized(env environments.Environment, name string, edit func(*pc.MicroserviceProps)) environments.Environment {
+	return withService(env, name, func(s *environments.Service) { s.Customize = edit })
+}
+
+// badInputs are mistakes a developer can make in apps/ or environments/.
+// Each must fail with exactly these messages, and write nothing.
+var badInputs = []struct {
+	name string
+	envs func() []environments.Environment
+	want []string
+}{
+	{
+		name: "unknown service",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Services = append(e.Services, environments.Service{App: "billing", Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
+			return e
+		}),
+		want: []string{`[dev] services[5].app: unknown service "billing"; known services: analysis, collection, feedback-collection-api, voiceflow, web`},
+	},
+	{
+		name: "malformed image reference",
+		envs: one(func(e environments.Environment) environments.Environment { e.Images["web"] = "v1.0.0 beta"; return e }),
+		want: []string{`[dev/web] image: "ghcr.io/telepace/web:v1.0.0 beta" is not a valid image reference: invalid reference format`},
+	},
+	{
+		name: "empty image tag is reported as empty, not as latest",
+		envs: one(func(e environments.Environment) environments.Environment { e.Images["web"] = ""; return e }),
+		want: []string{`[dev/web] image: ghcr.io/telepace/web has an empty tag and no digest; set a tag or a digest`},
+	},
+	{
+		name: "two services claim the same name",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Services = append(e.Services, environments.Service{App: "collection", Name: "analysis", Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
+			return e
+		}),
+		want: []string{`[dev] services[5].name: "analysis" is already claimed by services[0]`},
+	},
+	{
+		name: "service name is not a DNS label",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e = withService(e, "web", func(s *environments.Service) { s.Name = "Web" })
+			e.Images["Web"] = e.Images["web"]
+			delete(e.Images, "web")
+			return e
+		}),
+		want: []string{`[dev] services[4].name: "Web" is not a valid service name: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
+	},
+	{
+		name: "empty environment",
+		envs: one(func(e environments.Environment) environments.Environment { e.Services, e.Images = nil, nil; return e }),
+		want: []string{`[dev] services: the environment deploys no services`},
+	},
+	{
+		name: "limits below requests",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "voiceflow", func(s *environments.Service) { s.Resources = environments.Resources("500m", "1Gi", "250m", "512Mi") })
+		}),
+		want: []string{
+			`[dev/voiceflow] resources.limits.cpu: 250m is below the request 500m`,
+			`[dev/voiceflow] resources.limits.memory: 512Mi is below the request 1Gi`,
+		},
+	},
+	{
+		name: "quantity that does not parse",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("50m", "12GB", "500m", "256Mi") })
+		}),
+		want: []string{`[dev/web] resources.requests.memory: "12GB" is not a Kubernetes quantity; write a number with an optional suffix, such as 512Mi or 1Gi`},
+	},
+	{
+		name: "quantities Kubernetes accepts but that cannot work",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("0.5m", "128m", "5m", "8Mi") })
+		}),
+		want: []string{
+			`[dev/web] resources.requests.cpu: 0.5m is finer than a millicore (1m), which Kubernetes rounds up`,
+			`[dev/web] resources.limits.cpu: 5m is below the smallest workable limit 10m`,
+			`[dev/web] resources.requests.memory: 128m is not a whole number of bytes (the suffix m means milli; Mi means mebibytes)`,
+			`[dev/web] resources.limits.memory: 8Mi is below the smallest workable limit 16Mi`,
+		},
+	},
+	{
+		name: "zero and negative quantities",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("0", "-1Gi", "1", "1Gi") })
+		}),
+		want: []string{
+			`[dev/web] resources.requests.cpu: 0 must be positive`,
+			`[dev/web] resources.requests.memory: -1Gi must be positive`,
+		},
+	},
+	{
+		name: "no resources",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) { s.Resources = pc.Resources{} })
+		}),
+		want: []string{
+			`[dev/web] resources.requests.cpu: is required`,
+			`[dev/web] resources.limits.cpu: is required`,
+			`[dev/web] resources.requests.memory: is required`,
+			`[dev/web] resources.limits.memory: is required`,
+		},
+	},
+	{
+		name: "replicas left out is an error, not 2",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) { s.Replicas = 0 })
+		}),
+		want: []string{`[dev/web] replicas: 0 must be at least 1`},
+	},
+	{
+		name: "replicas left out in prod does not lower the autoscaler's minimum",
+		envs: func() []environments.Environment {
+			return []environments.Environment{withService(lookup("prod"), "web", func(s *environments.Service) { s.Replicas = 0 })}
+		},
+		want: []string{`[prod/web] replicas: 0 must be at least 1`},
+	},
+	{
+		name: "floating tag outside dev",
+		envs: func() []environments.Environment {
+			e := lookup("prod")
+			e.Images["voiceflow"] = "latest"
+			return []environments.Environment{e}
+		},
+		want: []string{`[prod/voiceflow] image: tag "latest" is floating; prod needs a release tag (vX.Y.Z) or a digest`},
+	},
+	{
+		name: "image for a service that is not deployed",
+		envs: one(func(e environments.Environment) environments.Environment { e.Images["billing"] = "main"; return e }),
+		want: []string{`[dev] images[billing]: no service named "billing" is deployed`},
+	},
+	{
+		name: "empty namespace",
+		envs: one(func(e environments.Environment) environments.Environment { e.Namespace = ""; return e }),
+		want: []string{`[dev] namespace: is required`},
+	},
+	{
+		name: "invalid namespace",
+		envs: one(func(e environments.Environment) environments.Environment { e.Namespace = "Telepace_Dev"; return e }),
+		want: []string{`[dev] namespace: "Telepace_Dev" is not a valid namespace name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
+	},
+	{
+		name: "empty environment name is reported once",
+		envs: one(func(e environments.Environment) environments.Environment { e.Name = ""; return e }),
+		want: []string{`[environments[0]] name: is required`},
+	},
+	{
+		name: "invalid environment name is reported once, as the name",
+		envs: func() []environments.Environment {
+			e := lookup("prod")
+			e.Name = "Prod"
+			return []environments.Environment{lookup("dev"), e}
+		},
+		want: []string{`[environments[1]] name: "Prod" is not a valid environment name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
+	},
+	{
+		name: "environment listed twice",
+		envs: func() []environments.Environment { return []environments.Environment{lookup("dev"), lookup("dev")} },
+		want: []string{`[environments[1]] name: "dev" is already used by environments[0]`},
+	},
+	{
+		name: "environment name too long for a release name",
+		envs: one(func(e environments.Environment) environments.Environment { e.Name = strings.Repeat("d", 45); return e }),
+		want: []string{`[environments[0]] name: "` + strings.Repeat("d", 45) + `" is longer than 44 characters; its release name "telepace-` + strings.Repeat("d", 45) + `" would exceed Helm's 53`},
+	},
+	{
+		name: "unknown telepace environment, bad domain and backend",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.TelepaceEnvironment = "dev"
+			e.Domains.API = "https://api.dev.telepace.cc"
+			e.Backends.Redis.Port = 0
+			return e
+		}),
+		want: []string{
+			`[dev] telepaceEnvironment: "dev" is not one the services understand: development, staging, production`,
+			`[dev] domains.api: "https://api.dev.telepace.cc" is not a valid host name: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			`[dev] backends.redis.port: 0 is not a valid port number: must be between 1 and 65535, inclusive`,
+		},
+	},
+	{
+		name: "command that cannot start",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customized(e, "analysis", func(p *pc.MicroserviceProps) {
+				p.Command = []string{"python manage.py runserver"}
+				p.Args = []string{"--port", "$(PORT)"}
+			})
+		}),
+		want: []string{
+			`[dev/analysis] command[0]: "python manage.py runserver" contains whitespace; name the program alone and list each argument as its own element`,
+			`[dev/analysis] args[1]: $(PORT) names no variable of the container; Kubernetes would pass it on literally (write $$(PORT) for a literal)`,
+		},
+	},
+	{
+		name: "explicit zeros are errors, not defaults",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customized(e, "analysis", func(p *pc.MicroserviceProps) {
+				p.RunAsUser = new(int64)
+				p.TargetCPUUtilization = new(int32)
+				p.WritablePaths = []string{"/tmp"}
+				p.WritableSizeLimit = "1GB"
+			})
+		}),
+		want: []string{
+			`[dev/analysis] runAsUser: 0 is not a non-root UID; the pod must run as a UID above 0`,
+			`[dev/analysis] targetCPUUtilization: 0% is outside 1-100%`,
+			`[dev/analysis] writableSizeLimit: "1GB" is not a Kubernetes quantity; write a number with an optional suffix, such as 512Mi or 1Gi`,
+		},
+	},
+}
+
+// one wraps an edit of dev as a single-environment input.
+func one(edit func(environments.Environment) environments.Environment) func() []environments.Environment {
+	return func() []environments.Environment { return []environments.Environment{edit(dev())} }
+}
+
+// TestBadInput checks that each kind of bad input fails with its exact
+// messages, and that neither the output directory nor a file beside it
+// changes, in content or mode.
+func TestBadInput(t *testing.T) {
+	for _, tt := range badInputs {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			out := filepath.Join(root, "generated")
+			seedCharts(t, out)
+			unrelated := filepath.Join(root, "notes.txt")
+			require.NoError(t, os.WriteFile(unrelated, []byte("mine"), 0o600))
+			before := treeDigest(t, root)
+
+			_, err := synth.Generate(context.Background(), tt.envs(), out, synth.WriteOptions{})
 			var verr *pc.ValidationError
 			require.ErrorAs(t, err, &verr)
 			assert.Equal(t, tt.want, verr.Problems)
-			assert.Equal(t, before, treeDigest(t, out), "a failed synth must leave the output untouched")
-			assertNoLeftovers(t, out)
+			assert.Equal(t, before, treeDigest(t, root), "a failed synth must leave the output and its neighbours untouched")
 		})
 	}
 }
@@ -235,24 +397,23 @@ func TestFailedSynthLeavesOutputUnchanged(t *testing.T) {
 	seedCharts(t, out)
 	before := treeDigest(t, out)
 	bad := dev()
-	bad.Images = cloneMap(bad.Images)
 	bad.Images["analysis"] = "Not A Tag"
 	envs := environments.All()
 	envs[0] = bad
-	err := synth.Generate(envs, out)
+	_, err := synth.Generate(context.Background(), envs, out, synth.WriteOptions{Complete: true})
 	require.Error(t, err)
 	assert.Equal(t, before, treeDigest(t, out))
-	assertNoLeftovers(t, out)
 }
 
 func TestGenerateOneEnvironmentKeepsTheOthers(t *testing.T) {
 	out := t.TempDir()
 	seedCharts(t, out)
-	require.NoError(t, os.WriteFile(filepath.Join(out, "prod", "marker"), []byte("kept"), 0o644))
-	require.NoError(t, synth.Generate([]environments.Environment{dev()}, out))
-	data, err := os.ReadFile(filepath.Join(out, "prod", "marker"))
+	prodBefore := treeDigest(t, filepath.Join(out, "prod"))
+	res, err := synth.Generate(context.Background(), []environments.Environment{dev()}, out, synth.WriteOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, "kept", string(data))
+	assert.Equal(t, []string{"dev"}, res.Written)
+	assert.Empty(t, res.Removed)
+	assert.Equal(t, prodBefore, treeDigest(t, filepath.Join(out, "prod")))
 	_, err = os.Stat(filepath.Join(out, "dev", "templates", "web.yaml"))
 	require.NoError(t, err)
 	assertNoLeftovers(t, out)
@@ -261,20 +422,29 @@ func TestGenerateOneEnvironmentKeepsTheOthers(t *testing.T) {
 // seedCharts fills dir with the current charts, as a checkout has them.
 func seedCharts(t *testing.T, dir string) {
 	t.Helper()
-	require.NoError(t, synth.Write(dir, synthAll(t)))
+	writeCharts(t, dir, synthAll(t))
 }
 
-// assertNoLeftovers fails if a synth left temporary directories beside dir.
+// writeCharts writes charts under dir, which may be new.
+func writeCharts(t *testing.T, dir string, charts []synth.Chart) synth.WriteResult {
+	t.Helper()
+	res, err := synth.Write(context.Background(), dir, charts, synth.WriteOptions{})
+	require.NoError(t, err)
+	return res
+}
+
+// assertNoLeftovers fails if a synth left temporary directories in dir.
 func assertNoLeftovers(t *testing.T, dir string) {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Dir(dir))
+	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
 		assert.False(t, strings.HasPrefix(e.Name(), ".synth-"), "left behind: %s", e.Name())
 	}
 }
 
-// treeDigest hashes every path and file content under dir.
+// treeDigest hashes every path under dir with its type, mode, symlink
+// target and content, dir itself included.
 func treeDigest(t *testing.T, dir string) string {
 	t.Helper()
 	h := sha256.New()
@@ -282,9 +452,20 @@ func treeDigest(t *testing.T, dir string) string {
 		if err != nil {
 			return err
 		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
 		rel, _ := filepath.Rel(dir, path)
-		h.Write([]byte(rel + "\x00"))
-		if !d.IsDir() {
+		fmt.Fprintf(h, "%s\x00%s\x00", rel, info.Mode())
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			h.Write([]byte(target))
+		case info.Mode().IsRegular():
 			data, err := os.ReadFile(path)
 			if err != nil {
 				return err
@@ -294,12 +475,4 @@ func treeDigest(t *testing.T, dir string) string {
 		return nil
 	}))
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
