@@ -3,13 +3,13 @@ package synth_test
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
-	"maps"
-	"slices"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
