@@ -11,7 +11,9 @@ GOFLAGS   ?=
 PKGS      := ./...
 E2E_TOOLS := hack/e2e-tools.sh
 
-.PHONY: all synth check test test-short e2e e2e-tools golden bench vet node
+FUZZTIME  ?= 5s
+
+.PHONY: all synth check test test-short fuzz e2e e2e-tools golden bench vet node
 
 all: synth test
 
@@ -23,13 +25,21 @@ synth: node
 check: node
 	$(GO) run ./cmd/synth --check
 
-## test: vet, then every test including the end-to-end cluster tests
+## test: vet, then every test including the end-to-end cluster tests, then a bounded fuzz run
 test: node vet e2e-tools
 	$(GO) test -count=1 -timeout 75m $(PKGS)
+	$(MAKE) --no-print-directory fuzz
 
-## test-short: the quick loop; skips the end-to-end cluster tests
+## test-short: the quick loop; skips the end-to-end cluster tests, then a bounded fuzz run
 test-short: node
 	$(GO) test -short $(PKGS)
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: each fuzz target for FUZZTIME (default 5s); the corpus lives in testdata/fuzz/
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzImagePolicy$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
+	$(GO) test -run '^$$' -fuzz '^FuzzQuantity$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
+	$(GO) test -run '^$$' -fuzz '^FuzzEnvironmentName$$' -fuzztime $(FUZZTIME) ./pkg/synth/
 
 ## e2e: only the end-to-end tests against a local control plane
 e2e: node e2e-tools
@@ -54,4 +64,4 @@ vet:
 	$(GO) vet $(PKGS)
 
 node:
-	@command -v node >/dev/null || { echo "Node.js is required: cdk8s runs its jsii kernel in node (install Node.js 20+)"; exit 1; }
+	@command -v node >/dev/null || { echo "Node.js 20 or newer must be on PATH (cdk8s runs its jsii kernel in node)"; exit 1; }

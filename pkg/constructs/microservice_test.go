@@ -253,6 +253,59 @@ func TestMicroserviceValidation(t *testing.T) {
 				`[test/svc] maxReplicas: 2 is below replicas 4; the autoscaler's minimum would exceed its maximum`,
 			},
 		},
+		{
+			name:   "explicit zero replicas is not replaced by the default",
+			mutate: func(p *pc.MicroserviceProps) { p.Replicas = ptr.To[int32](0) },
+			want:   []string{`[test/svc] replicas: 0 must be at least 1`},
+		},
+		{
+			name:   "root user",
+			mutate: func(p *pc.MicroserviceProps) { p.RunAsUser = ptr.To[int64](0) },
+			want:   []string{`[test/svc] runAsUser: 0 is not a non-root UID; the pod must run as a UID above 0`},
+		},
+		{
+			name:   "invalid environment is reported once, as the environment",
+			mutate: func(p *pc.MicroserviceProps) { p.Environment = "Prod" },
+			want: []string{
+				`[test/svc] environment: "Prod" is not a valid environment name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+			},
+		},
+		{
+			name:   "instance label too long",
+			mutate: func(p *pc.MicroserviceProps) { p.PartOf = strings.Repeat("p", 60) },
+			want: []string{
+				`[test/svc] partOf: "` + strings.Repeat("p", 60) + `" with environment "prod" makes the instance label "` + strings.Repeat("p", 60) + `-prod", which is not a valid label value: must be no more than 63 bytes`,
+			},
+		},
+		{
+			name: "commands that cannot start",
+			mutate: func(p *pc.MicroserviceProps) {
+				p.Command = []string{"", "x"}
+				p.Args = []string{"$(HOME)", "$$(LITERAL)", "$(MODE)"}
+				p.Env = map[string]string{"MODE": "fast"}
+				p.Migration = &pc.Migration{Command: []string{"python manage.py migrate"}}
+			},
+			want: []string{
+				`[test/svc] command[0]: the program to run is empty`,
+				`[test/svc] args[0]: $(HOME) names no variable of the container; Kubernetes would pass it on literally (write $$(HOME) for a literal)`,
+				`[test/svc] migration.command[0]: "python manage.py migrate" contains whitespace; name the program alone and list each argument as its own element`,
+			},
+		},
+		{
+			name: "quantities that cannot work",
+			mutate: func(p *pc.MicroserviceProps) {
+				p.Resources = pc.Resources{
+					CPU:              pc.ResourceRange{Request: "100u", Limit: "1"},
+					Memory:           pc.ResourceRange{Request: "1.5", Limit: "1Gi"},
+					EphemeralStorage: pc.ResourceRange{Request: "2Gi", Limit: "1Gi"},
+				}
+			},
+			want: []string{
+				`[test/svc] resources.requests.cpu: 100u is finer than a millicore (1m), which Kubernetes rounds up`,
+				`[test/svc] resources.requests.memory: 1.5 is not a whole number of bytes (the suffix m means milli; Mi means mebibytes)`,
+				`[test/svc] resources.limits.ephemeral-storage: 1Gi is below the request 2Gi`,
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
