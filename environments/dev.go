@@ -26,7 +26,8 @@ func Dev() Environment {
 			Redis:       apps.Endpoint{Host: "redis-master", Port: 6379},
 			ObjectStore: apps.Endpoint{Host: "minio", Port: 9000},
 		},
-		Images: devImages,
+		AllowFloatingTags:   true,
+		Images:              devImages,
 		Services: []Service{
 			{App: "analysis", Replicas: 1, Resources: small},
 			{App: "collection", Replicas: 1, Resources: small},

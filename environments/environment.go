@@ -32,6 +32,9 @@ type Environment struct {
 	Domains apps.Domains
 	// Backends are the data services' addresses.
 	Backends apps.Backends
+	// AllowFloatingTags accepts image tags that move (main, latest); without
+	// it every image needs a release tag or a digest.
+	AllowFloatingTags bool
 	// Images maps each service name to its image tag or digest. It is the
 	// single source of truth for what runs in the environment.
 	Images map[string]string
@@ -80,12 +83,19 @@ func (e Environment) Context() apps.Context {
 	}
 }
 
+// Composition is what Compose added to the construct tree.
+type Composition struct {
+	// Services are the microservices, in the order the environment lists
+	// them.
+	Services []*pc.Microservice
+}
+
 // Compose adds the environment's services to scope, usually the
-// environment's chart, and returns them in order. Problems with the
+// environment's chart, and returns them. Problems with the
 // environment itself (no services, unknown apps, names claimed twice,
 // missing or stray images) are registered as validations on scope, and
 // cdk8s reports them with every other problem when the app is synthesised.
-func (e Environment) Compose(scope constructs.Construct) []*pc.Microservice {
+func (e Environment) Compose(scope constructs.Construct) *Composition {
 	var problems []string
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	problems = append(problems, e.validate()...)
@@ -117,6 +127,7 @@ func (e Environment) Compose(scope constructs.Construct) []*pc.Microservice {
 		}
 		props := app.Props(ctx)
 		props.Environment = e.Name
+		props.AllowFloatingTags = e.AllowFloatingTags
 		props.Name = name
 		props.Image = pc.ImageRef(app.Repository, ref)
 		props.Replicas = &s.Replicas
@@ -135,7 +146,7 @@ func (e Environment) Compose(scope constructs.Construct) []*pc.Microservice {
 		}
 	}
 	pc.AddProblems(scope, problems...)
-	return out
+	return &Composition{Services: out}
 }
 
 // All returns every environment, in promotion order.

@@ -31,7 +31,7 @@ func FuzzImagePolicy(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, repository, tag, digest string) {
 		img := Image{Repository: repository, Tag: tag, Digest: digest}
-		prod, dev := img.validate("prod"), img.validate("dev")
+		prod, dev := img.validate("prod", false), img.validate("dev", true)
 		for _, p := range dev {
 			if !slices.Contains(prod, p) {
 				t.Fatalf("%+v: dev reports %q, which prod does not", img, p)

@@ -12,8 +12,8 @@ import (
 //
 // A release-pinned image carries a Telepace release tag (v0.13.0,
 // v0.11.0-beta.0) or an @sha256 digest. Everything else (latest, main,
-// nightly, 0.13, sha-1a2b3c4, branch names) is a floating tag, which only the
-// dev environment accepts.
+// nightly, 0.13, sha-1a2b3c4, branch names) is a floating tag, which only an
+// environment that sets AllowFloatingTags accepts.
 type Image struct {
 	// Repository is the image name without tag or digest, for example
 	// "ghcr.io/telepace/voiceflow". Required.
@@ -66,14 +66,14 @@ func (i Image) Version() string {
 var releaseTag = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
 
 // IsReleasePinned reports whether the image is pinned to a release tag or a
-// digest, and so is acceptable outside dev.
+// digest, and so is acceptable where floating tags are not.
 func (i Image) IsReleasePinned() bool {
 	return i.Digest != "" || releaseTag.MatchString(i.Tag)
 }
 
 // validate returns the problems with the reference itself, and with its tag
-// under the policy of environment env. Only "dev" accepts floating tags.
-func (i Image) validate(env string) []string {
+// in environment env, which accepts floating tags only when allowFloating.
+func (i Image) validate(env string, allowFloating bool) []string {
 	var problems []string
 	if i.Repository == "" {
 		return []string{"image: repository is required"}
@@ -94,7 +94,7 @@ func (i Image) validate(env string) []string {
 	if i.Digest != "" && i.Tag != "" {
 		problems = append(problems, fmt.Sprintf("image: set a tag (%q) or a digest (%q), not both", i.Tag, i.Digest))
 	}
-	if env != "dev" && !i.IsReleasePinned() {
+	if !allowFloating && !i.IsReleasePinned() {
 		problems = append(problems, fmt.Sprintf("image: tag %q is floating; %s needs a release tag (vX.Y.Z) or a digest", i.Tag, envLabel(env)))
 	}
 	return problems
@@ -102,7 +102,7 @@ func (i Image) validate(env string) []string {
 
 func envLabel(env string) string {
 	if env == "" {
-		return "an environment other than dev"
+		return "this environment"
 	}
 	return env
 }

@@ -329,7 +329,11 @@ func TestMicroserviceAcceptsValidProps(t *testing.T) {
 		{"digest in prod", func(p *pc.MicroserviceProps) {
 			p.Image = pc.ImageRef("ghcr.io/telepace/analysis", "sha256:"+strings.Repeat("ab", 32))
 		}},
-		{"floating tag in dev", func(p *pc.MicroserviceProps) { p.Environment = "dev"; p.Image.Tag = "latest" }},
+		{"floating tag where the environment allows it", func(p *pc.MicroserviceProps) {
+			p.Environment = "dev"
+			p.AllowFloatingTags = true
+			p.Image.Tag = "latest"
+		}},
 		{"minAvailable below replicas", func(p *pc.MicroserviceProps) {
 			p.Replicas = ptr.To[int32](3)
 			p.Disruption.MinAvailable = ptr.To(intstr.FromInt32(2))
@@ -425,6 +429,7 @@ func TestMicroserviceAutoscalingLeavesReplicasToTheHPA(t *testing.T) {
 func TestMicroserviceFloatingTagIsAlwaysPulled(t *testing.T) {
 	props := validProps()
 	props.Environment = "dev"
+	props.AllowFloatingTags = true
 	props.Image.Tag = "main"
 	objs := constructstest.MustSynth(t, func(chart constructs.Construct) { pc.NewMicroservice(chart, "svc", props) })
 	c := dig(t, constructstest.Find(objs, "Deployment", "svc"), "spec", "template", "spec", "containers").([]any)[0]

@@ -11,6 +11,7 @@ import (
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	// Silences the jsii Node.js banner before the kernel starts.
 	_ "github.com/telepace/platform-charts/internal/jsiienv"
@@ -20,19 +21,18 @@ import (
 // *appsv1.Deployment or an upstream custom resource, to scope as a cdk8s
 // ApiObject with the given construct id.
 //
-// The object's TypeMeta must be set. Its metadata (name, namespace, labels,
+// The apiVersion and kind come from Scheme, so the object's TypeMeta may be
+// left empty; if it is set, it must agree with Scheme. Its metadata (name, namespace, labels,
 // annotations) goes to cdk8s as ApiObject metadata, so chart-level labels and
 // namespaces apply; every other top-level field except status goes in as one
 // JSON patch each, in a single jsii call. The whole object costs three
 // crossings into the jsii kernel however large it is.
 //
-// NewTypedObject panics when obj has no apiVersion or kind, or does not
-// marshal to a JSON object: both are programming errors.
+// NewTypedObject panics when obj's type is not registered in Scheme, or is
+// registered under several kinds and its TypeMeta does not pick one, or when
+// it does not marshal to a JSON object: all are programming errors.
 func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) cdk8s.ApiObject {
-	gvk := obj.GetObjectKind().GroupVersionKind()
-	if gvk.Kind == "" || gvk.Version == "" {
-		panic(fmt.Sprintf("constructs: %T %q has no apiVersion or kind set", obj, id))
-	}
+	gvk := groupVersionKind(obj, id)
 	accessor, err := meta.Accessor(obj)
 	if err != nil {
 		panic(fmt.Sprintf("constructs: %T %q has no object metadata: %v", obj, id, err))
@@ -75,6 +75,25 @@ func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) c
 		apiObject.AddJsonPatch(patches...)
 	}
 	return apiObject
+}
+
+// groupVersionKind returns obj's kind as Scheme registers it.
+func groupVersionKind(obj runtime.Object, id string) schema.GroupVersionKind {
+	kinds, _, err := Scheme.ObjectKinds(obj)
+	if err != nil {
+		panic(fmt.Sprintf("constructs: %T %q: its type is not registered in constructs.Scheme; add its API group there: %v", obj, id, err))
+	}
+	set := obj.GetObjectKind().GroupVersionKind()
+	if set.Empty() {
+		if len(kinds) > 1 {
+			panic(fmt.Sprintf("constructs: %T %q is registered as %v; set its TypeMeta to choose one", obj, id, kinds))
+		}
+		return kinds[0]
+	}
+	if !slices.Contains(kinds, set) {
+		panic(fmt.Sprintf("constructs: %T %q has TypeMeta %s, but constructs.Scheme registers it as %v", obj, id, set, kinds))
+	}
+	return set
 }
 
 // toJSONObject marshals obj and returns it as a JSON object with every null

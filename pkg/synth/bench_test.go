@@ -66,8 +66,8 @@ func benchmarkSynthesize(b *testing.B, envs []environments.Environment) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, objs := range resolved {
-		objects += len(objs)
+	for _, r := range resolved {
+		objects += len(r.Objects)
 	}
 	b.ReportAllocs()
 	var samples []time.Duration

@@ -97,7 +97,7 @@ func TestHelmTemplateRendersTheSynthesisedObjects(t *testing.T) {
 		t.Run(c.Env, func(t *testing.T) {
 			env, _ := environments.Lookup(c.Env)
 			want := map[string]map[string]any{}
-			for _, o := range resolved[c.Env] {
+			for _, o := range resolved[c.Env].Objects {
 				obj := decode(t, o.YAML)
 				want[key(obj)] = obj
 			}
@@ -141,9 +141,9 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 	resolved, err := synth.Resolve(environments.All())
 	require.NoError(t, err)
 	decoder := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
-	for env, objs := range resolved {
-		require.NotEmpty(t, objs, env)
-		for _, o := range objs {
+	for env, r := range resolved {
+		require.NotEmpty(t, r.Objects, env)
+		for _, o := range r.Objects {
 			obj, gvk, err := decoder.Decode(o.YAML, nil, nil)
 			require.NoError(t, err, "%s: %s/%s", env, o.Kind, o.Name)
 			assert.Equal(t, o.Kind, gvk.Kind)

@@ -55,13 +55,13 @@ func Synthesize(envs []environments.Environment) ([]Chart, error) {
 	if len(envs) == 0 {
 		return nil, errors.New("no environments to synthesise")
 	}
-	objects, err := Resolve(envs)
+	resolved, err := Resolve(envs)
 	if err != nil {
 		return nil, err
 	}
 	charts := make([]Chart, 0, len(envs))
 	for _, env := range envs {
-		charts = append(charts, renderChart(env, objects[env.Name]))
+		charts = append(charts, renderChart(env, resolved[env.Name]))
 	}
 	return charts, nil
 }
@@ -97,9 +97,19 @@ func environmentNameProblems(envs []environments.Environment) (usable []int, pro
 	return usable, problems
 }
 
+// Resolved is one environment after synthesis.
+type Resolved struct {
+	// Objects are the environment's objects in the order cdk8s resolved
+	// them.
+	Objects []Object
+	// Composition holds the constructs the environment composed; the chart
+	// README reads images and routes from them rather than re-deriving.
+	Composition *environments.Composition
+}
+
 // Resolve synthesises the environments with cdk8s and returns each
-// environment's objects in the order cdk8s resolved them.
-func Resolve(envs []environments.Environment) (map[string][]Object, error) {
+// environment's objects and composed constructs, by environment name.
+func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 	usable, nameProblems := environmentNameProblems(envs)
 	outdir, err := os.MkdirTemp("", "telepace-cdk8s-")
 	if err != nil {
@@ -112,11 +122,12 @@ func Resolve(envs []environments.Environment) (map[string][]Object, error) {
 		OutputFileExtension: jsii.String(".yaml"),
 		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
 	})
+	composed := map[string]*environments.Composition{}
 	for _, i := range usable {
 		chart := cdk8s.NewChart(app, jsii.String(envs[i].Name), &cdk8s.ChartProps{
 			DisableResourceNameHashes: jsii.Bool(true),
 		})
-		envs[i].Compose(chart)
+		composed[envs[i].Name] = envs[i].Compose(chart)
 	}
 	err = pc.CatchValidation(func() { app.Synth() })
 	if len(nameProblems) > 0 {
@@ -134,12 +145,12 @@ func Resolve(envs []environments.Environment) (map[string][]Object, error) {
 		return nil, err
 	}
 
-	out := map[string][]Object{}
+	out := map[string]Resolved{}
 	for _, env := range envs {
 		raw, err := os.ReadFile(filepath.Join(outdir, env.Name+".yaml"))
 		if errors.Is(err, os.ErrNotExist) {
 			// cdk8s writes no file for a chart without objects.
-			out[env.Name] = nil
+			out[env.Name] = Resolved{Composition: composed[env.Name]}
 			continue
 		}
 		if err != nil {
@@ -149,7 +160,7 @@ func Resolve(envs []environments.Environment) (map[string][]Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", env.Name, err)
 		}
-		out[env.Name] = objs
+		out[env.Name] = Resolved{Objects: objs, Composition: composed[env.Name]}
 	}
 	return out, nil
 }

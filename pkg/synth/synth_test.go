@@ -476,3 +476,19 @@ func treeDigest(t *testing.T, dir string) string {
 	}))
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// TestReadmeImagesComeFromTheConstructs changes an image in Customize: the
+// chart README must list the image the Deployment runs, not re-derive it
+// from the environment's image map.
+func TestReadmeImagesComeFromTheConstructs(t *testing.T) {
+	const custom = "ghcr.io/telepace/web-canary:v9.9.9"
+	env := customized(dev(), "web", func(p *pc.MicroserviceProps) {
+		p.Image = pc.Image{Repository: "ghcr.io/telepace/web-canary", Tag: "v9.9.9"}
+	})
+	charts, err := synth.Synthesize([]environments.Environment{env})
+	require.NoError(t, err)
+	readme := string(charts[0].Files["README.md"])
+	assert.Contains(t, readme, "| web | `"+custom+"` |\n")
+	assert.NotContains(t, readme, "ghcr.io/telepace/web:main")
+	assert.Contains(t, string(charts[0].Files["templates/web.yaml"]), "image: "+custom+"\n")
+}

@@ -50,7 +50,7 @@ func (p MicroserviceProps) validate() []string {
 			errs.addf("partOf", "%q with environment %q makes the instance label %q, which is not a valid label value: %s", p.PartOf, p.Environment, p.instance(), strings.Join(msgs, "; "))
 		}
 	}
-	errs = append(errs, p.Image.validate(p.Environment)...)
+	errs = append(errs, p.Image.validate(p.Environment, p.AllowFloatingTags)...)
 	validateCommand(&errs, "command", p.Command, true)
 	validateCommand(&errs, "args", p.Args, false)
 	p.validateVariableRefs(&errs)

@@ -1,0 +1,28 @@
+package constructs
+
+import (
+	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// Scheme knows the apiVersion and kind of every Go type a construct may
+// emit: the built-in Kubernetes API groups of client-go's scheme, and the
+// upstream custom resource groups (Gateway API, Kong). NewTypedObject reads
+// apiVersion and kind from it, so no construct writes them by hand. Register
+// a new upstream group here, in init order, before any construct uses it.
+var Scheme = newScheme()
+
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme,
+		gatewayv1.Install,
+		kongv1.AddToScheme,
+	} {
+		utilruntime.Must(add(s))
+	}
+	return s
+}
