@@ -5,4 +5,5 @@ var Analysis = App{
 	Name:       "analysis",
 	Repository: "ghcr.io/telepace/analysis",
 	Props:      telepaceServer,
+	Routes:     apiRoutes("analysis"),
 }

@@ -1,8 +1,9 @@
 package apps
 
 import (
-	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/telepace/platform-charts/pkg/constructs"
@@ -61,7 +62,8 @@ type Endpoint struct {
 }
 
 // String returns "host:port".
-func (e Endpoint) String() string { return fmt.Sprintf("%s:%d", e.Host, e.Port) }
+// An IPv6 address is bracketed: "[fd00::1]:9000".
+func (e Endpoint) String() string { return net.JoinHostPort(e.Host, strconv.Itoa(int(e.Port))) }
 
 // App is one Telepace service: what is true of it in every environment.
 type App struct {
@@ -72,7 +74,15 @@ type App struct {
 	// Props returns the service's props for an environment. Image, replicas
 	// and resources are left for the environment to set.
 	Props func(Context) constructs.MicroserviceProps
+	// Routes returns the service's public routes through the gateway, on the
+	// environment's hosts. Nil means the service is not public.
+	Routes func(Context) []constructs.Route
 }
+
+// APIPrefix is the path prefix of every API on the API host; each API
+// serves under APIPrefix + "/" + its short name, and receives the full
+// path (no prefix is stripped).
+const APIPrefix = "/api"
 
 // catalog lists every service, by name.
 var catalog = []App{Analysis, Collection, FeedbackCollectionAPI, Voiceflow, Web}

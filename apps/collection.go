@@ -5,4 +5,5 @@ var Collection = App{
 	Name:       "collection",
 	Repository: "ghcr.io/telepace/collection",
 	Props:      telepaceServer,
+	Routes:     apiRoutes("collection"),
 }

@@ -53,4 +53,5 @@ var FeedbackCollectionAPI = App{
 			},
 		}
 	},
+	Routes: apiRoutes("feedback"),
 }

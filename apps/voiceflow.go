@@ -58,6 +58,21 @@ var Voiceflow = App{
 			},
 			TerminationGracePeriod: 5 * time.Minute,
 			PreStopDelay:           15 * time.Second,
+			// Never routed through the gateway (see Routes).
+			PrivatePaths: []string{"/config"},
+			// Kong keeps speech sessions open for up to an hour of silence
+			// either way; its default is one minute. Values are milliseconds.
+			ServiceAnnotations: map[string]string{
+				"konghq.com/connect-timeout": "5000",
+				"konghq.com/read-timeout":    "3600000",
+				"konghq.com/write-timeout":   "3600000",
+			},
 		}
+	},
+	// Only the WebSocket is public: exactly /ws, GET (the upgrade request).
+	// The embedded UI, /audio_files/ and POST /config stay inside the
+	// cluster.
+	Routes: func(ctx Context) []constructs.Route {
+		return []constructs.Route{{Host: ctx.Domains.API, Path: "/ws", Exact: true, Methods: []string{"GET"}}}
 	},
 }

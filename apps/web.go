@@ -27,4 +27,8 @@ var Web = App{
 			WritablePaths: []string{"/app/.next/cache", "/tmp"},
 		}
 	},
+	// The whole web host is the front end.
+	Routes: func(ctx Context) []constructs.Route {
+		return []constructs.Route{{Host: ctx.Domains.Web, Path: "/"}}
+	},
 }

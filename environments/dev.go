@@ -1,6 +1,9 @@
 package environments
 
-import "github.com/telepace/platform-charts/apps"
+import (
+	"github.com/telepace/platform-charts/apps"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+)
 
 // devImages is the single source of truth for the images dev runs. Dev
 // follows the main branch; floating tags are allowed here only.
@@ -16,6 +19,7 @@ var devImages = map[string]string{
 // resources, and data services that the dev umbrella runs in-cluster.
 func Dev() Environment {
 	small := Resources("50m", "128Mi", "500m", "256Mi")
+	plugins, defaults := edgePlugins(1200, 36000, "https://dev.telepace.cc", "http://localhost:3000")
 	return Environment{
 		Name:                "dev",
 		Namespace:           "telepace-dev",
@@ -26,8 +30,17 @@ func Dev() Environment {
 			Redis:       apps.Endpoint{Host: "redis-master", Port: 6379},
 			ObjectStore: apps.Endpoint{Host: "minio", Port: 9000},
 		},
-		AllowFloatingTags:   true,
-		Images:              devImages,
+		AllowFloatingTags: true,
+		Images:            devImages,
+		// The dev umbrella installs Kong beside the services; this chart
+		// carries the Gateway, its class and the cluster-wide metrics plugin.
+		Gateway: Gateway{
+			Ref:            pc.GatewayRef{Name: "kong"},
+			Create:         true,
+			Plugins:        plugins,
+			DefaultPlugins: defaults,
+			ClusterPlugins: []pc.KongClusterPluginProps{kongPrometheus},
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 1, Resources: small},
 			{App: "collection", Replicas: 1, Resources: small},

@@ -40,6 +40,8 @@ type Environment struct {
 	Images map[string]string
 	// Services are the services deployed, in order.
 	Services []Service
+	// Gateway exposes the services' routes through Kong.
+	Gateway Gateway
 }
 
 // Service deploys one app of the catalog in an environment.
@@ -88,6 +90,15 @@ type Composition struct {
 	// Services are the microservices, in the order the environment lists
 	// them.
 	Services []*pc.Microservice
+	// Gateway is the Gateway the chart carries, or nil where the gateway
+	// layer is run separately.
+	Gateway *pc.Gateway
+	// Routes are the HTTPRoutes, in service order.
+	Routes []*pc.HTTPRoute
+	// Plugins, ClusterPlugins and Consumers are the Kong objects.
+	Plugins        []*pc.KongPlugin
+	ClusterPlugins []*pc.KongClusterPlugin
+	Consumers      []*pc.KongConsumer
 }
 
 // Compose adds the environment's services to scope, usually the
@@ -103,7 +114,17 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 		addf("services: the environment deploys no services")
 	}
 	ctx := e.Context()
+	// Services some route targets: the gateway's namespace may reach them.
+	routed := map[string]bool{}
+	for _, s := range e.Services {
+		if app, ok := apps.Lookup(s.App); ok {
+			for _, r := range routesOf(app, ctx) {
+				routed[cmp.Or(r.Service, s.name())] = true
+			}
+		}
+	}
 	claimed := map[string]int{}
+	declared := map[string][]pc.Route{}
 	var out []*pc.Microservice
 	for i, s := range e.Services {
 		app, ok := apps.Lookup(s.App)
@@ -135,9 +156,16 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			props.MaxReplicas = &s.MaxReplicas
 		}
 		props.Resources = s.Resources
+		if routed[name] && e.gatewayNamespace() != e.Namespace {
+			if props.AllowFrom == nil {
+				props.AllowFrom = pc.DefaultAllowFrom()
+			}
+			props.AllowFrom = append(props.AllowFrom, e.gatewayPeer())
+		}
 		if s.Customize != nil {
 			s.Customize(&props)
 		}
+		declared[name] = routesOf(app, ctx)
 		out = append(out, pc.NewMicroservice(scope, name, props))
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Images)) {
@@ -145,8 +173,10 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			addf("images[%s]: no service named %q is deployed", name, name)
 		}
 	}
+	c := &Composition{Services: out}
+	problems = append(problems, e.composeGateway(scope, out, declared, c)...)
 	pc.AddProblems(scope, problems...)
-	return &Composition{Services: out}
+	return c
 }
 
 // All returns every environment, in promotion order.
@@ -175,6 +205,8 @@ func (e Environment) validate() []string {
 		addf("namespace: is required")
 	} else if msgs := validation.IsDNS1123Label(e.Namespace); len(msgs) > 0 {
 		addf("namespace: %q is not a valid namespace name: %s", e.Namespace, strings.Join(msgs, "; "))
+	} else if strings.HasPrefix(e.Namespace, "kube-") {
+		addf("namespace: %q is reserved for the Kubernetes system; install Telepace into a namespace of its own", e.Namespace)
 	}
 	if !slices.Contains(TelepaceEnvironments, e.TelepaceEnvironment) {
 		addf("telepaceEnvironment: %q is not one the services understand: %s", e.TelepaceEnvironment, strings.Join(TelepaceEnvironments, ", "))
@@ -209,6 +241,11 @@ func hostProblem(host string, ipAllowed bool) string {
 	}
 	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
 		return fmt.Sprintf("%q is not a valid host name: %s", host, strings.Join(msgs, "; "))
+	}
+	for _, label := range strings.Split(host, ".") {
+		if len(label) > validation.DNS1123LabelMaxLength {
+			return fmt.Sprintf("%q has a label longer than %d characters, which DNS cannot resolve", host, validation.DNS1123LabelMaxLength)
+		}
 	}
 	return ""
 }

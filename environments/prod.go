@@ -1,6 +1,9 @@
 package environments
 
-import "github.com/telepace/platform-charts/apps"
+import (
+	"github.com/telepace/platform-charts/apps"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+)
 
 // prodImages is the single source of truth for the images prod runs:
 // release tags or digests only.
@@ -17,6 +20,7 @@ var prodImages = map[string]string{
 // are operated separately; this chart holds the application services only.
 func Prod() Environment {
 	server := Resources("250m", "512Mi", "2", "1Gi")
+	plugins, defaults := edgePlugins(300, 9000, "https://telepace.cc")
 	return Environment{
 		Name:                "prod",
 		Namespace:           "telepace",
@@ -28,6 +32,13 @@ func Prod() Environment {
 			ObjectStore: apps.Endpoint{Host: "minio.prod.telepace.internal", Port: 9000},
 		},
 		Images: prodImages,
+		// The gateway layer is operated separately: the routes attach to
+		// its Gateway, which must admit routes from this namespace.
+		Gateway: Gateway{
+			Ref:            pc.GatewayRef{Name: "kong", Namespace: "kong"},
+			Plugins:        plugins,
+			DefaultPlugins: defaults,
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 3, MaxReplicas: 10, Resources: server},
 			{App: "collection", Replicas: 3, MaxReplicas: 10, Resources: server},

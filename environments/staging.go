@@ -1,6 +1,9 @@
 package environments
 
-import "github.com/telepace/platform-charts/apps"
+import (
+	"github.com/telepace/platform-charts/apps"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+)
 
 // stagingImages is the single source of truth for the images staging runs:
 // release tags or digests only.
@@ -16,6 +19,7 @@ var stagingImages = map[string]string{
 // and managed data services of its own.
 func Staging() Environment {
 	server := Resources("100m", "256Mi", "1", "512Mi")
+	plugins, defaults := edgePlugins(600, 18000, "https://staging.telepace.cc")
 	return Environment{
 		Name:                "staging",
 		Namespace:           "telepace-staging",
@@ -27,6 +31,13 @@ func Staging() Environment {
 			ObjectStore: apps.Endpoint{Host: "minio.staging.telepace.internal", Port: 9000},
 		},
 		Images: stagingImages,
+		// The gateway layer is operated separately: the routes attach to
+		// its Gateway, which must admit routes from this namespace.
+		Gateway: Gateway{
+			Ref:            pc.GatewayRef{Name: "kong", Namespace: "kong"},
+			Plugins:        plugins,
+			DefaultPlugins: defaults,
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 2, MaxReplicas: 4, Resources: server},
 			{App: "collection", Replicas: 2, MaxReplicas: 4, Resources: server},

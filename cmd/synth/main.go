@@ -38,6 +38,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/jsiienv"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
@@ -74,9 +75,13 @@ var synthesize = synth.Synthesize
 func main() {
 	ctx, interrupted := notifySignals()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	// Stop the jsii kernel so no node process outlives the command.
+	// Stop the jsii kernel so no node process outlives the command, then
+	// remove what it left in its temporary directory.
 	jsii.Close()
-	if sig := interrupted.Load(); sig != nil {
+	jsiienv.Cleanup()
+	// A signal that arrived after the charts were written changes nothing:
+	// the run succeeded, and said so.
+	if sig := interrupted.Load(); sig != nil && code != exitOK {
 		code = exitSignal + int(sig.(syscall.Signal))
 	}
 	os.Exit(code)
@@ -136,10 +141,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitFailed
 	}
 	// Refuse a bad output directory before spending a second on synthesis;
-	// Write checks again under its lock.
-	if _, err := synth.PrepareOutput(outDir); err != nil {
-		fmt.Fprintf(stderr, "synth: %v\n", err)
-		return exitFailed
+	// Write checks again under its lock. (Check does its own checking: it
+	// reports a hand-edited chart as stale instead of refusing it.)
+	if !*check {
+		if _, err := synth.PrepareOutput(outDir); err != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", err)
+			return exitFailed
+		}
 	}
 	if err := lookNode(); err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
@@ -155,6 +163,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	var verr *pc.ValidationError
 	switch {
 	case errors.As(err, &internal):
+		// jsii reports a kernel that cannot start or answer by panicking:
+		// that is the machine's Node.js or files, not a bug in synth.
+		if nodeErr := checkNodeVersion(); nodeErr != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", nodeErr)
+			return exitFailed
+		}
+		if perr := (*os.PathError)(nil); errors.As(asError(internal.value), &perr) {
+			fmt.Fprintf(stderr, "synth: the jsii kernel cannot use %s: %v\n", perr.Path, perr.Err)
+			return exitFailed
+		}
 		return reportInternal(stderr, internal)
 	case errors.As(err, &verr):
 		fmt.Fprintf(stderr, "synth: %v\n", err)
@@ -186,7 +204,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitOK
 	}
 	res, err := synth.Write(ctx, outDir, charts, opts)
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
 		fmt.Fprintln(stderr, "synth: interrupted; temporary files removed, nothing written")
 		return exitFailed
 	}
@@ -233,6 +251,12 @@ type internalError struct {
 }
 
 func (e *internalError) Error() string { return fmt.Sprintf("panic: %v\n\n%s", e.value, e.stack) }
+
+// asError returns v as an error, or nil.
+func asError(v any) error {
+	err, _ := v.(error)
+	return err
+}
 
 func reportInternal(w io.Writer, err *internalError) int {
 	fmt.Fprintf(w, "synth: internal error (exit %d): a bug in synth or a construct, not in your input; please report it:\n%v\n", exitInternal, err)

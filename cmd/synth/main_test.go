@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepace/platform-charts/internal/jsiienv"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,6 +27,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	jsiienv.Cleanup()
 	os.Exit(code)
 }
 

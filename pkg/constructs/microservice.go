@@ -81,6 +81,9 @@ func (m *Microservice) Metrics() *Metrics {
 	return &metrics
 }
 
+// PrivatePaths returns the paths that must never be routed to the service.
+func (m *Microservice) PrivatePaths() []string { return slices.Clone(m.props.PrivatePaths) }
+
 // Image returns the container image.
 func (m *Microservice) Image() Image { return m.props.Image }
 

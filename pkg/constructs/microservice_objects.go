@@ -29,7 +29,7 @@ func (m *Microservice) configMap() *corev1.ConfigMap {
 func (m *Microservice) service() *corev1.Service {
 	p := m.props
 	svc := &corev1.Service{
-		ObjectMeta: p.objectMeta(p.Name),
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Labels: p.labels(), Annotations: maps.Clone(p.ServiceAnnotations)},
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: p.selectorLabels(),

@@ -213,6 +213,14 @@ type MicroserviceProps struct {
 	// HTTPRoutes. Defaults to DefaultAllowFrom(): the same namespace and
 	// namespaces labelled with NetworkAccessLabel.
 	AllowFrom []networkingv1.NetworkPolicyPeer
+	// PrivatePaths are HTTP paths the service serves that must never be
+	// reachable through the gateway, such as an unauthenticated admin
+	// endpoint. An HTTPRoute whose match would reach one is an error.
+	// Defaults to none.
+	PrivatePaths []string
+	// ServiceAnnotations annotate the Service, for example Kong's
+	// konghq.com/read-timeout. Defaults to none.
+	ServiceAnnotations map[string]string
 }
 
 // Defaults of MicroserviceProps.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepace/platform-charts/internal/jsiienv"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
@@ -24,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	jsiienv.Cleanup()
 	os.Exit(code)
 }
 

@@ -3,11 +3,13 @@ package constructs
 import (
 	"fmt"
 	"maps"
+	"math"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -56,14 +58,54 @@ func (p MicroserviceProps) validate() []string {
 	p.validateVariableRefs(&errs)
 	if *p.RunAsUser <= 0 {
 		errs.addf("runAsUser", "%d is not a non-root UID; the pod must run as a UID above 0", *p.RunAsUser)
+	} else if *p.RunAsUser > math.MaxInt32 {
+		errs.addf("runAsUser", "%d is above the largest UID Kubernetes accepts (%d)", *p.RunAsUser, math.MaxInt32)
+	}
+	if p.WorkingDir != "" && (!path.IsAbs(p.WorkingDir) || path.Clean(p.WorkingDir) != p.WorkingDir) {
+		errs.addf("workingDir", "%q must be an absolute, clean path", p.WorkingDir)
+	}
+	if p.AllowFrom != nil && len(p.AllowFrom) == 0 {
+		errs.addf("allowFrom", "an empty list would admit traffic from everywhere; leave it nil for the default, or list the peers")
+	}
+	for i, c := range p.TopologySpread {
+		field := fmt.Sprintf("topologySpread[%d]", i)
+		if c.MaxSkew < 1 {
+			errs.addf(field+".maxSkew", "%d must be at least 1", c.MaxSkew)
+		}
+		if msgs := validation.IsQualifiedName(c.TopologyKey); len(msgs) > 0 {
+			errs.addf(field+".topologyKey", "%q is not a valid label key: %s", c.TopologyKey, strings.Join(msgs, "; "))
+		}
+		if c.WhenUnsatisfiable != corev1.DoNotSchedule && c.WhenUnsatisfiable != corev1.ScheduleAnyway {
+			errs.addf(field+".whenUnsatisfiable", "%q is not DoNotSchedule or ScheduleAnyway", c.WhenUnsatisfiable)
+		}
 	}
 	p.validatePorts(&errs)
 	p.validateProbes(&errs)
 	p.validateScaling(&errs)
 	_, resourceErrs := p.Resources.requirements()
 	errs = append(errs, resourceErrs...)
+	if len(resourceErrs) == 0 {
+		// With the ephemeral-storage defaults in, a given limit may fall
+		// below the default request, or a given request above the default
+		// limit.
+		r := p.resourceRequirements()
+		lim, req := r.Limits[corev1.ResourceEphemeralStorage], r.Requests[corev1.ResourceEphemeralStorage]
+		if lim.Cmp(req) < 0 {
+			errs.addf("resources.limits.ephemeral-storage", "%s is below the request %s", lim.String(), req.String())
+		}
+	}
 	p.validateEnv(&errs)
 	p.validateWritablePaths(&errs)
+	for i, path := range p.PrivatePaths {
+		if !strings.HasPrefix(path, "/") {
+			errs.addf(fmt.Sprintf("privatePaths[%d]", i), "%q must start with /", path)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.ServiceAnnotations)) {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			errs.addf(fmt.Sprintf("serviceAnnotations[%s]", k), "%q is not a valid annotation key: %s", k, strings.Join(msgs, "; "))
+		}
+	}
 	if p.TerminationGracePeriod < 0 || p.TerminationGracePeriod%time.Second != 0 {
 		errs.addf("terminationGracePeriod", "%s must be a non-negative whole number of seconds", p.TerminationGracePeriod)
 	}
@@ -78,8 +120,8 @@ func (p MicroserviceProps) validate() []string {
 		} else {
 			validateCommand(&errs, "migration.command", p.Migration.Command, true)
 		}
-		if p.Migration.Timeout < time.Second {
-			errs.addf("migration.timeout", "%s is shorter than a second", p.Migration.Timeout)
+		if p.Migration.Timeout < time.Second || p.Migration.Timeout%time.Second != 0 {
+			errs.addf("migration.timeout", "%s must be a whole number of seconds, at least one", p.Migration.Timeout)
 		}
 		if *p.Migration.BackoffLimit < 0 {
 			errs.addf("migration.backoffLimit", "%d is negative", *p.Migration.BackoffLimit)
@@ -113,6 +155,11 @@ func (p MicroserviceProps) validatePorts(errs *problems) {
 		} else {
 			byNumber[key] = i
 		}
+		if port.AppProtocol != "" {
+			if msgs := validation.IsQualifiedName(port.AppProtocol); len(msgs) > 0 {
+				errs.addf(field+".appProtocol", "%q is not a valid application protocol (an IANA name or a domain-prefixed one such as kubernetes.io/ws): %s", port.AppProtocol, strings.Join(msgs, "; "))
+			}
+		}
 		switch port.Protocol {
 		case corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP:
 		default:
@@ -120,28 +167,30 @@ func (p MicroserviceProps) validatePorts(errs *problems) {
 		}
 	}
 	if p.Metrics != nil {
-		if _, ok := byName[p.Metrics.Port]; !ok {
+		if i, ok := byName[p.Metrics.Port]; !ok {
 			errs.addf("metrics.port", "port %q is not declared in ports", p.Metrics.Port)
+		} else if p.Ports[i].Protocol != corev1.ProtocolTCP {
+			errs.addf("metrics.port", "port %q is %s; Prometheus scrapes over TCP", p.Metrics.Port, p.Ports[i].Protocol)
 		}
-		if !strings.HasPrefix(p.Metrics.Path, "/") {
-			errs.addf("metrics.path", "%q must start with /", p.Metrics.Path)
-		}
+		validateHTTPPath(errs, "metrics.path", p.Metrics.Path)
 	}
-	if _, ok := byName[p.Probes.Port]; !ok {
+	if i, ok := byName[p.Probes.Port]; !ok {
 		errs.addf("probes.port", "port %q is not declared in ports", p.Probes.Port)
+	} else if p.Ports[i].Protocol != corev1.ProtocolTCP {
+		errs.addf("probes.port", "port %q is %s; probes connect over TCP", p.Probes.Port, p.Ports[i].Protocol)
 	}
 }
 
 func (p MicroserviceProps) validateProbes(errs *problems) {
 	if !p.Probes.TCP {
 		for _, f := range []struct{ field, path string }{{"probes.livenessPath", p.Probes.LivenessPath}, {"probes.readinessPath", p.Probes.ReadinessPath}} {
-			if !strings.HasPrefix(f.path, "/") {
-				errs.addf(f.field, "%q must start with /", f.path)
-			}
+			validateHTTPPath(errs, f.field, f.path)
 		}
 	}
 	if p.Probes.StartupTimeout < 5*time.Second {
 		errs.addf("probes.startupTimeout", "%s is shorter than one startup probe period (5s)", p.Probes.StartupTimeout)
+	} else if p.Probes.StartupTimeout%(5*time.Second) != 0 {
+		errs.addf("probes.startupTimeout", "%s is not a multiple of the startup probe period (5s)", p.Probes.StartupTimeout)
 	}
 }
 
@@ -192,8 +241,24 @@ func (p MicroserviceProps) validateEnv(errs *problems) {
 		}
 		seen[name] = field
 	}
+	value := func(field, v string) {
+		switch {
+		case !utf8.ValidString(v):
+			errs.addf(field, "is not valid UTF-8; Kubernetes would store it changed")
+		case strings.ContainsRune(v, 0):
+			errs.addf(field, "holds a NUL byte, which no process can receive")
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(p.Env)) {
 		check(fmt.Sprintf("env[%s]", k), k)
+		value(fmt.Sprintf("env[%s]", k), p.Env[k])
+	}
+	size := 0
+	for k, v := range p.Config {
+		size += len(k) + len(v)
+	}
+	if size > maxConfigMapBytes {
+		errs.addf("config", "holds %d bytes; a ConfigMap holds at most %d", size, maxConfigMapBytes)
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.Config)) {
 		if msgs := validation.IsConfigMapKey(k); len(msgs) > 0 {
@@ -201,6 +266,7 @@ func (p MicroserviceProps) validateEnv(errs *problems) {
 			continue
 		}
 		check(fmt.Sprintf("config[%s]", k), k)
+		value(fmt.Sprintf("config[%s]", k), p.Config[k])
 	}
 	for i, s := range p.SecretEnv {
 		field := fmt.Sprintf("secretEnv[%d]", i)
@@ -223,6 +289,8 @@ func (p MicroserviceProps) validateWritablePaths(errs *problems) {
 			errs.addf(field, "%q must be an absolute, clean path", w)
 		case w == "/":
 			errs.addf(field, "the root filesystem stays read-only; name a directory")
+		case slices.ContainsFunc(reservedPaths, func(r string) bool { return w == r || strings.HasPrefix(w, r+"/") }):
+			errs.addf(field, "%q would hide the system directory %s under an empty volume", w, reservedPaths[slices.IndexFunc(reservedPaths, func(r string) bool { return w == r || strings.HasPrefix(w, r+"/") })])
 		default:
 			name := volumeName(w)
 			if j, dup := byVolume[name]; dup {
@@ -290,21 +358,41 @@ func (p MicroserviceProps) validateVariableRefs(errs *problems) {
 	for _, s := range p.SecretEnv {
 		defined[s.Name] = true
 	}
+	checkOne := func(field, s string) {
+		for _, m := range variableRef.FindAllStringSubmatch(s, -1) {
+			if m[0] != "$$" && !defined[m[1]] {
+				errs.addf(field, "$(%s) names no variable of the container; Kubernetes would pass it on literally (write $$(%s) for a literal)", m[1], m[1])
+			}
+		}
+	}
 	check := func(field string, list []string) {
 		for i, s := range list {
-			for _, m := range variableRef.FindAllStringSubmatch(s, -1) {
-				if m[0] == "$$" {
-					continue
-				}
-				if !defined[m[1]] {
-					errs.addf(fmt.Sprintf("%s[%d]", field, i), "$(%s) names no variable of the container; Kubernetes would pass it on literally (write $$(%s) for a literal)", m[1], m[1])
-				}
-			}
+			checkOne(fmt.Sprintf("%s[%d]", field, i), s)
 		}
 	}
 	check("command", p.Command)
 	check("args", p.Args)
+	for _, k := range slices.Sorted(maps.Keys(p.Env)) {
+		checkOne(fmt.Sprintf("env[%s]", k), p.Env[k])
+	}
 	if p.Migration != nil {
 		check("migration.command", p.Migration.Command)
 	}
 }
+
+// validateHTTPPath checks a path an HTTP request line will carry.
+func validateHTTPPath(errs *problems, field, p string) {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		errs.addf(field, "%q must start with /", p)
+	case strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		errs.addf(field, "%q holds whitespace or control characters; percent-encode them", p)
+	}
+}
+
+// reservedPaths are directories an emptyDir must not cover: the container
+// would lose its devices, kernel interfaces or system configuration.
+var reservedPaths = []string{"/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib"}
+
+// maxConfigMapBytes is the most a ConfigMap may hold.
+const maxConfigMapBytes = 1 << 20

@@ -140,7 +140,9 @@ func TestHelmRendersBracesLiterally(t *testing.T) {
 func TestObjectsDecodeStrictly(t *testing.T) {
 	resolved, err := synth.Resolve(environments.All())
 	require.NoError(t, err)
-	decoder := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	// pc.Scheme: the built-in groups and every upstream custom resource
+	// group the constructs emit.
+	decoder := serializer.NewCodecFactory(pc.Scheme, serializer.EnableStrict).UniversalDeserializer()
 	for env, r := range resolved {
 		require.NotEmpty(t, r.Objects, env)
 		for _, o := range r.Objects {

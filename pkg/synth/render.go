@@ -104,6 +104,7 @@ func readme(env environments.Environment, r Resolved) []byte {
 	for _, ms := range r.Composition.Services {
 		fmt.Fprintf(&b, "| %s | `%s` |\n", ms.Name(), ms.Image())
 	}
+	writeRoutes(&b, env, r.Composition)
 	b.WriteString("\n## Contents\n\n| template | kind | name |\n| --- | --- | --- |\n")
 	for _, component := range components(objs) {
 		for _, o := range objs {
@@ -123,4 +124,50 @@ func (c Chart) sortedPaths() []string {
 	}
 	slices.Sort(paths)
 	return paths
+}
+
+// writeRoutes lists what the gateway routes where, and what each consumer's
+// credential Secrets must hold.
+func writeRoutes(b *bytes.Buffer, env environments.Environment, c *environments.Composition) {
+	if len(c.Routes) == 0 {
+		return
+	}
+	gw := env.Gateway.Ref.Name
+	if env.Gateway.Ref.Namespace != "" {
+		gw = env.Gateway.Ref.Namespace + "/" + gw
+	}
+	fmt.Fprintf(b, "\n## Routes\n\nThrough the Gateway `%s`. Paths are matched as Gateway API HTTPRoutes: `=` exact, `*` prefix by whole path elements; backends receive the full path.\n\n", gw)
+	b.WriteString("| host | path | methods | backend | plugins |\n| --- | --- | --- | --- | --- |\n")
+	for _, hr := range c.Routes {
+		for _, rt := range hr.Routes() {
+			path := "`" + strings.TrimSuffix(rt.Path, "/") + "/*`"
+			if rt.Exact {
+				path = "`= " + rt.Path + "`"
+			}
+			methods := "any"
+			if len(rt.Methods) > 0 {
+				methods = strings.Join(rt.Methods, ", ")
+			}
+			port := rt.Port
+			for _, p := range hr.Backend().Ports() {
+				if p.Name == rt.Port {
+					port = fmt.Sprint(p.Port)
+				}
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s:%s | %s |\n", hr.Host(), path, methods, hr.Backend().Name(), port, strings.Join(hr.Plugins(rt), ", "))
+		}
+	}
+	for _, ms := range c.Services {
+		if paths := ms.PrivatePaths(); len(paths) > 0 {
+			fmt.Fprintf(b, "\nNever routed: %s's %s.\n", ms.Name(), strings.Join(paths, ", "))
+		}
+	}
+	if len(c.Consumers) > 0 {
+		b.WriteString("\n### Consumer credentials\n\nEach Secret must exist in the release namespace, labelled `konghq.com/credential: <type>`.\n\n| consumer | Secret | type | keys |\n| --- | --- | --- | --- |\n")
+		for _, k := range c.Consumers {
+			for _, cr := range k.Credentials() {
+				fmt.Fprintf(b, "| %s | %s | %s | %s |\n", k.Name(), cr.Secret, cr.Type, strings.Join(cr.Keys(), ", "))
+			}
+		}
+	}
 }

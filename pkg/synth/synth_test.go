@@ -13,9 +13,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepace/platform-charts/internal/jsiienv"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -28,6 +31,7 @@ const committedCharts = "../../charts/generated"
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	jsiienv.Cleanup()
 	os.Exit(code)
 }
 
@@ -92,6 +96,8 @@ func TestSynthesisIsDeterministic(t *testing.T) {
 }
 
 func TestChartLayout(t *testing.T) {
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
 	for _, c := range synthAll(t) {
 		t.Run(c.Env, func(t *testing.T) {
 			var paths []string
@@ -101,16 +107,18 @@ func TestChartLayout(t *testing.T) {
 			assert.ElementsMatch(t, []string{
 				".helmignore", "Chart.yaml", "README.md", "values.yaml",
 				"templates/analysis.yaml", "templates/collection.yaml", "templates/feedback-collection-api.yaml",
-				"templates/voiceflow.yaml", "templates/web.yaml",
+				"templates/gateway.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
 			}, paths)
 			chart := string(c.Files["Chart.yaml"])
 			assert.Contains(t, chart, "apiVersion: v2\nname: telepace-"+c.Env+"\n")
 			assert.Contains(t, chart, "\nversion: "+synth.ChartVersion+"\n")
 			assert.Contains(t, chart, "\nappVersion: \""+synth.ChartVersion+"\"\n")
-			for p, data := range c.Files {
-				if strings.HasPrefix(p, "templates/") {
-					assert.NotContains(t, string(data), "namespace:", "%s: objects carry no namespace; Helm's release namespace applies", p)
+			for _, o := range resolved[c.Env].Objects {
+				var obj struct {
+					Metadata struct{ Namespace *string } `json:"metadata"`
 				}
+				require.NoError(t, yaml.Unmarshal(o.YAML, &obj))
+				assert.Nil(t, obj.Metadata.Namespace, "%s/%s: objects carry no namespace; Helm's release namespace applies", o.Kind, o.Name)
 			}
 		})
 	}

@@ -101,12 +101,11 @@ var swapDir = replaceDir
 //     removed.
 //
 // ctx interrupts Write before the swap; the swap itself runs to the end.
-func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions) (WriteResult, error) {
-	var res WriteResult
+func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions) (res WriteResult, err error) {
 	if err := checkCharts(charts); err != nil {
 		return res, err
 	}
-	dir, err := PrepareOutput(outDir)
+	dir, err := prepareOutput(outDir, nil)
 	if err != nil {
 		return res, err
 	}
@@ -122,22 +121,26 @@ func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions
 	defer unlock()
 
 	// Under the lock, look again: another writer may have changed it.
-	generated, leftovers, err := scanOutput(dir, outDir)
+	generated, leftovers, _, err := scanOutput(dir, outDir, nil)
 	if err != nil {
 		return res, err
 	}
 	// Temporary directories of a synth that was killed before it could
 	// clean up are synth's own.
 	for _, l := range leftovers {
-		if err := os.RemoveAll(filepath.Join(dir, l)); err != nil {
-			return res, err
+		if err := removeOwned(filepath.Join(dir, l)); err != nil {
+			return res, fmt.Errorf("removing what an earlier synth left: %w", err)
 		}
 	}
 
 	var temps []string
 	defer func() {
+		var errs []error
 		for _, t := range temps {
-			_ = os.RemoveAll(t)
+			errs = append(errs, removeOwned(t))
+		}
+		if cerr := errors.Join(errs...); cerr != nil && err == nil {
+			err = fmt.Errorf("the charts are written, but removing the previous copies failed: %w", cerr)
 		}
 	}()
 	staged := make([]string, len(charts))
@@ -254,7 +257,12 @@ func checkCharts(charts []Chart) error {
 // go.mod or .git), a path that is not a directory, and a directory holding
 // anything other than generated charts and synth's temporary directories.
 // A directory that does not exist yet is fine.
-func PrepareOutput(outDir string) (string, error) {
+func PrepareOutput(outDir string) (string, error) { return prepareOutput(outDir, nil) }
+
+// prepareOutput is PrepareOutput, but directories named in tolerate are
+// accepted even when they are not marked as generated (Check compares
+// them).
+func prepareOutput(outDir string, tolerate map[string]bool) (string, error) {
 	if outDir == "" {
 		return "", &OutputError{Dir: `""`, Reason: "the path is empty; name the directory that holds the generated charts, such as charts/generated"}
 	}
@@ -279,6 +287,9 @@ func PrepareOutput(outDir string) (string, error) {
 	}
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Lstat(dir); lerr == nil {
+			return "", &OutputError{Dir: outDir, Reason: "it is a symbolic link to a directory that does not exist"}
+		}
 		return dir, nil
 	}
 	if err != nil {
@@ -292,22 +303,26 @@ func PrepareOutput(outDir string) (string, error) {
 			return "", &OutputError{Dir: outDir, Reason: fmt.Sprintf("it is a repository root (it holds %s); generated charts need a directory of their own, such as charts/generated", marker)}
 		}
 	}
-	if _, _, err := scanOutput(dir, outDir); err != nil {
+	if _, _, _, err := scanOutput(dir, outDir, tolerate); err != nil {
 		return "", err
 	}
 	return dir, nil
 }
 
-// scanOutput reads dir and returns its generated chart directories and the
-// temporary directories synth left there. Anything else is an
-// *OutputError naming what it found.
-func scanOutput(dir, shown string) (generated map[string]bool, leftovers []string, err error) {
+// ignoredEntries are files that desktop tools drop into any directory;
+// synth leaves them alone.
+var ignoredEntries = map[string]bool{".DS_Store": true}
+
+// scanOutput reads dir and returns its generated chart directories, the
+// temporary directories synth left there, and the unmarked directories
+// named in tolerate. Anything else is an *OutputError naming what it found.
+func scanOutput(dir, shown string, tolerate map[string]bool) (generated map[string]bool, leftovers, unmarked []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]bool{}, nil, nil
+		return map[string]bool{}, nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	generated = map[string]bool{}
 	var foreign []string
@@ -318,6 +333,9 @@ func scanOutput(dir, shown string) (generated map[string]bool, leftovers []strin
 			leftovers = append(leftovers, name)
 		case e.Type().IsDir() && isGeneratedChart(filepath.Join(dir, name)):
 			generated[name] = true
+		case e.Type().IsDir() && tolerate[name]:
+			unmarked = append(unmarked, name)
+		case ignoredEntries[name] && e.Type().IsRegular():
 		default:
 			if e.IsDir() {
 				name += "/"
@@ -331,9 +349,25 @@ func scanOutput(dir, shown string) (generated map[string]bool, leftovers []strin
 		if len(foreign) > show {
 			list += fmt.Sprintf(" and %d more", len(foreign)-show)
 		}
-		return nil, nil, &OutputError{Dir: shown, Reason: fmt.Sprintf("it holds %s, which synth did not generate (a generated chart's Chart.yaml starts with %q)", list, GeneratedMarker)}
+		return nil, nil, nil, &OutputError{Dir: shown, Reason: fmt.Sprintf("it holds %s, which synth did not generate (a generated chart's Chart.yaml starts with %q)", list, GeneratedMarker)}
 	}
-	return generated, leftovers, nil
+	return generated, leftovers, unmarked, nil
+}
+
+// removeOwned removes a directory synth made. A read-only directory inside
+// it (a chart someone chmod-ed) is made writable first, since it is synth's
+// own copy.
+func removeOwned(path string) error {
+	if err := os.RemoveAll(path); err == nil {
+		return nil
+	}
+	_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(path)
 }
 
 // isGeneratedChart reports whether dir's Chart.yaml, a regular file, starts
@@ -357,16 +391,22 @@ func isGeneratedChart(dir string) bool {
 // relative to outDir, of every file that differs, is missing, or should not
 // be there. With opts.Complete it also names, as "<dir>/ (stale: ...)", the
 // generated chart directories that no chart matches. An empty result means
-// the charts under outDir are up to date. outDir must pass PrepareOutput.
+// the charts under outDir are up to date. outDir must pass PrepareOutput,
+// except that a chart's directory whose Chart.yaml was edited by hand is
+// compared (and found stale) rather than refused.
 func Check(outDir string, charts []Chart, opts WriteOptions) ([]string, error) {
 	if err := checkCharts(charts); err != nil {
 		return nil, err
 	}
-	dir, err := PrepareOutput(outDir)
+	tolerate := map[string]bool{}
+	for _, c := range charts {
+		tolerate[c.Env] = true
+	}
+	dir, err := prepareOutput(outDir, tolerate)
 	if err != nil {
 		return nil, err
 	}
-	generated, _, err := scanOutput(dir, outDir)
+	generated, _, _, err := scanOutput(dir, outDir, tolerate)
 	if err != nil {
 		return nil, err
 	}
