@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
-	"github.com/telepace/platform-charts/pkg/synth"
 	"github.com/telepace/platform-charts/internal/crdschema"
+	"github.com/telepace/platform-charts/pkg/synth"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
@@ -91,8 +91,8 @@ func TestCRDValidatorRejectsBrokenObjects(t *testing.T) {
 			},
 		},
 		{
-			kind: "HTTPRoute",
-			doc:  "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n  parentRefs: [{name: kong}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: //config}}]\n    backendRefs: [{name: web, port: 3000, weigth: 1}]\n",
+			kind:    "HTTPRoute",
+			doc:     "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n  parentRefs: [{name: kong}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: //config}}]\n    backendRefs: [{name: web, port: 3000, weigth: 1}]\n",
 			unknown: []string{"spec.rules[0].backendRefs[0].weigth"},
 			errors: []string{
 				`spec.rules[0].matches[0].path: Invalid value: must not contain '//' when type one of ['Exact', 'PathPrefix']`,
@@ -147,4 +147,3 @@ func objectGVK(t *testing.T, doc []byte) schema.GroupVersionKind {
 	require.NotEmpty(t, head.Kind)
 	return schema.FromAPIVersionAndKind(head.APIVersion, head.Kind)
 }
-

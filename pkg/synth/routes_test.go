@@ -25,7 +25,7 @@ import (
 
 type request struct {
 	host, method, path string
-	headers, query      map[string]string
+	headers, query     map[string]string
 }
 
 // candidate is one match of one rule of one route that accepts a request.
