@@ -86,3 +86,8 @@ func TestServers(t *testing.T) {
 		assert.False(t, p.Probes.TCP, "%s: HTTP /healthz and /readyz", a.Name)
 	}
 }
+
+func TestEndpointString(t *testing.T) {
+	assert.Equal(t, "postgres.internal:5432", apps.Endpoint{Host: "postgres.internal", Port: 5432}.String())
+	assert.Equal(t, "[fd00::1]:9000", apps.Endpoint{Host: "fd00::1", Port: 9000}.String(), "an IPv6 host is bracketed")
+}

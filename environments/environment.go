@@ -60,6 +60,9 @@ type Service struct {
 	// Customize, when set, adjusts the props last, for what an app default
 	// gets wrong in this environment.
 	Customize func(*pc.MicroserviceProps)
+	// Routes, when not nil, replace the routes the app declares, in this
+	// environment only. Defaults to the app's.
+	Routes []pc.Route
 }
 
 func (s Service) name() string { return cmp.Or(s.Name, s.App) }
@@ -118,7 +121,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	routed := map[string]bool{}
 	for _, s := range e.Services {
 		if app, ok := apps.Lookup(s.App); ok {
-			for _, r := range routesOf(app, ctx) {
+			for _, r := range s.routes(app, ctx) {
 				routed[cmp.Or(r.Service, s.name())] = true
 			}
 		}
@@ -165,7 +168,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 		if s.Customize != nil {
 			s.Customize(&props)
 		}
-		declared[name] = routesOf(app, ctx)
+		declared[name] = s.routes(app, ctx)
 		out = append(out, pc.NewMicroservice(scope, name, props))
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Images)) {

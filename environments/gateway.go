@@ -211,8 +211,12 @@ func clashingRoutes(routes []*pc.HTTPRoute) []string {
 	return problems
 }
 
-// routesOf returns the app's routes in the environment.
-func routesOf(app apps.App, ctx apps.Context) []pc.Route {
+// routes returns the service's routes in the environment: its own, or the
+// app's.
+func (s Service) routes(app apps.App, ctx apps.Context) []pc.Route {
+	if s.Routes != nil {
+		return s.Routes
+	}
 	if app.Routes == nil {
 		return nil
 	}

@@ -335,3 +335,36 @@ func listTree(t *testing.T, dir string) []string {
 	}))
 	return out
 }
+
+// TestEnvironmentProblemsExitOne runs the command with a Node.js that is
+// too old and with an unusable TMPDIR: both are the machine's problem, exit
+// 1 with a message, and are never reported as a bug (4) or bad usage (2).
+func TestEnvironmentProblemsExitOne(t *testing.T) {
+	bin := synthBinary(t)
+	oldNode := filepath.Join(t.TempDir(), "node")
+	require.NoError(t, os.WriteFile(oldNode, []byte("#!/bin/sh\necho v18.0.0\n"), 0o755))
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"old node", []string{"JSII_NODE=" + oldNode}, []string{"--env", "dev", "--out", filepath.Join(t.TempDir(), "out")},
+			"synth: Node.js 20 or newer must be on PATH (cdk8s runs its jsii kernel in node); found v18.0.0\n"},
+		{"unusable TMPDIR", []string{"TMPDIR=/nonexistent"}, []string{"--help"},
+			"synth: the temporary directory /nonexistent is not usable (stat /nonexistent: no such file or directory); set TMPDIR to a writable directory\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Env = append(os.Environ(), tt.env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit)
+			assert.Equal(t, exitFailed, exit.ExitCode())
+			assert.Equal(t, tt.want, stderr.String())
+		})
+	}
+}

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
 	"github.com/telepace/platform-charts/internal/jsiienv"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -292,6 +295,53 @@ func TestMicroserviceValidation(t *testing.T) {
 				`[test/svc] command[0]: the program to run is empty`,
 				`[test/svc] args[0]: $(HOME) names no variable of the container; Kubernetes would pass it on literally (write $$(HOME) for a literal)`,
 				`[test/svc] migration.command[0]: "python manage.py migrate" contains whitespace; name the program alone and list each argument as its own element`,
+			},
+		},
+		{
+			name: "values Kubernetes rejects or changes",
+			mutate: func(p *pc.MicroserviceProps) {
+				p.Ports[0].AppProtocol = "not a proto!"
+				p.TopologySpread = []corev1.TopologySpreadConstraint{{MaxSkew: 0, TopologyKey: "", WhenUnsatisfiable: "Nope"}}
+				p.RunAsUser = ptr.To[int64](1 << 32)
+				p.WorkingDir = "app"
+				p.Probes.LivenessPath = "/health z"
+				p.Probes.StartupTimeout = 7 * time.Second
+				p.Env = map[string]string{"A": "x\x00y", "B": "\xff", "C": "$(NOPE)"}
+				p.WritablePaths = []string{"/etc/app"}
+				p.AllowFrom = []networkingv1.NetworkPolicyPeer{}
+				p.Migration = &pc.Migration{Command: []string{"migrate"}, Timeout: 1500 * time.Millisecond}
+			},
+			want: []string{
+				`[test/svc] env[C]: $(NOPE) names no variable of the container; Kubernetes would pass it on literally (write $$(NOPE) for a literal)`,
+				`[test/svc] runAsUser: 4294967296 is above the largest UID Kubernetes accepts (2147483647)`,
+				`[test/svc] workingDir: "app" must be an absolute, clean path`,
+				`[test/svc] allowFrom: an empty list would admit traffic from everywhere; leave it nil for the default, or list the peers`,
+				`[test/svc] topologySpread[0].maxSkew: 0 must be at least 1`,
+				`[test/svc] topologySpread[0].topologyKey: "" is not a valid label key: name part must be non-empty; name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+				`[test/svc] topologySpread[0].whenUnsatisfiable: "Nope" is not DoNotSchedule or ScheduleAnyway`,
+				`[test/svc] ports[0].appProtocol: "not a proto!" is not a valid application protocol (an IANA name or a domain-prefixed one such as kubernetes.io/ws): name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+				`[test/svc] probes.livenessPath: "/health z" holds whitespace or control characters; percent-encode them`,
+				`[test/svc] probes.startupTimeout: 7s is not a multiple of the startup probe period (5s)`,
+				`[test/svc] env[A]: holds a NUL byte, which no process can receive`,
+				`[test/svc] env[B]: is not valid UTF-8; Kubernetes would store it changed`,
+				`[test/svc] writablePaths[0]: "/etc/app" would hide the system directory /etc under an empty volume`,
+				`[test/svc] migration.timeout: 1.5s must be a whole number of seconds, at least one`,
+			},
+		},
+		{
+			name:   "ephemeral limit below the default request",
+			mutate: func(p *pc.MicroserviceProps) { p.Resources.EphemeralStorage.Limit = "100Mi" },
+			want:   []string{`[test/svc] resources.limits.ephemeral-storage: 100Mi is below the request 128Mi`},
+		},
+		{
+			name: "probes on a UDP port",
+			mutate: func(p *pc.MicroserviceProps) {
+				p.Ports = []pc.Port{{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP}}
+				p.Metrics = &pc.Metrics{}
+			},
+			want: []string{
+				`[test/svc] metrics.port: port "dns" is UDP; Prometheus scrapes over TCP`,
+				`[test/svc] probes.port: port "dns" is UDP; probes connect over TCP`,
 			},
 		},
 		{

@@ -2,9 +2,11 @@ package synth_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/internal/crdschema"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 	"github.com/telepace/platform-charts/pkg/synth"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -146,4 +150,41 @@ func objectGVK(t *testing.T, doc []byte) schema.GroupVersionKind {
 	require.NoError(t, yaml.Unmarshal(doc, &head))
 	require.NotEmpty(t, head.Kind)
 	return schema.FromAPIVersionAndKind(head.APIVersion, head.Kind)
+}
+
+// TestEveryGatewayConstructMatchesItsCRD builds each gateway construct with
+// every typed plugin config, including kinds no environment uses yet, and
+// validates the output against the pinned CRDs.
+func TestEveryGatewayConstructMatchesItsCRD(t *testing.T) {
+	v := validator(t)
+	configs := []pc.PluginConfig{
+		pc.RateLimiting{Second: 5, Minute: 100, Hour: 1000, Day: 10000},
+		pc.RequestSizeLimiting{AllowedPayloadSize: 512, SizeUnit: "kilobytes"},
+		pc.KeyAuth{HideCredentials: true},
+		pc.JWT{MaximumExpiration: 3600},
+		pc.IPRestriction{Allow: []string{"10.0.0.0/8", "2001:db8::/32"}},
+		pc.RequestTermination{StatusCode: 404, Message: "not here"},
+		pc.CORS{Origins: []string{"https://telepace.cc"}, Methods: []string{"GET"}, MaxAge: 60},
+		pc.CorrelationID{},
+		pc.Prometheus{LatencyMetrics: true},
+	}
+	objs := constructstest.MustSynth(t, func(chart constructs.Construct) {
+		for _, c := range configs {
+			pc.NewKongPlugin(chart, c.PluginName(), pc.KongPluginProps{Config: c})
+		}
+		pc.NewKongClusterPlugin(chart, "prometheus-global", pc.KongClusterPluginProps{Config: pc.Prometheus{}, Global: true})
+		pc.NewKongConsumer(chart, "partner", pc.KongConsumerProps{Credentials: []pc.ConsumerCredential{
+			{Secret: "partner-key", Type: "key-auth"},
+			{Secret: "partner-jwt", Type: "jwt", Algorithm: "RS256"},
+		}})
+		pc.NewGateway(chart, "kong", pc.GatewayProps{Listeners: []pc.Listener{{Name: "api", Host: "api.example.com"}}})
+	})
+	require.Len(t, objs, len(configs)+4)
+	for _, o := range objs {
+		doc, err := json.Marshal(o)
+		require.NoError(t, err)
+		res, err := v.ValidateYAML(doc, "telepace")
+		require.NoError(t, err)
+		assert.True(t, res.OK(), "%s/%v:\n%s", o["kind"], o["metadata"], res)
+	}
 }

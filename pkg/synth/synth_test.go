@@ -303,6 +303,19 @@ var badInputs = []struct {
 		want: []string{`[dev] namespace: "Telepace_Dev" is not a valid namespace name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
 	},
 	{
+		name: "a system namespace",
+		envs: one(func(e environments.Environment) environments.Environment { e.Namespace = "kube-system"; return e }),
+		want: []string{`[dev] namespace: "kube-system" is reserved for the Kubernetes system; install Telepace into a namespace of its own`},
+	},
+	{
+		name: "a domain label DNS cannot resolve",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Domains.Web = strings.Repeat("w", 64) + ".telepace.cc"
+			return e
+		}),
+		want: []string{`[dev] domains.web: "` + strings.Repeat("w", 64) + `.telepace.cc" has a label longer than 63 characters, which DNS cannot resolve`},
+	},
+	{
 		name: "empty environment name is reported once",
 		envs: one(func(e environments.Environment) environments.Environment { e.Name = ""; return e }),
 		want: []string{`[environments[0]] name: is required`},
@@ -369,6 +382,99 @@ var badInputs = []struct {
 			`[dev/analysis] writableSizeLimit: "1GB" is not a Kubernetes quantity; write a number with an optional suffix, such as 512Mi or 1Gi`,
 		},
 	},
+	{
+		name: "route path without a leading slash",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "api/analysis"})
+		}),
+		want: []string{`[dev/analysis/route] routes[0].path: "api/analysis" must start with /`},
+	},
+	{
+		name: "route to an unknown service",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/billing", Service: "billing"})
+		}),
+		want: []string{`[dev/analysis] routes[0].service: unknown service "billing"; services in dev: analysis, collection, feedback-collection-api, voiceflow, web`},
+	},
+	{
+		name: "route to an unknown port",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Port: "grpc"})
+		}),
+		want: []string{`[dev/analysis/route] routes[0].port: service "analysis" has no port "grpc"`},
+	},
+	{
+		name: "two services claim the same host, path and method",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "collection", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis/"})
+		}),
+		want: []string{`[dev] routes: every method of /api/analysis/ on api.dev.telepace.cc is claimed by both analysis routes[0] and collection routes[0]`},
+	},
+	{
+		name: "one service routes the same path twice",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "analysis",
+				pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Methods: []string{"GET"}},
+				pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis/", Methods: []string{"POST", "GET"}})
+		}),
+		want: []string{`[dev/analysis/route] routes[1].path: GET /api/analysis/ is already routed by routes[0]`},
+	},
+	{
+		name: "a route to voiceflow's private /config",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/", Methods: []string{"POST"}})
+		}),
+		want: []string{`[dev/voiceflow/route] routes[0].path: path prefix "/" would route voiceflow's private path /config through the gateway`},
+	},
+	{
+		name: "plugin configs out of their schema's range",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Gateway.Plugins = append(slices.Clone(e.Gateway.Plugins[1:]),
+				pc.KongPluginProps{Name: "rate-limit", Config: pc.RateLimiting{Minute: -5, Hour: 10, Policy: "cluster"}},
+			)
+			e.Gateway.Consumers = []pc.KongConsumerProps{{Name: "partner", Credentials: []pc.ConsumerCredential{{Secret: "partner-jwt", Type: "jwt", Algorithm: "HS999"}}}}
+			return e
+		}),
+		want: []string{
+			`[dev/gateway/rate-limit] config.minute: -5 is negative; a limit is a positive number of requests`,
+			`[dev/gateway/rate-limit] config.policy: "cluster" needs a Kong database; DB-less Kong supports local or redis`,
+			`[dev/gateway/partner] credentials[0].algorithm: "HS999" is not a JWT algorithm Kong accepts: HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512, EdDSA`,
+		},
+	},
+	{
+		name: "a * CORS origin in prod",
+		envs: func() []environments.Environment {
+			e := lookup("prod")
+			e.Gateway.Plugins = slices.Clone(e.Gateway.Plugins)
+			for i, p := range e.Gateway.Plugins {
+				if cors, ok := p.Config.(pc.CORS); ok {
+					cors.Origins = []string{"https://telepace.cc", "*"}
+					cors.Credentials = false
+					e.Gateway.Plugins[i].Config = cors
+				}
+			}
+			return []environments.Environment{e}
+		},
+		want: []string{`[prod/gateway/cors] config.origins[1]: "*" admits every origin; prod allows only the origins it lists`},
+	},
+	{
+		name: "a plugin no route can find",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e = customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Plugins: []string{"key-auth"}})
+			e.Gateway.DefaultPlugins = append(slices.Clone(e.Gateway.DefaultPlugins), "jwt")
+			return e
+		}),
+		want: []string{
+			`[dev] gateway.defaultPlugins[4]: no plugin named "jwt" in gateway.plugins`,
+			`[dev/analysis] routes[0].plugins[0]: no plugin named "key-auth" in the environment's gateway.plugins`,
+		},
+	},
+}
+
+// customRoutes replaces the routes the app of the service called name
+// declares.
+func customRoutes(env environments.Environment, name string, routes ...pc.Route) environments.Environment {
+	return withService(env, name, func(s *environments.Service) { s.Routes = routes })
 }
 
 // one wraps an edit of dev as a single-environment input.

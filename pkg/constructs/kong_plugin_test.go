@@ -1,0 +1,62 @@
+package constructs_test
+
+import (
+	"testing"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
+)
+
+func TestKongPluginValidation(t *testing.T) {
+	tests := []struct {
+		name   string
+		config pc.PluginConfig
+		want   []string
+	}{
+		{"no config", nil, []string{`[test/p] config: is required`}},
+		{"no period", pc.RateLimiting{}, []string{`[test/p] config.second: set a limit for at least one of second, minute, hour or day`}},
+		{"longer period allows fewer", pc.RateLimiting{Minute: 100, Hour: 50}, []string{`[test/p] config.hour: 50 is below the limit per minute (100); a longer period cannot allow fewer requests`}},
+		{"limit by header without a name", pc.RateLimiting{Minute: 1, LimitBy: "header"}, []string{`[test/p] config.headerName: is required when limitBy is header`}},
+		{"unknown size unit", pc.RequestSizeLimiting{AllowedPayloadSize: 1, SizeUnit: "gigabytes"}, []string{`[test/p] config.sizeUnit: "gigabytes" is not one of bytes, kilobytes, megabytes`}},
+		{"zero payload", pc.RequestSizeLimiting{}, []string{`[test/p] config.allowedPayloadSize: 0 must be positive`}},
+		{"bad key name", pc.KeyAuth{KeyNames: []string{"api key"}}, []string{`[test/p] config.keyNames[0]: "api key" may hold only letters, digits, '_' and '-'`}},
+		{"jwt expiry without exp", pc.JWT{ClaimsToVerify: []string{"nbf"}, MaximumExpiration: 60}, []string{`[test/p] config.maximumExpiration: needs "exp" in claimsToVerify`}},
+		{"jwt unknown claim", pc.JWT{ClaimsToVerify: []string{"iat"}}, []string{`[test/p] config.claimsToVerify[0]: "iat" is not one of exp, nbf`}},
+		{"ip restriction without lists", pc.IPRestriction{}, []string{`[test/p] config.allow: set allow, deny, or both`}},
+		{"bad CIDR", pc.IPRestriction{Deny: []string{"10.0.0.0/33"}}, []string{`[test/p] config.deny[0]: "10.0.0.0/33" is not an IP address or CIDR range`}},
+		{"termination with message and body", pc.RequestTermination{Message: "m", Body: "b"}, []string{
+			`[test/p] config.message: set message, or body with contentType, not both`,
+			`[test/p] config.contentType: body and contentType go together`,
+		}},
+		{"cors any origin with credentials", pc.CORS{Origins: []string{"*"}, Credentials: true}, []string{`[test/p] config.origins[0]: "*" cannot be combined with credentials; browsers refuse it`}},
+		{"cors origin with a path", pc.CORS{Origins: []string{"https://telepace.cc/app"}}, []string{`[test/p] config.origins[0]: "https://telepace.cc/app" is not an origin (scheme://host[:port], no path)`}},
+		{"correlation id generator", pc.CorrelationID{Generator: "random"}, []string{`[test/p] config.generator: "random" is not one of uuid, uuid#counter, tracker`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := constructstest.Synth(func(chart constructs.Construct) {
+				pc.NewKongPlugin(chart, "p", pc.KongPluginProps{Config: tt.config})
+			})
+			var verr *pc.ValidationError
+			require.ErrorAs(t, err, &verr)
+			assert.Equal(t, tt.want, verr.Problems)
+		})
+	}
+}
+
+// TestKongPluginDefaults: the documented defaults reach the config.
+func TestKongPluginDefaults(t *testing.T) {
+	objs := constructstest.MustSynth(t, func(chart constructs.Construct) {
+		pc.NewKongPlugin(chart, "rl", pc.KongPluginProps{Config: pc.RateLimiting{Minute: 10}})
+		pc.NewKongPlugin(chart, "id", pc.KongPluginProps{Config: pc.CorrelationID{}})
+	})
+	assert.Equal(t, map[string]any{"minute": float64(10), "limit_by": "ip", "policy": "local", "fault_tolerant": false, "hide_client_headers": false},
+		constructstest.Find(objs, "KongPlugin", "rl")["config"])
+	assert.Equal(t, "rate-limiting", constructstest.Find(objs, "KongPlugin", "rl")["plugin"])
+	assert.Equal(t, map[string]any{"header_name": "X-Request-ID", "generator": "uuid#counter", "echo_downstream": false},
+		constructstest.Find(objs, "KongPlugin", "id")["config"])
+}
