@@ -16,7 +16,26 @@
 //
 // CatchValidation turns that report into a *ValidationError.
 //
-// The package starts the jsii kernel (Node.js) on import, as every cdk8s Go
-// program does; call jsii.Close when done so that no node process outlives
-// the program.
+// The constructs, one file family each:
+//
+//   - Microservice (microservice*.go): a service's Deployment, Service,
+//     ServiceAccount, PodDisruptionBudget, NetworkPolicy, and where
+//     configured its HorizontalPodAutoscaler, ConfigMap and migration Job.
+//   - Gateway (gateway.go): a Kong GatewayClass and a Gateway API Gateway.
+//   - HTTPRoute (http_route.go): a service's routes on one host, with Kong
+//     plugins attached through ExtensionRef filters; a route that would
+//     reach one of the service's PrivatePaths is an error.
+//   - KongPlugin, KongClusterPlugin and KongConsumer (kong_plugin.go), with
+//     one typed config per Kong plugin (kong_plugin_config.go) that mirrors
+//     the limits of Kong's plugin schema.
+//
+// Every object is labelled through Labels, so pkg/synth files it under its
+// service's template, and gets its apiVersion and kind from Scheme, which
+// registers the built-in groups and the upstream Gateway API and Kong
+// types; no construct writes a TypeMeta by hand.
+//
+// The package creates the jsii client on import, as every cdk8s Go program
+// does, and the kernel (Node.js) starts with the first construct; call
+// jsii.Close when done so that no node process outlives the program, then
+// internal/jsiienv's Cleanup.
 package constructs
