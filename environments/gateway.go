@@ -1,6 +1,7 @@
 package environments
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/telepace/platform-charts/apps"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -73,6 +75,22 @@ func (e Environment) composeGateway(scope constructs.Construct, services []*pc.M
 	}
 	if e.Gateway.Ref.Name == "" {
 		addf("gateway.ref.name: is required; name the Gateway the routes attach to")
+	} else if msgs := validation.IsDNS1123Subdomain(e.Gateway.Ref.Name); len(msgs) > 0 {
+		addf("gateway.ref.name: %q is not a valid name: %s", e.Gateway.Ref.Name, strings.Join(msgs, "; "))
+	}
+	if ns := e.Gateway.Ref.Namespace; ns != "" {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			addf("gateway.ref.namespace: %q is not a valid namespace: %s", ns, strings.Join(msgs, "; "))
+		}
+		if e.Gateway.Create {
+			addf("gateway.ref.namespace: must be empty when the chart creates the Gateway; it lives in the release namespace %s", e.Namespace)
+		}
+	}
+	if len(e.Gateway.ClusterPlugins) > 0 && !e.Gateway.Create {
+		addf("gateway.clusterPlugins: only an environment whose chart creates the gateway may carry cluster-wide plugins; they would act on every route of the shared gateway")
+	}
+	if e.Domains.API == e.Domains.Web {
+		addf("domains: the API and web hosts are both %q; routes and listeners need two hosts", e.Domains.API)
 	}
 	gw := constructs.NewConstruct(scope, jsii.String("gateway"))
 	labels := pc.Labels{Name: "gateway", Instance: pc.Instance(pc.DefaultPartOf, e.Name), Component: "gateway", PartOf: pc.DefaultPartOf}
@@ -85,23 +103,36 @@ func (e Environment) composeGateway(scope constructs.Construct, services []*pc.M
 	} else if e.Gateway.Ref.Namespace == "" {
 		addf("gateway.ref.namespace: is required for a Gateway the chart does not create")
 	}
-	plugins := map[string]bool{}
-	for i, props := range e.Gateway.Plugins {
-		props.Labels = labels
-		id := props.Name
-		if id == "" || plugins[id] {
-			addf("gateway.plugins[%d].name: %q is empty or used twice", i, id)
-			continue
-		}
-		plugins[id] = true
-		p := pc.NewKongPlugin(gw, id, props)
-		if cors, ok := p.Config().(pc.CORS); ok && !e.Gateway.AllowAnyCORSOrigin {
+	// Kinds get scopes of their own, so a plugin, a consumer and the
+	// Gateway may share a name.
+	pluginScope := constructs.NewConstruct(gw, jsii.String("plugins"))
+	clusterScope := constructs.NewConstruct(gw, jsii.String("cluster-plugins"))
+	consumerScope := constructs.NewConstruct(gw, jsii.String("consumers"))
+	anyOrigin := func(scope constructs.Construct, config pc.PluginConfig) {
+		if cors, ok := config.(pc.CORS); ok && !e.Gateway.AllowAnyCORSOrigin {
 			for j, o := range cors.Origins {
 				if o == "*" {
-					pc.AddProblems(p.Construct, fmt.Sprintf("config.origins[%d]: \"*\" admits every origin; %s allows only the origins it lists", j, e.Name))
+					pc.AddProblems(scope, fmt.Sprintf("config.origins[%d]: \"*\" admits every origin; %s allows only the origins it lists", j, e.Name))
 				}
 			}
 		}
+	}
+	named := func(field string, i int, name string, seen map[string]bool) bool {
+		if name == "" || seen[name] {
+			addf("%s[%d].name: %q is empty or used twice", field, i, name)
+			return false
+		}
+		seen[name] = true
+		return true
+	}
+	plugins := map[string]bool{}
+	for i, props := range e.Gateway.Plugins {
+		props.Labels = labels
+		if !named("gateway.plugins", i, props.Name, plugins) {
+			continue
+		}
+		p := pc.NewKongPlugin(pluginScope, props.Name, props)
+		anyOrigin(p.Construct, p.Config())
 		c.Plugins = append(c.Plugins, p)
 	}
 	for i, name := range e.Gateway.DefaultPlugins {
@@ -109,13 +140,34 @@ func (e Environment) composeGateway(scope constructs.Construct, services []*pc.M
 			addf("gateway.defaultPlugins[%d]: no plugin named %q in gateway.plugins", i, name)
 		}
 	}
-	for _, props := range e.Gateway.ClusterPlugins {
+	clusterPlugins := map[string]bool{}
+	for i, props := range e.Gateway.ClusterPlugins {
 		props.Labels = labels
-		c.ClusterPlugins = append(c.ClusterPlugins, pc.NewKongClusterPlugin(gw, props.Name, props))
+		if !named("gateway.clusterPlugins", i, props.Name, clusterPlugins) {
+			continue
+		}
+		p := pc.NewKongClusterPlugin(clusterScope, props.Name, props)
+		anyOrigin(p.Construct, p.Config())
+		c.ClusterPlugins = append(c.ClusterPlugins, p)
 	}
-	for _, props := range e.Gateway.Consumers {
+	consumers, usernames, secrets := map[string]bool{}, map[string]int{}, map[string]string{}
+	for i, props := range e.Gateway.Consumers {
 		props.Labels = labels
-		c.Consumers = append(c.Consumers, pc.NewKongConsumer(gw, props.Name, props))
+		if !named("gateway.consumers", i, props.Name, consumers) {
+			continue
+		}
+		username := cmp.Or(props.Username, props.Name)
+		if j, dup := usernames[username]; dup {
+			addf("gateway.consumers[%d].username: %q is already gateway.consumers[%d]'s; Kong needs unique usernames", i, username, j)
+		}
+		usernames[username] = i
+		for j, cr := range props.Credentials {
+			if owner, dup := secrets[cr.Secret]; dup && owner != props.Name {
+				addf("gateway.consumers[%d].credentials[%d].secret: %q is already %s's credential; a credential belongs to one consumer", i, j, cr.Secret, owner)
+			}
+			secrets[cr.Secret] = props.Name
+		}
+		c.Consumers = append(c.Consumers, pc.NewKongConsumer(consumerScope, props.Name, props))
 	}
 
 	byName := map[string]*pc.Microservice{}
@@ -138,6 +190,10 @@ func (e Environment) composeGateway(scope constructs.Construct, services []*pc.M
 					pc.AddProblems(ms.Construct, fmt.Sprintf("routes[%d].service: unknown service %q; services in %s: %s", i, r.Service, e.Name, strings.Join(slices.Sorted(maps.Keys(byName)), ", ")))
 					continue
 				}
+			}
+			if r.Host != e.Domains.API && r.Host != e.Domains.Web {
+				pc.AddProblems(ms.Construct, fmt.Sprintf("routes[%d].host: %q is neither of %s's hosts, %s and %s", i, r.Host, e.Name, e.Domains.API, e.Domains.Web))
+				continue
 			}
 			for j, p := range r.Plugins {
 				if !plugins[p] {
@@ -177,34 +233,26 @@ func (e Environment) composeGateway(scope constructs.Construct, services []*pc.M
 	return problems
 }
 
-// clashingRoutes reports two services' routes that claim the same host,
-// path and method. Within one HTTPRoute, the route construct reports them.
+// clashingRoutes reports two services' routes that claim a request in
+// common: the same host and path match, and overlapping methods. Within one
+// HTTPRoute, the route construct reports them.
 func clashingRoutes(routes []*pc.HTTPRoute) []string {
-	type key struct{ host, path, method string }
-	owner := map[key]string{}
 	var problems []string
-	for _, hr := range routes {
-		for i, r := range hr.Routes() {
-			methods := r.Methods
-			if len(methods) == 0 {
-				methods = []string{""}
+	for a, ha := range routes {
+		for _, hb := range routes[a+1:] {
+			if ha.Host() != hb.Host() || ha.Backend() == hb.Backend() {
+				continue
 			}
-			for _, m := range methods {
-				path := r.Path
-				if !r.Exact {
-					path = strings.TrimSuffix(path, "/") + "/*"
-				}
-				k := key{hr.Host(), path, m}
-				me := fmt.Sprintf("%s routes[%d]", hr.Backend().Name(), i)
-				if prev, dup := owner[k]; dup && !strings.HasPrefix(prev, hr.Backend().Name()+" ") {
-					label := m
-					if label == "" {
-						label = "every method of"
+			for i, ra := range ha.Routes() {
+				for j, rb := range hb.Routes() {
+					if m, clash := pc.RoutesClash(ra, rb); clash {
+						label := m
+						if label == "" {
+							label = "every method of"
+						}
+						problems = append(problems, fmt.Sprintf("routes: %s %s on %s is claimed by both %s routes[%d] and %s routes[%d]", label, rb.Path, hb.Host(), ha.Backend().Name(), i, hb.Backend().Name(), j))
 					}
-					problems = append(problems, fmt.Sprintf("routes: %s %s on %s is claimed by both %s and %s", label, r.Path, hr.Host(), prev, me))
-					continue
 				}
-				owner[k] = me
 			}
 		}
 	}

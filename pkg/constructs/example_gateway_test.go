@@ -50,7 +50,9 @@ func ExampleNewHTTPRoute() {
 	// map[controllerName:konghq.com/kic-gateway-controller]
 }
 
-// A route whose prefix would reach a private path is refused at synth time.
+// A service with private paths is routed by exact paths only: a prefix such
+// as /ws also matches /ws/../config, which a proxy or the service may
+// resolve to the private /config.
 func ExampleNewHTTPRoute_privatePath() {
 	_, err := constructstest.Synth(func(chart constructs.Construct) {
 		voiceflow := pc.NewMicroservice(chart, "voiceflow", pc.MicroserviceProps{
@@ -65,13 +67,13 @@ func ExampleNewHTTPRoute_privatePath() {
 			Gateway: pc.GatewayRef{Name: "kong"},
 			Backend: voiceflow,
 			Host:    "api.telepace.cc",
-			Routes:  []pc.Route{{Host: "api.telepace.cc", Path: "/"}},
+			Routes:  []pc.Route{{Host: "api.telepace.cc", Path: "/ws"}},
 		})
 	})
 	fmt.Println(err)
 	// Output:
 	// validation failed:
-	//   [test/voiceflow/route] routes[0].path: path prefix "/" would route voiceflow's private path /config through the gateway
+	//   [test/voiceflow/route] routes[0].path: path prefix "/ws": voiceflow has private paths (/config), so route it by exact paths only; a prefix also matches "/ws/../config"
 }
 
 // A typed Kong plugin: the config is checked against the limits of Kong's

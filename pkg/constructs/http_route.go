@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -91,8 +92,9 @@ func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *
 	if msgs := validation.IsDNS1123Subdomain(props.Host); len(msgs) > 0 {
 		errs.addf("host", "%q is not a valid host name: %s", props.Host, strings.Join(msgs, "; "))
 	}
-	type key struct{ path, method string }
-	claimed := map[key]int{}
+	if len(props.Routes) > MaxRouteRules {
+		errs.addf("routes", "%d routes on one host; an HTTPRoute holds at most %d rules", len(props.Routes), MaxRouteRules)
+	}
 	spec := gatewayv1.HTTPRouteSpec{
 		CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{props.Gateway.parentRef()}},
 		Hostnames:       []gatewayv1.Hostname{gatewayv1.Hostname(props.Host)},
@@ -103,16 +105,10 @@ func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *
 		route.Service = defaultString(route.Service, props.Backend.Name())
 		r.routes = append(r.routes, route)
 		r.validateRoute(&errs, field, route)
-		methods := route.Methods
-		if len(methods) == 0 {
-			methods = []string{""}
-		}
-		for _, m := range methods {
-			k := key{pathKey(route), m}
-			if j, dup := claimed[k]; dup {
+		for j, earlier := range r.routes[:i] {
+			if m, clash := RoutesClash(earlier, route); clash {
 				errs.addf(field+".path", "%s %s is already routed by routes[%d]", methodLabel(m), route.Path, j)
-			} else {
-				claimed[k] = i
+				break
 			}
 		}
 		spec.Rules = append(spec.Rules, r.rule(route))
@@ -151,6 +147,10 @@ func (r *HTTPRoute) validateRoute(errs *problems, field string, route Route) {
 		errs.addf(field+".path", "%q is not a normalised path (no //, . or .. segments)", route.Path)
 	case strings.ContainsAny(route.Path, "%?# \t"):
 		errs.addf(field+".path", "%q may not hold %%, ?, # or whitespace; give the decoded path alone", route.Path)
+	case !routePathChars.MatchString(route.Path):
+		errs.addf(field+".path", "%q holds characters a Gateway API path may not: only letters, digits and -._~!$&'()*+,;=:@/", route.Path)
+	case len(route.Path) > maxRoutePath:
+		errs.addf(field+".path", "is %d characters; a Gateway API path holds at most %d", len(route.Path), maxRoutePath)
 	}
 	for j, m := range route.Methods {
 		if !slices.Contains(httpMethods, m) {
@@ -163,10 +163,19 @@ func (r *HTTPRoute) validateRoute(errs *problems, field string, route Route) {
 	if !slices.ContainsFunc(backend.Ports(), func(p Port) bool { return p.Name == route.Port }) {
 		errs.addf(field+".port", "service %q has no port %q", backend.Name(), route.Port)
 	}
-	for _, private := range backend.PrivatePaths() {
-		for _, p := range []string{private, strings.TrimSuffix(private, "/") + "/"} {
-			if PathMatches(route.Path, route.Exact, p) {
-				errs.addf(field+".path", "%s %q would route %s's private path %s through the gateway", matchLabel(route.Exact), route.Path, backend.Name(), private)
+	if private := backend.PrivatePaths(); len(private) > 0 {
+		// A prefix also matches what a client writes after it: "/ws" matches
+		// "/ws/../config", which a proxy or a backend may resolve to
+		// "/config". So a service with private paths is routed by exact
+		// paths only, none of which may name a private path in any case or
+		// with a trailing slash.
+		if !route.Exact {
+			errs.addf(field+".path", "path prefix %q: %s has private paths (%s), so route it by exact paths only; a prefix also matches %q", route.Path, backend.Name(), strings.Join(private, ", "), strings.TrimSuffix(route.Path, "/")+"/.."+private[0])
+			return
+		}
+		for _, p := range private {
+			if strings.EqualFold(strings.TrimSuffix(route.Path, "/"), strings.TrimSuffix(p, "/")) {
+				errs.addf(field+".path", "exact path %q would route %s's private path %s through the gateway", route.Path, backend.Name(), p)
 				return
 			}
 		}
@@ -233,6 +242,40 @@ func (g GatewayRef) parentRef() gatewayv1.ParentReference {
 	return ref
 }
 
+// MaxRouteRules is the most rules an HTTPRoute may hold.
+const MaxRouteRules = 16
+
+// maxRoutePath is the longest path value the Gateway API accepts.
+const maxRoutePath = 1024
+
+// routePathChars are the characters the Gateway API's path pattern admits,
+// percent-escapes aside (which routes may not use).
+var routePathChars = regexp.MustCompile(`^/[-A-Za-z0-9/._~!$&'()*+,;=:@]*$`)
+
+// RoutesClash reports whether two routes on one host claim a request in
+// common on the same path: the same match, and methods that overlap (no
+// methods means every method). It returns the shared method, or "" for
+// every method.
+func RoutesClash(a, b Route) (string, bool) {
+	if pathKey(a) != pathKey(b) {
+		return "", false
+	}
+	switch {
+	case len(a.Methods) == 0 && len(b.Methods) == 0:
+		return "", true
+	case len(a.Methods) == 0:
+		return b.Methods[0], true
+	case len(b.Methods) == 0:
+		return a.Methods[0], true
+	}
+	for _, m := range b.Methods {
+		if slices.Contains(a.Methods, m) {
+			return m, true
+		}
+	}
+	return "", false
+}
+
 var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 
 // PathMatches reports whether a Gateway API path match of value (Exact, or
@@ -261,13 +304,6 @@ func methodLabel(m string) string {
 		return "every method of"
 	}
 	return m
-}
-
-func matchLabel(exact bool) string {
-	if exact {
-		return "exact path"
-	}
-	return "path prefix"
 }
 
 func firstPort(m *Microservice) string {

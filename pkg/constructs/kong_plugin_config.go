@@ -4,9 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"net"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // PluginConfig is the typed config of one Kong plugin. Each implementation
@@ -31,14 +35,18 @@ type RateLimiting struct {
 	Minute int `json:"minute,omitempty"`
 	Hour   int `json:"hour,omitempty"`
 	Day    int `json:"day,omitempty"`
-	// LimitBy is what a limit counts: consumer, credential, ip, service,
-	// header or path. Defaults to "ip" here (Kong's default, consumer, needs
-	// authentication).
+	// LimitBy is what a limit counts: consumer, credential, ip, service or
+	// header. Defaults to "ip" here (Kong's default, consumer, needs
+	// authentication). With local counters each Kong replica counts on its
+	// own, and behind a proxy that hides client addresses every client
+	// shares one bucket.
 	LimitBy string `json:"limit_by"`
 	// HeaderName is the header counted when LimitBy is "header".
 	HeaderName string `json:"header_name,omitempty"`
-	// Policy is where counters live: "local" or "redis". Kong's "cluster"
-	// needs a database, which DB-less Kong lacks. Defaults to "local".
+	// Policy is where counters live. Only "local" is supported: Kong's
+	// "cluster" needs a database, which DB-less Kong lacks, and "redis"
+	// needs connection settings this type does not carry yet. Defaults to
+	// "local".
 	Policy string `json:"policy"`
 	// FaultTolerant keeps proxying when the counter store fails.
 	FaultTolerant bool `json:"fault_tolerant"`
@@ -75,14 +83,20 @@ func (c RateLimiting) validate() []string {
 	if set == 0 && len(errs) == 0 {
 		errs.addf("second", "set a limit for at least one of second, minute, hour or day")
 	}
-	oneOf(&errs, "limitBy", c.LimitBy, "consumer", "credential", "ip", "service", "header", "path")
+	oneOf(&errs, "limitBy", c.LimitBy, "consumer", "credential", "ip", "service", "header")
 	if c.LimitBy == "header" && c.HeaderName == "" {
 		errs.addf("headerName", "is required when limitBy is header")
+	} else if c.HeaderName != "" && !headerName.MatchString(c.HeaderName) {
+		errs.addf("headerName", "%q is not a header name", c.HeaderName)
 	}
-	if c.Policy == "cluster" {
-		errs.addf("policy", `"cluster" needs a Kong database; DB-less Kong supports local or redis`)
-	} else {
-		oneOf(&errs, "policy", c.Policy, "local", "redis")
+	switch c.Policy {
+	case "local":
+	case "cluster":
+		errs.addf("policy", `"cluster" needs a Kong database; DB-less Kong counts locally`)
+	case "redis":
+		errs.addf("policy", `"redis" needs connection settings this config does not carry; use "local"`)
+	default:
+		oneOf(&errs, "policy", c.Policy, "local")
 	}
 	return errs
 }
@@ -182,6 +196,11 @@ func (c JWT) validate() []string {
 	if len(c.HeaderNames) == 0 {
 		errs.addf("headerNames", "at least one is required")
 	}
+	for i, h := range c.HeaderNames {
+		if !headerName.MatchString(h) {
+			errs.addf(fmt.Sprintf("headerNames[%d]", i), "%q is not a header name", h)
+		}
+	}
 	return errs
 }
 
@@ -217,8 +236,8 @@ func (c IPRestriction) validate() []string {
 		}
 	}
 	slices.Sort(errs) // map order
-	if c.Status < 100 || c.Status > 599 {
-		errs.addf("status", "%d is not an HTTP status code", c.Status)
+	if c.Status < 400 || c.Status > 599 {
+		errs.addf("status", "%d is not an error status (400-599); a refused client must not look served", c.Status)
 	}
 	return errs
 }
@@ -289,8 +308,8 @@ func (c CORS) validate() []string {
 			}
 			continue
 		}
-		if !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") || strings.Count(o, "/") != 2 {
-			errs.addf(fmt.Sprintf("origins[%d]", i), "%q is not an origin (scheme://host[:port], no path)", o)
+		if msg := originProblem(o); msg != "" {
+			errs.addf(fmt.Sprintf("origins[%d]", i), "%q %s", o, msg)
 		}
 	}
 	for i, m := range c.Methods {
@@ -324,6 +343,8 @@ func (c CorrelationID) validate() []string {
 	var errs problems
 	if !headerName.MatchString(c.HeaderName) {
 		errs.addf("headerName", "%q is not a header name", c.HeaderName)
+	} else if slices.Contains(reservedHeaders, strings.ToLower(c.HeaderName)) {
+		errs.addf("headerName", "%q is a standard HTTP header; the ID would overwrite it", c.HeaderName)
 	}
 	oneOf(&errs, "generator", c.Generator, "uuid", "uuid#counter", "tracker")
 	return errs
@@ -349,6 +370,34 @@ type Prometheus struct {
 func (Prometheus) PluginName() string { return "prometheus" }
 
 func (c Prometheus) validate() []string { return nil }
+
+// reservedHeaders are headers a plugin must not take over.
+var reservedHeaders = []string{"host", "content-length", "content-type", "transfer-encoding", "connection", "authorization", "cookie", "origin", "upgrade"}
+
+// originProblem says why o is not a literal browser origin, or returns "".
+// Kong reads an origin with any character outside letters, digits and
+// ".:/-" as a regular expression, so only literal scheme://host[:port]
+// origins are accepted: a pattern such as "https://.*" would admit every
+// site.
+func originProblem(o string) string {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "is not an origin: scheme://host[:port]"
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.Count(o, "/") != 2 {
+		return "is not an origin: no path, query or credentials"
+	}
+	host := u.Hostname()
+	if net.ParseIP(host) == nil && len(validation.IsDNS1123Subdomain(host)) > 0 {
+		return "has a host that is not a DNS name; Kong would read it as a regular expression"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has an invalid port"
+		}
+	}
+	return ""
+}
 
 // oneOf reports value unless it is one of allowed.
 func oneOf(errs *problems, field, value string, allowed ...string) {

@@ -33,7 +33,18 @@ func TestKongPluginValidation(t *testing.T) {
 			`[test/p] config.contentType: body and contentType go together`,
 		}},
 		{"cors any origin with credentials", pc.CORS{Origins: []string{"*"}, Credentials: true}, []string{`[test/p] config.origins[0]: "*" cannot be combined with credentials; browsers refuse it`}},
-		{"cors origin with a path", pc.CORS{Origins: []string{"https://telepace.cc/app"}}, []string{`[test/p] config.origins[0]: "https://telepace.cc/app" is not an origin (scheme://host[:port], no path)`}},
+		{"cors origin with a path", pc.CORS{Origins: []string{"https://telepace.cc/app"}}, []string{`[test/p] config.origins[0]: "https://telepace.cc/app" is not an origin: no path, query or credentials`}},
+		{"cors origin that Kong reads as a pattern", pc.CORS{Origins: []string{"https://.*", "https://telepace.cc|.*"}, Credentials: true}, []string{
+			`[test/p] config.origins[0]: "https://.*" has a host that is not a DNS name; Kong would read it as a regular expression`,
+			`[test/p] config.origins[1]: "https://telepace.cc|.*" is not an origin: scheme://host[:port]`,
+		}},
+		{"rate limit in redis or by path", pc.RateLimiting{Minute: 1, Policy: "redis", LimitBy: "path"}, []string{
+			`[test/p] config.limitBy: "path" is not one of consumer, credential, ip, service, header`,
+			`[test/p] config.policy: "redis" needs connection settings this config does not carry; use "local"`,
+		}},
+		{"header names with spaces", pc.JWT{HeaderNames: []string{"bad header"}}, []string{`[test/p] config.headerNames[0]: "bad header" is not a header name`}},
+		{"correlation id over Host", pc.CorrelationID{HeaderName: "Host"}, []string{`[test/p] config.headerName: "Host" is a standard HTTP header; the ID would overwrite it`}},
+		{"ip restriction answering 200", pc.IPRestriction{Allow: []string{"10.0.0.1"}, Status: 200}, []string{`[test/p] config.status: 200 is not an error status (400-599); a refused client must not look served`}},
 		{"correlation id generator", pc.CorrelationID{Generator: "random"}, []string{`[test/p] config.generator: "random" is not one of uuid, uuid#counter, tracker`}},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,6 +105,12 @@ func (p MicroserviceProps) validate() []string {
 	for _, k := range slices.Sorted(maps.Keys(p.ServiceAnnotations)) {
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
 			errs.addf(fmt.Sprintf("serviceAnnotations[%s]", k), "%q is not a valid annotation key: %s", k, strings.Join(msgs, "; "))
+		} else if strings.HasPrefix(k, "konghq.com/") && strings.HasSuffix(k, "-timeout") {
+			// Kong reads these as whole milliseconds and silently ignores
+			// anything else, such as "60s".
+			if n, err := strconv.Atoi(p.ServiceAnnotations[k]); err != nil || n < 1 || n > 2147483646 {
+				errs.addf(fmt.Sprintf("serviceAnnotations[%s]", k), "%q is not a whole number of milliseconds (1-2147483646); Kong would ignore it", p.ServiceAnnotations[k])
+			}
 		}
 	}
 	if p.TerminationGracePeriod < 0 || p.TerminationGracePeriod%time.Second != 0 {

@@ -424,7 +424,7 @@ var badInputs = []struct {
 		envs: one(func(e environments.Environment) environments.Environment {
 			return customRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/", Methods: []string{"POST"}})
 		}),
-		want: []string{`[dev/voiceflow/route] routes[0].path: path prefix "/" would route voiceflow's private path /config through the gateway`},
+		want: []string{`[dev/voiceflow/route] routes[0].path: path prefix "/": voiceflow has private paths (/config), so route it by exact paths only; a prefix also matches "/../config"`},
 	},
 	{
 		name: "plugin configs out of their schema's range",
@@ -436,9 +436,9 @@ var badInputs = []struct {
 			return e
 		}),
 		want: []string{
-			`[dev/gateway/rate-limit] config.minute: -5 is negative; a limit is a positive number of requests`,
-			`[dev/gateway/rate-limit] config.policy: "cluster" needs a Kong database; DB-less Kong supports local or redis`,
-			`[dev/gateway/partner] credentials[0].algorithm: "HS999" is not a JWT algorithm Kong accepts: HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512, EdDSA`,
+			`[dev/gateway/plugins/rate-limit] config.minute: -5 is negative; a limit is a positive number of requests`,
+			`[dev/gateway/plugins/rate-limit] config.policy: "cluster" needs a Kong database; DB-less Kong counts locally`,
+			`[dev/gateway/consumers/partner] credentials[0].algorithm: "HS999" is not a JWT algorithm Kong accepts: HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512, EdDSA`,
 		},
 	},
 	{
@@ -455,7 +455,7 @@ var badInputs = []struct {
 			}
 			return []environments.Environment{e}
 		},
-		want: []string{`[prod/gateway/cors] config.origins[1]: "*" admits every origin; prod allows only the origins it lists`},
+		want: []string{`[prod/gateway/plugins/cors] config.origins[1]: "*" admits every origin; prod allows only the origins it lists`},
 	},
 	{
 		name: "a plugin no route can find",
@@ -468,6 +468,88 @@ var badInputs = []struct {
 			`[dev] gateway.defaultPlugins[4]: no plugin named "jwt" in gateway.plugins`,
 			`[dev/analysis] routes[0].plugins[0]: no plugin named "key-auth" in the environment's gateway.plugins`,
 		},
+	},
+	{
+		name: "a prefix route to a service with private paths",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/ws"})
+		}),
+		want: []string{`[dev/voiceflow/route] routes[0].path: path prefix "/ws": voiceflow has private paths (/config), so route it by exact paths only; a prefix also matches "/ws/../config"`},
+	},
+	{
+		name: "an exact route to the private path in another case, from another service",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "web", pc.Route{Host: "dev.telepace.cc", Path: "/CONFIG/", Exact: true, Methods: []string{"POST"}, Service: "voiceflow"})
+		}),
+		want: []string{`[dev/voiceflow/route-2] routes[0].path: exact path "/CONFIG/" would route voiceflow's private path /config through the gateway`},
+	},
+	{
+		name: "a route on a host the environment does not serve",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "web", pc.Route{Host: "evil.example.com", Path: "/"})
+		}),
+		want: []string{`[dev/web] routes[0].host: "evil.example.com" is neither of dev's hosts, api.dev.telepace.cc and dev.telepace.cc`},
+	},
+	{
+		name: "an any-method route clashes with a method route on the same path",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/ws", Exact: true})
+		}),
+		want: []string{`[dev] routes: GET /ws on api.dev.telepace.cc is claimed by both analysis routes[0] and voiceflow routes[0]`},
+	},
+	{
+		name: "path characters the Gateway API refuses",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/{id}"})
+		}),
+		want: []string{`[dev/analysis/route] routes[0].path: "/api/{id}" holds characters a Gateway API path may not: only letters, digits and -._~!$&'()*+,;=:@/`},
+	},
+	{
+		name: "gateway placement mistakes",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Gateway.Ref.Namespace = "kong"
+			e.Domains.Web = e.Domains.API
+			return e
+		}),
+		want: []string{
+			`[dev] gateway.ref.namespace: must be empty when the chart creates the Gateway; it lives in the release namespace telepace-dev`,
+			`[dev] domains: the API and web hosts are both "api.dev.telepace.cc"; routes and listeners need two hosts`,
+		},
+	},
+	{
+		name: "cluster-wide plugins on a shared gateway",
+		envs: func() []environments.Environment {
+			e := lookup("prod")
+			e.Gateway.ClusterPlugins = []pc.KongClusterPluginProps{{Name: "cors-everywhere", Global: true, Config: pc.CORS{Origins: []string{"*"}}}}
+			return []environments.Environment{e}
+		},
+		want: []string{
+			`[prod] gateway.clusterPlugins: only an environment whose chart creates the gateway may carry cluster-wide plugins; they would act on every route of the shared gateway`,
+			`[prod/gateway/cluster-plugins/cors-everywhere] config.origins[0]: "*" admits every origin; prod allows only the origins it lists`,
+		},
+	},
+	{
+		name: "names used twice, consumers sharing a username and a Secret",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Gateway.ClusterPlugins = append(slices.Clone(e.Gateway.ClusterPlugins), pc.KongClusterPluginProps{Name: "prometheus", Config: pc.Prometheus{}})
+			e.Gateway.Consumers = []pc.KongConsumerProps{
+				{Name: "cors", Credentials: []pc.ConsumerCredential{{Secret: "shared-key", Type: "key-auth"}}},
+				{Name: "partner", Username: "cors", Credentials: []pc.ConsumerCredential{{Secret: "shared-key", Type: "key-auth"}}},
+			}
+			return e
+		}),
+		want: []string{
+			`[dev] gateway.clusterPlugins[1].name: "prometheus" is empty or used twice`,
+			`[dev] gateway.consumers[1].username: "cors" is already gateway.consumers[0]'s; Kong needs unique usernames`,
+			`[dev] gateway.consumers[1].credentials[0].secret: "shared-key" is already cors's credential; a credential belongs to one consumer`,
+		},
+	},
+	{
+		name: "a Kong timeout Kong would ignore",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customized(e, "voiceflow", func(p *pc.MicroserviceProps) { p.ServiceAnnotations["konghq.com/read-timeout"] = "1h" })
+		}),
+		want: []string{`[dev/voiceflow] serviceAnnotations[konghq.com/read-timeout]: "1h" is not a whole number of milliseconds (1-2147483646); Kong would ignore it`},
 	},
 }
 
