@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/telepace/platform-charts/environments"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -94,6 +95,7 @@ func syntheticEnv(n int) environments.Environment {
 		env.Services = append(env.Services, environments.Service{
 			App: "analysis", Name: name, Replicas: 1,
 			Resources: environments.Resources("10m", "32Mi", "100m", "64Mi"),
+			Routes:    []pc.Route{{Host: env.Domains.API, Path: "/api/" + name}},
 		})
 		env.Images[name] = "main"
 	}
