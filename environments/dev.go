@@ -2,6 +2,7 @@ package environments
 
 import (
 	"github.com/telepace/platform-charts/apps"
+	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -41,6 +42,10 @@ func Dev() Environment {
 			DefaultPlugins: defaults,
 			ClusterPlugins: []pc.KongClusterPluginProps{kongPrometheus},
 		},
+		// Tickets, not pages; every trace, to the in-cluster Jaeger.
+		Monitoring: monitoring("dev", "telepace-dev",
+			alerts.Policy{Severity: "warning", For: "15m", ErrorRatio: 0.2, LatencyP99Ms: 5000},
+			"http://jaeger-collector:4318", 1, false),
 		Services: []Service{
 			{App: "analysis", Replicas: 1, Resources: small},
 			{App: "collection", Replicas: 1, Resources: small},

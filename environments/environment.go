@@ -42,6 +42,8 @@ type Environment struct {
 	Services []Service
 	// Gateway exposes the services' routes through Kong.
 	Gateway Gateway
+	// Monitoring is how the environment is watched and alerted on.
+	Monitoring Monitoring
 }
 
 // Service deploys one app of the catalog in an environment.
@@ -102,6 +104,12 @@ type Composition struct {
 	Plugins        []*pc.KongPlugin
 	ClusterPlugins []*pc.KongClusterPlugin
 	Consumers      []*pc.KongConsumer
+	// ServiceMonitors, Rules and Dashboards are per service; Alertmanager
+	// is the environment's routing of alerts.
+	ServiceMonitors []*pc.ServiceMonitor
+	Rules           []*pc.PrometheusRule
+	Dashboards      []*pc.GrafanaDashboard
+	Alertmanager    *pc.AlertmanagerConfig
 }
 
 // Compose adds the environment's services to scope, usually the
@@ -165,6 +173,10 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			}
 			props.AllowFrom = append(props.AllowFrom, e.gatewayPeer())
 		}
+		if e.Monitoring.Tracing.Endpoint != "" {
+			tracing := e.Monitoring.Tracing
+			props.Telemetry = &tracing
+		}
 		if s.Customize != nil {
 			s.Customize(&props)
 		}
@@ -178,6 +190,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	}
 	c := &Composition{Services: out}
 	problems = append(problems, e.composeGateway(scope, out, declared, c)...)
+	problems = append(problems, e.composeMonitoring(scope, c)...)
 	pc.AddProblems(scope, problems...)
 	return c
 }

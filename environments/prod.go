@@ -2,6 +2,7 @@ package environments
 
 import (
 	"github.com/telepace/platform-charts/apps"
+	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -39,6 +40,10 @@ func Prod() Environment {
 			Plugins:        plugins,
 			DefaultPlugins: defaults,
 		},
+		// Pages for what needs someone now; 5% of new traces.
+		Monitoring: monitoring("prod", "kube-prometheus-stack",
+			alerts.Policy{Severity: "critical", For: "5m", ErrorRatio: 0.05, LatencyP99Ms: 2000},
+			"http://otel-collector.monitoring:4318", 0.05, true),
 		Services: []Service{
 			{App: "analysis", Replicas: 3, MaxReplicas: 10, Resources: server},
 			{App: "collection", Replicas: 3, MaxReplicas: 10, Resources: server},

@@ -2,6 +2,7 @@ package environments
 
 import (
 	"github.com/telepace/platform-charts/apps"
+	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -38,6 +39,9 @@ func Staging() Environment {
 			Plugins:        plugins,
 			DefaultPlugins: defaults,
 		},
+		Monitoring: monitoring("staging", "kube-prometheus-stack",
+			alerts.Policy{Severity: "warning", For: "10m", ErrorRatio: 0.1, LatencyP99Ms: 3000},
+			"http://otel-collector.monitoring:4318", 0.25, false),
 		Services: []Service{
 			{App: "analysis", Replicas: 2, MaxReplicas: 4, Resources: server},
 			{App: "collection", Replicas: 2, MaxReplicas: 4, Resources: server},

@@ -81,6 +81,21 @@ func (m *Microservice) Metrics() *Metrics {
 	return &metrics
 }
 
+// Labels returns the service's recommended labels.
+func (m *Microservice) Labels() Labels { return m.props.identity() }
+
+// Probes returns the health probes, with defaults applied.
+func (m *Microservice) Probes() Probes { return m.props.Probes }
+
+// Migration returns the migration, or nil.
+func (m *Microservice) Migration() *Migration { return m.props.Migration }
+
+// Autoscaled reports whether a HorizontalPodAutoscaler scales the service.
+func (m *Microservice) Autoscaled() bool { return *m.props.MaxReplicas > *m.props.Replicas }
+
+// Environment returns the environment the service is deployed to.
+func (m *Microservice) Environment() string { return m.props.Environment }
+
 // PrivatePaths returns the paths that must never be routed to the service.
 func (m *Microservice) PrivatePaths() []string { return slices.Clone(m.props.PrivatePaths) }
 

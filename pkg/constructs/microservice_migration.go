@@ -17,7 +17,7 @@ import (
 // than from the ConfigMap.
 func (m *Microservice) migrationJob() *batchv1.Job {
 	p := m.props
-	env := maps.Clone(p.Env)
+	env := maps.Clone(p.envWithTelemetry())
 	if env == nil {
 		env = map[string]string{}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -65,6 +66,7 @@ func (m *Microservice) podTemplate() corev1.PodTemplateSpec {
 	spec.TerminationGracePeriodSeconds = ptr.To(int64(p.TerminationGracePeriod / time.Second))
 	spec.TopologySpreadConstraints = p.TopologySpread
 	labels := p.labels()
+	labels[EnvironmentLabel] = p.Environment
 	return corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec}
 }
 
@@ -80,7 +82,7 @@ func (m *Microservice) container() corev1.Container {
 		Command:         slices.Clone(p.Command),
 		Args:            slices.Clone(p.Args),
 		WorkingDir:      p.WorkingDir,
-		Env:             p.literalEnv(p.Env),
+		Env:             p.literalEnv(p.envWithTelemetry()),
 		Resources:       p.resourceRequirements(),
 		SecurityContext: &corev1.SecurityContext{
 			RunAsNonRoot:             ptr.To(true),
@@ -129,6 +131,35 @@ func (m *Microservice) podSpec(c corev1.Container) corev1.PodSpec {
 
 // literalEnv returns the literal variables in name order, then the Secret
 // references in the order given.
+// telemetryEnv returns the OTEL_* variables of p.Telemetry, or nil.
+func (p MicroserviceProps) telemetryEnv() map[string]string {
+	t := p.Telemetry
+	if t == nil {
+		return nil
+	}
+	return map[string]string{
+		"OTEL_SERVICE_NAME":           p.Name,
+		"OTEL_EXPORTER_OTLP_ENDPOINT": t.Endpoint,
+		"OTEL_RESOURCE_ATTRIBUTES":    "deployment.environment.name=" + p.Environment + ",service.version=" + p.Image.Version(),
+		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
+		"OTEL_TRACES_SAMPLER_ARG":     strconv.FormatFloat(t.SampleRatio, 'g', -1, 64),
+	}
+}
+
+// envWithTelemetry is Env with the OTEL_* variables added.
+func (p MicroserviceProps) envWithTelemetry() map[string]string {
+	tel := p.telemetryEnv()
+	if tel == nil {
+		return p.Env
+	}
+	env := maps.Clone(p.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	maps.Copy(env, tel)
+	return env
+}
+
 func (p MicroserviceProps) literalEnv(literals map[string]string) []corev1.EnvVar {
 	var env []corev1.EnvVar
 	for _, k := range slices.Sorted(maps.Keys(literals)) {

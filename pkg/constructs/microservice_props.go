@@ -98,6 +98,24 @@ type Migration struct {
 	BackoffLimit *int32
 }
 
+// Telemetry configures the OpenTelemetry SDK of a service through its
+// standard environment variables: OTEL_SERVICE_NAME (the service's name),
+// OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES
+// (deployment.environment.name and service.version, the image version) and
+// a parent-based trace-ID-ratio sampler.
+type Telemetry struct {
+	// Endpoint is the OTLP collector's base URL, such as
+	// "http://otel-collector.monitoring:4318". Required.
+	Endpoint string
+	// SampleRatio is the share of new traces sampled, from 0 to 1.
+	SampleRatio float64
+}
+
+// EnvironmentLabel is the pod label that log agents turn into the
+// environment stream label; app.kubernetes.io/name and
+// app.kubernetes.io/component give the service and component.
+const EnvironmentLabel = "telepace.cc/environment"
+
 // NetworkAccessLabel marks namespaces whose pods may reach every Telepace
 // service by default, such as the monitoring namespace. The gateway's
 // namespace must not carry it: it is admitted only to the services it
@@ -218,6 +236,9 @@ type MicroserviceProps struct {
 	// endpoint. An HTTPRoute whose match would reach one is an error.
 	// Defaults to none.
 	PrivatePaths []string
+	// Telemetry sends traces to an OpenTelemetry collector through the
+	// standard OTEL_* variables. Defaults to none.
+	Telemetry *Telemetry
 	// ServiceAnnotations annotate the Service, for example Kong's
 	// konghq.com/read-timeout. Defaults to none.
 	ServiceAnnotations map[string]string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -259,6 +260,17 @@ func (p MicroserviceProps) validateEnv(errs *problems) {
 	for _, k := range slices.Sorted(maps.Keys(p.Env)) {
 		check(fmt.Sprintf("env[%s]", k), k)
 		value(fmt.Sprintf("env[%s]", k), p.Env[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.telemetryEnv())) {
+		check("telemetry", k)
+	}
+	if t := p.Telemetry; t != nil {
+		if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" {
+			errs.addf("telemetry.endpoint", "%q is not an OTLP base URL such as http://otel-collector.monitoring:4318", t.Endpoint)
+		}
+		if t.SampleRatio < 0 || t.SampleRatio > 1 || math.IsNaN(t.SampleRatio) {
+			errs.addf("telemetry.sampleRatio", "%v is outside 0..1", t.SampleRatio)
+		}
 	}
 	size := 0
 	for k, v := range p.Config {

@@ -2,6 +2,8 @@ package constructs
 
 import (
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -10,7 +12,7 @@ import (
 
 // Scheme knows the apiVersion and kind of every Go type a construct may
 // emit: the built-in Kubernetes API groups of client-go's scheme, and the
-// upstream custom resource groups (Gateway API, Kong). NewTypedObject reads
+// upstream custom resource groups (Gateway API, Kong, Prometheus Operator). NewTypedObject reads
 // apiVersion and kind from it, so no construct writes them by hand. Register
 // a new upstream group here, in init order, before any construct uses it.
 var Scheme = newScheme()
@@ -21,6 +23,8 @@ func newScheme() *runtime.Scheme {
 		clientgoscheme.AddToScheme,
 		gatewayv1.Install,
 		kongv1.AddToScheme,
+		monitoringv1.AddToScheme,
+		monitoringv1alpha1.AddToScheme,
 	} {
 		utilruntime.Must(add(s))
 	}

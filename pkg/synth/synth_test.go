@@ -107,7 +107,7 @@ func TestChartLayout(t *testing.T) {
 			assert.ElementsMatch(t, []string{
 				".helmignore", "Chart.yaml", "README.md", "values.yaml",
 				"templates/analysis.yaml", "templates/collection.yaml", "templates/feedback-collection-api.yaml",
-				"templates/gateway.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
+				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
 			}, paths)
 			chart := string(c.Files["Chart.yaml"])
 			assert.Contains(t, chart, "apiVersion: v2\nname: telepace-"+c.Env+"\n")

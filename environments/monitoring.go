@@ -1,0 +1,173 @@
+package environments
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/telepace/platform-charts/pkg/alerts"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/queries"
+)
+
+// Monitoring is how an environment is watched: which Prometheus and
+// Alertmanager pick up its objects, its alert policy, where alerts go, and
+// where traces go.
+type Monitoring struct {
+	// SelectorLabels are the labels the environment's Prometheus and
+	// Alertmanager select ServiceMonitors, PrometheusRules and
+	// AlertmanagerConfigs by: kube-prometheus-stack's release label.
+	// Required.
+	SelectorLabels map[string]string
+	// Alerts are the thresholds, durations and severities. Required.
+	Alerts alerts.Policy
+	// Receivers are where alerts go; their credentials are Secrets.
+	// Required.
+	Receivers []pc.Receiver
+	// Routes send severities to receivers; the first match wins.
+	Routes []pc.SeverityRoute
+	// DefaultReceiver receives everything no route matches. Required.
+	DefaultReceiver string
+	// Tracing is where the services send traces, and how many. Required.
+	Tracing pc.Telemetry
+	// DashboardFolder is the Grafana folder of the environment's
+	// dashboards. Required.
+	DashboardFolder string
+}
+
+// Secrets holding the Alertmanager receivers' credentials. They are
+// produced by the secrets layer; never written here.
+var (
+	PagerSecret = pc.SecretKey{Name: "alertmanager-pagerduty", Key: "routing-key"}
+	ChatSecret  = pc.SecretKey{Name: "alertmanager-slack", Key: "webhook-url"}
+)
+
+// LogSelector is the LogQL stream selector of a service's logs. The log
+// agent (Alloy) turns the pod labels app.kubernetes.io/name,
+// app.kubernetes.io/component and telepace.cc/environment into the stream
+// labels service, component and environment, beside namespace; nothing
+// per pod, to keep cardinality low.
+func LogSelector(namespace, service string) string {
+	return fmt.Sprintf(`{namespace=%q, service=%q}`, namespace, service)
+}
+
+// composeMonitoring adds, per service, a ServiceMonitor (where it serves
+// metrics), a PrometheusRule and a dashboard, and per environment the
+// AlertmanagerConfig and the overview dashboard.
+func (e Environment) composeMonitoring(scope constructs.Construct, c *Composition) []string {
+	m := e.Monitoring
+	var problems []string
+	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if len(validation.IsDNS1123Label(e.Namespace)) > 0 {
+		return nil // reported as namespace; every query names it
+	}
+	if len(m.SelectorLabels) == 0 {
+		addf("monitoring.selectorLabels: at least one label is required, or no Prometheus picks the rules up")
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.SelectorLabels)) {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			addf("monitoring.selectorLabels[%s]: is not a valid label key: %s", k, strings.Join(msgs, "; "))
+		} else if msgs := validation.IsValidLabelValue(m.SelectorLabels[k]); len(msgs) > 0 {
+			addf("monitoring.selectorLabels[%s]: %q is not a valid label value: %s", k, m.SelectorLabels[k], strings.Join(msgs, "; "))
+		}
+	}
+	if r := m.Alerts.ErrorRatio; !(r > 0 && r < 1) {
+		addf("monitoring.alerts.errorRatio: %v must be above 0 and below 1", r)
+	}
+	if m.Alerts.LatencyP99Ms <= 0 {
+		addf("monitoring.alerts.latencyP99Ms: %v must be positive", m.Alerts.LatencyP99Ms)
+	}
+	routed := map[*pc.Microservice]bool{}
+	websocket := map[*pc.Microservice]bool{}
+	for _, r := range c.Routes {
+		routed[r.Backend()] = true
+		for _, p := range r.Backend().Ports() {
+			if p.AppProtocol == "kubernetes.io/ws" {
+				websocket[r.Backend()] = true
+			}
+		}
+	}
+	for _, ms := range c.Services {
+		t := queries.Target{Namespace: e.Namespace, Service: ms.Name()}
+		if ms.Metrics() != nil {
+			c.ServiceMonitors = append(c.ServiceMonitors, pc.NewServiceMonitor(ms.Construct, "monitor", pc.ServiceMonitorProps{
+				Service:        ms,
+				SelectorLabels: m.SelectorLabels,
+			}))
+		}
+		rule := pc.NewPrometheusRule(ms.Construct, "alerts", pc.PrometheusRuleProps{
+			Name:           ms.Name(),
+			Labels:         ms.Labels(),
+			SelectorLabels: m.SelectorLabels,
+			Alerts: alerts.ForService(alerts.Service{
+				Target:      t,
+				Environment: e.Name,
+				Routed:      routed[ms],
+				Autoscaled:  ms.Autoscaled(),
+				Migrates:    ms.Migration() != nil,
+				WebSocket:   websocket[ms],
+			}, m.Alerts),
+		})
+		c.Rules = append(c.Rules, rule)
+		c.Dashboards = append(c.Dashboards, pc.NewGrafanaDashboard(ms.Construct, "dashboard", pc.DashboardProps{
+			Name:        ms.Name() + "-dashboard",
+			Labels:      ms.Labels(),
+			Title:       fmt.Sprintf("Telepace %s: %s", e.Name, ms.Name()),
+			UID:         "telepace-" + e.Name + "-" + ms.Name(),
+			Folder:      m.DashboardFolder,
+			Target:      t,
+			Panels:      pc.ServicePanels(routed[ms]),
+			LogSelector: LogSelector(e.Namespace, ms.Name()),
+		}))
+	}
+	mon := constructs.NewConstruct(scope, jsii.String("monitoring"))
+	labels := pc.Labels{Name: "monitoring", Instance: pc.Instance(pc.DefaultPartOf, e.Name), Component: "monitoring", PartOf: pc.DefaultPartOf}
+	c.Alertmanager = pc.NewAlertmanagerConfig(mon, "alertmanager", pc.AlertmanagerConfigProps{
+		Name:           "telepace-alerts",
+		Labels:         labels,
+		SelectorLabels: m.SelectorLabels,
+		Receivers:      m.Receivers,
+		Routes:         m.Routes,
+		Default:        m.DefaultReceiver,
+	})
+	var overview []pc.DashboardPanel
+	for _, ms := range c.Services {
+		overview = append(overview, pc.DashboardPanel{Title: ms.Name() + ": pods available / desired", Service: ms.Name(), Queries: []string{queries.PodsAvailable, queries.PodsDesired}})
+	}
+	if len(c.Services) > 0 {
+		c.Dashboards = append(c.Dashboards, pc.NewGrafanaDashboard(mon, "overview", pc.DashboardProps{
+			Name:   "telepace-overview",
+			Labels: labels,
+			Title:  fmt.Sprintf("Telepace %s: platform overview", e.Name),
+			UID:    "telepace-" + e.Name + "-overview",
+			Folder: m.DashboardFolder,
+			// Each panel names its own service.
+			Target: queries.Target{Namespace: e.Namespace, Service: c.Services[0].Name()},
+			Panels: overview,
+		}))
+	}
+	return problems
+}
+
+// monitoring returns an environment's Monitoring: chat for every alert, and
+// in environments that page, critical alerts to the pager.
+func monitoring(env, release string, policy alerts.Policy, collector string, sampleRatio float64, pages bool) Monitoring {
+	m := Monitoring{
+		SelectorLabels:  map[string]string{"release": release},
+		Alerts:          policy,
+		Receivers:       []pc.Receiver{{Name: "chat", Slack: &ChatSecret, Channel: "#telepace-" + env + "-alerts"}},
+		DefaultReceiver: "chat",
+		Tracing:         pc.Telemetry{Endpoint: collector, SampleRatio: sampleRatio},
+		DashboardFolder: "Telepace " + env,
+	}
+	if pages {
+		m.Receivers = append(m.Receivers, pc.Receiver{Name: "pager", PagerDuty: &PagerSecret})
+		m.Routes = []pc.SeverityRoute{{Severities: []string{"critical"}, Receiver: "pager"}}
+	}
+	return m
+}

@@ -1,0 +1,217 @@
+package constructs
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
+)
+
+// Severities an alert may carry, from the most urgent.
+var Severities = []string{"critical", "warning", "info"}
+
+// Alert is one Prometheus alerting rule, with the labels and annotations an
+// on-call engineer needs.
+type Alert struct {
+	// Name is the alert's name, such as "TelepacePodsUnavailable".
+	// Required; a valid metric name.
+	Name string
+	// Expr is the PromQL condition. Required.
+	Expr string
+	// For is how long Expr must hold before the alert fires, as a
+	// Prometheus duration ("5m"). Defaults to firing at once.
+	For string
+	// Severity is critical, warning or info; Alertmanager routes on it.
+	// Required.
+	Severity string
+	// Summary is a one-line statement of the problem. Required.
+	Summary string
+	// Description says what is wrong and what it affects; it may use
+	// {{ $value }} and {{ $labels.x }}. Required.
+	Description string
+	// RunbookURL links the steps to take. Required; an absolute https URL.
+	RunbookURL string
+	// Labels are extra labels. Defaults to none.
+	Labels map[string]string
+}
+
+// PrometheusRuleProps configures a PrometheusRule: one rule group.
+type PrometheusRuleProps struct {
+	// Name is the object's name and the rule group's. Defaults to the
+	// construct id.
+	Name string
+	// Labels are the object's recommended labels. Required.
+	Labels Labels
+	// SelectorLabels are the labels the environment's Prometheus selects
+	// rules by, such as release: kube-prometheus-stack. Defaults to none.
+	SelectorLabels map[string]string
+	// Alerts are the rules. Required.
+	Alerts []Alert
+}
+
+// PrometheusRule is a group of alerting rules (monitoring.coreos.com/v1),
+// each checked with Prometheus's own rule-file parser and PromQL parser.
+type PrometheusRule struct {
+	constructs.Construct
+	// ApiObject is the PrometheusRule object.
+	ApiObject cdk8s.ApiObject
+	name      string
+	alerts    []Alert
+}
+
+// promQL is the PromQL parser Prometheus uses, with its default functions
+// and legacy (non-UTF-8) names.
+var promQL = parser.NewParser(parser.Options{})
+
+// NewPrometheusRule adds a PrometheusRule named id to scope.
+func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRuleProps) *PrometheusRule {
+	r := &PrometheusRule{Construct: constructs.NewConstruct(scope, jsii.String(id)), alerts: slices.Clone(props.Alerts)}
+	r.name = defaultString(props.Name, id)
+	var errs problems
+	validateObjectName(&errs, "name", r.name)
+	if len(props.Alerts) == 0 {
+		errs.addf("alerts", "at least one alert is required")
+	}
+	names := map[string]int{}
+	for i, a := range props.Alerts {
+		validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a)
+		if j, dup := names[a.Name+"\x00"+a.Severity]; dup {
+			errs.addf(fmt.Sprintf("alerts[%d].name", i), "%q with severity %s duplicates alerts[%d]", a.Name, a.Severity, j)
+		}
+		names[a.Name+"\x00"+a.Severity] = i
+	}
+	if len(errs) == 0 {
+		// The whole group through Prometheus's own rule-file loader, as
+		// Prometheus loads what the operator writes.
+		_, perrs := rulefmt.Parse(r.RuleFile(), false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		for _, e := range perrs {
+			errs.addf("alerts", "%v", e)
+		}
+	}
+	AddProblems(r.Construct, errs...)
+	labels := props.Labels.Map()
+	maps.Copy(labels, props.SelectorLabels)
+	r.ApiObject = NewTypedObject(r.Construct, "resource", &monitoringv1.PrometheusRule{
+		ObjectMeta: metav1.ObjectMeta{Name: r.name, Labels: labels},
+		Spec:       monitoringv1.PrometheusRuleSpec{Groups: []monitoringv1.RuleGroup{r.group()}},
+	})
+	return r
+}
+
+// Name returns the object's and rule group's name.
+func (r *PrometheusRule) Name() string { return r.name }
+
+// Alerts returns the alerts.
+func (r *PrometheusRule) Alerts() []Alert { return slices.Clone(r.alerts) }
+
+func (r *PrometheusRule) group() monitoringv1.RuleGroup {
+	g := monitoringv1.RuleGroup{Name: r.name}
+	for _, a := range r.alerts {
+		rule := monitoringv1.Rule{
+			Alert:  a.Name,
+			Expr:   intstr.FromString(a.Expr),
+			Labels: a.labels(),
+			Annotations: map[string]string{
+				"summary":     a.Summary,
+				"description": a.Description,
+				"runbook_url": a.RunbookURL,
+			},
+		}
+		if a.For != "" {
+			d := monitoringv1.Duration(a.For)
+			rule.For = &d
+		}
+		g.Rules = append(g.Rules, rule)
+	}
+	return g
+}
+
+func (a Alert) labels() map[string]string {
+	l := maps.Clone(a.Labels)
+	if l == nil {
+		l = map[string]string{}
+	}
+	l["severity"] = a.Severity
+	return l
+}
+
+// RuleFile returns the group as a Prometheus rule file, the form
+// `promtool check rules` and `promtool test rules` read.
+func (r *PrometheusRule) RuleFile() []byte {
+	type rule struct {
+		Alert       string            `json:"alert"`
+		Expr        string            `json:"expr"`
+		For         string            `json:"for,omitempty"`
+		Labels      map[string]string `json:"labels,omitempty"`
+		Annotations map[string]string `json:"annotations,omitempty"`
+	}
+	type group struct {
+		Name  string `json:"name"`
+		Rules []rule `json:"rules"`
+	}
+	g := group{Name: r.name}
+	for _, a := range r.alerts {
+		g.Rules = append(g.Rules, rule{Alert: a.Name, Expr: a.Expr, For: a.For, Labels: a.labels(), Annotations: map[string]string{
+			"summary": a.Summary, "description": a.Description, "runbook_url": a.RunbookURL,
+		}})
+	}
+	out, err := yaml.Marshal(map[string][]group{"groups": {g}})
+	if err != nil {
+		panic(fmt.Sprintf("constructs: rule file: %v", err))
+	}
+	return out
+}
+
+// validateAlert checks one alert with Prometheus's parsers.
+func validateAlert(errs *problems, field string, a Alert) {
+	if !model.LegacyValidation.IsValidMetricName(a.Name) {
+		errs.addf(field+".name", "%q is not a valid alert name", a.Name)
+	}
+	if strings.TrimSpace(a.Expr) == "" {
+		errs.addf(field+".expr", "is required")
+	} else if _, err := promQL.ParseExpr(a.Expr); err != nil {
+		errs.addf(field+".expr", "does not parse: %v", err)
+	}
+	if a.For != "" {
+		if _, err := model.ParseDuration(a.For); err != nil {
+			errs.addf(field+".for", "%q is not a Prometheus duration such as 5m: %v", a.For, err)
+		}
+	}
+	if a.Severity == "" {
+		errs.addf(field+".severity", "is required: %s", strings.Join(Severities, ", "))
+	} else if !slices.Contains(Severities, a.Severity) {
+		errs.addf(field+".severity", "%q is not one of %s", a.Severity, strings.Join(Severities, ", "))
+	}
+	for _, f := range []struct{ name, value string }{{"summary", a.Summary}, {"description", a.Description}} {
+		if strings.TrimSpace(f.value) == "" {
+			errs.addf(field+"."+f.name, "is required")
+		}
+	}
+	if a.RunbookURL == "" {
+		errs.addf(field+".runbookURL", "is required")
+	} else if u, err := url.Parse(a.RunbookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs.addf(field+".runbookURL", "%q is not an absolute https URL", a.RunbookURL)
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
+		if !model.LegacyValidation.IsValidLabelName(k) {
+			errs.addf(fmt.Sprintf("%s.labels[%s]", field, k), "is not a valid label name")
+		}
+		if k == "severity" {
+			errs.addf(fmt.Sprintf("%s.labels[%s]", field, k), "set Severity instead")
+		}
+	}
+}
