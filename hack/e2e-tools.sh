@@ -55,7 +55,7 @@ build() {
 	fi
 	log "build $name $ver ($pkg) ..."
 	local start=$SECONDS
-	(cd "$dir" && go build -buildvcs=false -ldflags "$ldflags" -o "$out.tmp.$$" "$pkg")
+	(cd "$dir" && go build -buildvcs=false -tags "${BUILD_TAGS:-}" -ldflags "$ldflags" -o "$out.tmp.$$" "$pkg")
 	mv -f "$out.tmp.$$" "$out"
 	log "built $out in $((SECONDS - start))s"
 }
@@ -65,6 +65,7 @@ ETCD_VERSION=$(modver "$TOOLS_SRC/etcd/go.mod" go.etcd.io/etcd/server/v3)
 KWOK_VERSION=$(modver "$TOOLS_SRC/kwok/go.mod" sigs.k8s.io/kwok)
 HELM_VERSION=$(modver "$TOOLS_SRC/helm/go.mod" helm.sh/helm/v3)
 KUBE_SCORE_VERSION=$(modver "$TOOLS_SRC/kube-score/go.mod" github.com/zegl/kube-score)
+PROMTOOL_VERSION=$(modver "$TOOLS_SRC/promtool/go.mod" github.com/prometheus/prometheus)
 
 k8s_minor=${K8S_VERSION#v1.}
 k8s_minor=${k8s_minor%%.*}
@@ -83,6 +84,10 @@ build helm "$HELM_VERSION" "$TOOLS_SRC/helm" helm.sh/helm/v3/cmd/helm \
 	"-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor"
 build kube-score "$KUBE_SCORE_VERSION" "$TOOLS_SRC/kube-score" github.com/zegl/kube-score/cmd/kube-score \
 	"-s -w -X main.version=$KUBE_SCORE_VERSION"
+# promtool runs the alert unit tests (pkg/synth). The remove_all_sd tag
+# leaves out the cloud service-discovery plugins, which rule tests never use.
+BUILD_TAGS=remove_all_sd build promtool "$PROMTOOL_VERSION" "$TOOLS_SRC/promtool" github.com/prometheus/prometheus/cmd/promtool \
+	"-s -w -X github.com/prometheus/common/version.Version=${PROMTOOL_VERSION#v0.}"
 
 # kwok has no built-in stages when run outside kwokctl: write the upstream
 # default ("fast") node and pod stages of the same kwok version next to it.
@@ -121,6 +126,6 @@ fi
 
 echo "export TELEPACE_TOOLS_DIR=$TOOLS_DIR"
 for n in kube-apiserver:$K8S_VERSION kube-controller-manager:$K8S_VERSION kube-scheduler:$K8S_VERSION \
-	etcd:$ETCD_VERSION kwok:$KWOK_VERSION helm:$HELM_VERSION kube-score:$KUBE_SCORE_VERSION; do
+	etcd:$ETCD_VERSION kwok:$KWOK_VERSION helm:$HELM_VERSION kube-score:$KUBE_SCORE_VERSION promtool:$PROMTOOL_VERSION; do
 	log "  $TOOLS_DIR/${n%%:*}-${n#*:}"
 done

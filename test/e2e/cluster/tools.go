@@ -42,6 +42,7 @@ var tools = []tool{
 	{"kwok", "tools/kwok/go.mod", "sigs.k8s.io/kwok"},
 	{"helm", "tools/helm/go.mod", "helm.sh/helm/v3"},
 	{"kube-score", "tools/kube-score/go.mod", "github.com/zegl/kube-score"},
+	{"promtool", "tools/promtool/go.mod", "github.com/prometheus/prometheus"},
 }
 
 // Tools are the resolved paths of the pinned binaries.
