@@ -65,6 +65,9 @@ type Service struct {
 	// Routes, when not nil, replace the routes the app declares, in this
 	// environment only. Defaults to the app's.
 	Routes []pc.Route
+	// Alerts are added to the service's generated alerts in this
+	// environment. Defaults to none.
+	Alerts []pc.Alert
 }
 
 func (s Service) name() string { return cmp.Or(s.Name, s.App) }
@@ -136,6 +139,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	}
 	claimed := map[string]int{}
 	declared := map[string][]pc.Route{}
+	extraAlerts := map[string][]pc.Alert{}
 	var out []*pc.Microservice
 	for i, s := range e.Services {
 		app, ok := apps.Lookup(s.App)
@@ -173,7 +177,8 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			}
 			props.AllowFrom = append(props.AllowFrom, e.gatewayPeer())
 		}
-		if e.Monitoring.Tracing.Endpoint != "" {
+		extraAlerts[name] = s.Alerts
+		if e.Monitoring.Tracing.Endpoint != "" && e.tracingProblems() == nil {
 			tracing := e.Monitoring.Tracing
 			props.Telemetry = &tracing
 		}
@@ -190,7 +195,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	}
 	c := &Composition{Services: out}
 	problems = append(problems, e.composeGateway(scope, out, declared, c)...)
-	problems = append(problems, e.composeMonitoring(scope, c)...)
+	problems = append(problems, e.composeMonitoring(scope, c, extraAlerts)...)
 	pc.AddProblems(scope, problems...)
 	return c
 }

@@ -3,6 +3,7 @@ package environments
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -59,7 +60,7 @@ func LogSelector(namespace, service string) string {
 // composeMonitoring adds, per service, a ServiceMonitor (where it serves
 // metrics), a PrometheusRule and a dashboard, and per environment the
 // AlertmanagerConfig and the overview dashboard.
-func (e Environment) composeMonitoring(scope constructs.Construct, c *Composition) []string {
+func (e Environment) composeMonitoring(scope constructs.Construct, c *Composition, extra map[string][]pc.Alert) []string {
 	m := e.Monitoring
 	var problems []string
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -82,6 +83,7 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 	if m.Alerts.LatencyP99Ms <= 0 {
 		addf("monitoring.alerts.latencyP99Ms: %v must be positive", m.Alerts.LatencyP99Ms)
 	}
+	problems = append(problems, e.tracingProblems()...)
 	routed := map[*pc.Microservice]bool{}
 	websocket := map[*pc.Microservice]bool{}
 	for _, r := range c.Routes {
@@ -104,14 +106,14 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 			Name:           ms.Name(),
 			Labels:         ms.Labels(),
 			SelectorLabels: m.SelectorLabels,
-			Alerts: alerts.ForService(alerts.Service{
+			Alerts: append(alerts.ForService(alerts.Service{
 				Target:      t,
 				Environment: e.Name,
 				Routed:      routed[ms],
 				Autoscaled:  ms.Autoscaled(),
 				Migrates:    ms.Migration() != nil,
 				WebSocket:   websocket[ms],
-			}, m.Alerts),
+			}, m.Alerts), extra[ms.Name()]...),
 		})
 		c.Rules = append(c.Rules, rule)
 		c.Dashboards = append(c.Dashboards, pc.NewGrafanaDashboard(ms.Construct, "dashboard", pc.DashboardProps{
@@ -150,6 +152,23 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 			Target: queries.Target{Namespace: e.Namespace, Service: c.Services[0].Name()},
 			Panels: overview,
 		}))
+	}
+	return problems
+}
+
+// tracingProblems checks the tracing settings once for the environment;
+// services get them only when they are sound.
+func (e Environment) tracingProblems() []string {
+	t := e.Monitoring.Tracing
+	var problems []string
+	if t.Endpoint == "" {
+		return []string{"monitoring.tracing.endpoint: is required; name the OTLP collector"}
+	}
+	if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		problems = append(problems, fmt.Sprintf("monitoring.tracing.endpoint: %q is not an OTLP base URL such as http://otel-collector.monitoring:4318", t.Endpoint))
+	}
+	if !(t.SampleRatio >= 0 && t.SampleRatio <= 1) {
+		problems = append(problems, fmt.Sprintf("monitoring.tracing.sampleRatio: %v is outside 0..1", t.SampleRatio))
 	}
 	return problems
 }

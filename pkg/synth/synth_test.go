@@ -551,6 +551,54 @@ var badInputs = []struct {
 		}),
 		want: []string{`[dev/voiceflow] serviceAnnotations[konghq.com/read-timeout]: "1h" is not a whole number of milliseconds (1-2147483646); Kong would ignore it`},
 	},
+	{
+		name: "an extra alert with broken PromQL, no severity, no runbook and a bad for",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) {
+				s.Alerts = []pc.Alert{{Name: "WebBroken", Expr: "sum(rate(http_requests_total[5m])", For: "5 minutes", Summary: "s", Description: "d"}}
+			})
+		}),
+		want: []string{
+			`[dev/web/alerts] alerts[4].expr: does not parse: 1:34: parse error: unclosed left parenthesis`,
+			`[dev/web/alerts] alerts[4].for: "5 minutes" is not a Prometheus duration such as 5m: unknown unit " minutes" in duration "5 minutes"`,
+			`[dev/web/alerts] alerts[4].severity: is required: critical, warning, info`,
+			`[dev/web/alerts] alerts[4].runbookURL: is required`,
+		},
+	},
+	{
+		name: "a sampler ratio outside 0..1",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Monitoring.Tracing.SampleRatio = 1.5
+			return e
+		}),
+		want: []string{`[dev] monitoring.tracing.sampleRatio: 1.5 is outside 0..1`},
+	},
+	{
+		name: "alert thresholds that cannot fire",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Monitoring.Alerts.ErrorRatio = 5
+			e.Monitoring.Alerts.LatencyP99Ms = 0
+			e.Monitoring.SelectorLabels = nil
+			return e
+		}),
+		want: []string{
+			`[dev] monitoring.selectorLabels: at least one label is required, or no Prometheus picks the rules up`,
+			`[dev] monitoring.alerts.errorRatio: 5 must be above 0 and below 1`,
+			`[dev] monitoring.alerts.latencyP99Ms: 0 must be positive`,
+		},
+	},
+	{
+		name: "alerts routed to a receiver that does not exist",
+		envs: func() []environments.Environment {
+			e := lookup("prod")
+			e.Monitoring.Routes = []pc.SeverityRoute{{Severities: []string{"critical", "page"}, Receiver: "oncall"}}
+			return []environments.Environment{e}
+		},
+		want: []string{
+			`[prod/monitoring/alertmanager] routes[0].receiver: "oncall" names no receiver`,
+			`[prod/monitoring/alertmanager] routes[0].severities[1]: "page" is not one of critical, warning, info`,
+		},
+	},
 }
 
 // customRoutes replaces the routes the app of the service called name

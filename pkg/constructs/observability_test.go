@@ -1,0 +1,136 @@
+package constructs_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
+	"github.com/telepace/platform-charts/pkg/queries"
+)
+
+func TestObservabilityValidation(t *testing.T) {
+	metricsService := func(chart constructs.Construct) *pc.Microservice {
+		p := validProps()
+		p.Metrics = &pc.Metrics{}
+		return pc.NewMicroservice(chart, "svc", p)
+	}
+	tests := []struct {
+		name  string
+		build func(chart constructs.Construct)
+		want  []string
+	}{
+		{
+			name: "a ServiceMonitor for a port the service does not declare",
+			build: func(chart constructs.Construct) {
+				ms := metricsService(chart)
+				pc.NewServiceMonitor(ms.Construct, "monitor", pc.ServiceMonitorProps{Service: ms, Port: "metrics", Interval: "0s"})
+			},
+			want: []string{
+				`[test/svc/monitor] port: service "svc" has no port "metrics"`,
+				`[test/svc/monitor] interval: "0s" is not a positive Prometheus duration such as 30s`,
+			},
+		},
+		{
+			name: "a ServiceMonitor for a service without metrics",
+			build: func(chart constructs.Construct) {
+				ms := pc.NewMicroservice(chart, "svc", validProps())
+				pc.NewServiceMonitor(ms.Construct, "monitor", pc.ServiceMonitorProps{Service: ms})
+			},
+			want: []string{`[test/svc/monitor] service: svc declares no metrics endpoint`},
+		},
+		{
+			name: "a dashboard panel naming an unknown query",
+			build: func(chart constructs.Construct) {
+				pc.NewGrafanaDashboard(chart, "dash", pc.DashboardProps{
+					Labels: pc.Labels{Name: "svc", Instance: "telepace-prod"}, Title: "t", UID: "u", Folder: "f",
+					Target: queries.Target{Namespace: "telepace", Service: "svc"},
+					Panels: []pc.DashboardPanel{{Title: "Rate", Queries: []string{queries.RequestRate, "requests_per_second"}}},
+				})
+			},
+			want: []string{`[test/dash] panels[0].queries[1]: unknown query "requests_per_second"; known queries: ` + strings.Join(queries.Names(), ", ")},
+		},
+		{
+			name: "an alert without severity or runbook, with bad labels",
+			build: func(chart constructs.Construct) {
+				pc.NewPrometheusRule(chart, "rules", pc.PrometheusRuleProps{
+					Labels: pc.Labels{Name: "svc", Instance: "telepace-prod"},
+					Alerts: []pc.Alert{{Name: "Bad Name", Expr: "up == 0", Summary: "s", Description: "d", RunbookURL: "http://runbooks/x", Labels: map[string]string{"severity": "x", "bad-label": "y"}}},
+				})
+			},
+			want: []string{
+				`[test/rules] alerts[0].name: "Bad Name" is not a valid alert name`,
+				`[test/rules] alerts[0].severity: is required: critical, warning, info`,
+				`[test/rules] alerts[0].runbookURL: "http://runbooks/x" is not an absolute https URL`,
+				`[test/rules] alerts[0].labels[bad-label]: is not a valid label name`,
+				`[test/rules] alerts[0].labels[severity]: set Severity instead`,
+			},
+		},
+		{
+			name: "receivers without credentials, or with both",
+			build: func(chart constructs.Construct) {
+				pc.NewAlertmanagerConfig(chart, "am", pc.AlertmanagerConfigProps{
+					Labels:    pc.Labels{Name: "monitoring", Instance: "telepace-prod"},
+					Receivers: []pc.Receiver{{Name: "chat"}, {Name: "both", PagerDuty: &pc.SecretKey{Name: "p", Key: "k"}, Slack: &pc.SecretKey{Name: "s", Key: "k"}}},
+					Default:   "nobody",
+				})
+			},
+			want: []string{
+				`[test/am] receivers[0]: set exactly one of pagerDuty and slack`,
+				`[test/am] receivers[1]: set exactly one of pagerDuty and slack`,
+				`[test/am] default: "nobody" names no receiver`,
+			},
+		},
+		{
+			name: "telemetry that cannot work",
+			build: func(chart constructs.Construct) {
+				p := validProps()
+				p.Telemetry = &pc.Telemetry{Endpoint: "otel-collector:4318", SampleRatio: -0.1}
+				p.Env = map[string]string{"OTEL_SERVICE_NAME": "other"}
+				pc.NewMicroservice(chart, "svc", p)
+			},
+			want: []string{
+				`[test/svc] telemetry: "OTEL_SERVICE_NAME" is already set by env[OTEL_SERVICE_NAME]`,
+				`[test/svc] telemetry.endpoint: "otel-collector:4318" is not an OTLP base URL such as http://otel-collector.monitoring:4318`,
+				`[test/svc] telemetry.sampleRatio: -0.1 is outside 0..1`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := constructstest.Synth(tt.build)
+			var verr *pc.ValidationError
+			require.ErrorAs(t, err, &verr)
+			assert.Equal(t, tt.want, verr.Problems)
+		})
+	}
+}
+
+// TestTelemetrySettings: the OTEL_* variables carry the service, the
+// environment and the image version.
+func TestTelemetrySettings(t *testing.T) {
+	p := validProps()
+	p.Telemetry = &pc.Telemetry{Endpoint: "http://otel-collector.monitoring:4318", SampleRatio: 0.05}
+	objs := constructstest.MustSynth(t, func(chart constructs.Construct) { pc.NewMicroservice(chart, "svc", p) })
+	c := dig(t, constructstest.Find(objs, "Deployment", "svc"), "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
+	env := map[string]string{}
+	for _, e := range c["env"].([]any) {
+		m := e.(map[string]any)
+		if v, ok := m["value"].(string); ok {
+			env[m["name"].(string)] = v
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"OTEL_SERVICE_NAME":           "svc",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring:4318",
+		"OTEL_RESOURCE_ATTRIBUTES":    "deployment.environment.name=prod,service.version=v0.13.0",
+		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
+		"OTEL_TRACES_SAMPLER_ARG":     "0.05",
+	}, env)
+	labels := dig(t, constructstest.Find(objs, "Deployment", "svc"), "spec", "template", "metadata", "labels").(map[string]any)
+	assert.Equal(t, "prod", labels[pc.EnvironmentLabel])
+}

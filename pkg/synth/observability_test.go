@@ -1,0 +1,130 @@
+package synth_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/loki"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/environments"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/synth"
+)
+
+// TestRulesParseWithPrometheus reads every PrometheusRule back from the
+// charts and loads its groups with Prometheus's own rule-file loader and
+// PromQL parser, with legacy label-name validation; every alert has a
+// severity, a summary, a description and a runbook URL.
+func TestRulesParseWithPrometheus(t *testing.T) {
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
+	p := parser.NewParser(parser.Options{})
+	rules := 0
+	for env, r := range resolved {
+		for _, o := range r.Objects {
+			if o.Kind != "PrometheusRule" {
+				continue
+			}
+			pr := &monitoringv1.PrometheusRule{}
+			require.NoError(t, yaml.UnmarshalStrict(o.YAML, pr))
+			file, err := yaml.Marshal(pr.Spec)
+			require.NoError(t, err)
+			groups, errs := rulefmt.Parse(file, false, model.LegacyValidation, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			require.Empty(t, errs, "%s/%s", env, o.Name)
+			for _, g := range groups.Groups {
+				for _, rule := range g.Rules {
+					rules++
+					_, err := p.ParseExpr(rule.Expr)
+					require.NoError(t, err, "%s/%s %s", env, o.Name, rule.Alert)
+					assert.Contains(t, pc.Severities, rule.Labels["severity"], "%s %s", env, rule.Alert)
+					for _, a := range []string{"summary", "description", "runbook_url"} {
+						assert.NotEmpty(t, rule.Annotations[a], "%s %s: %s", env, rule.Alert, a)
+					}
+					assert.True(t, strings.HasPrefix(rule.Annotations["runbook_url"], "https://"), rule.Annotations["runbook_url"])
+				}
+			}
+		}
+	}
+	assert.Positive(t, rules)
+}
+
+// TestPrometheusRejectsBrokenRules: the same loader refuses a rule file
+// with a PromQL error, so the check above can fail.
+func TestPrometheusRejectsBrokenRules(t *testing.T) {
+	_, errs := rulefmt.Parse([]byte("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum(rate(x[5m])\n"), false, model.LegacyValidation, parser.NewParser(parser.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NotEmpty(t, errs)
+}
+
+// TestDashboardsDecodeWithTheSDK decodes every dashboard ConfigMap back
+// into the Grafana SDK's types, parses every panel's PromQL, and checks
+// that every datasource is a template variable, never a fixed UID.
+func TestDashboardsDecodeWithTheSDK(t *testing.T) {
+	plugins.RegisterDefaultPlugins()
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
+	p := parser.NewParser(parser.Options{})
+	for env, r := range resolved {
+		found := 0
+		for _, o := range r.Objects {
+			cm := &corev1.ConfigMap{}
+			if o.Kind != "ConfigMap" {
+				continue
+			}
+			require.NoError(t, yaml.UnmarshalStrict(o.YAML, cm))
+			if cm.Labels[pc.DashboardLabel] != "1" {
+				continue
+			}
+			found++
+			assert.NotEmpty(t, cm.Annotations[pc.DashboardFolderAnnotation], "%s/%s has no folder", env, cm.Name)
+			require.Len(t, cm.Data, 1)
+			for _, body := range cm.Data {
+				var d dashboard.Dashboard
+				require.NoError(t, json.Unmarshal([]byte(body), &d), "%s/%s", env, cm.Name)
+				require.NoError(t, d.Validate(), "%s/%s", env, cm.Name)
+				vars := map[string]bool{}
+				for _, v := range d.Templating.List {
+					if v.Type == "datasource" {
+						vars["${"+v.Name+"}"] = true
+					}
+				}
+				panels := 0
+				for _, pr := range d.Panels {
+					require.NotNil(t, pr.Panel, "%s/%s: rows are not used", env, cm.Name)
+					panel := pr.Panel
+					panels++
+					require.NotNil(t, panel.Datasource)
+					assert.True(t, vars[*panel.Datasource.Uid], "%s/%s panel %q: datasource %q is not a template variable", env, cm.Name, *panel.Title, *panel.Datasource.Uid)
+					require.NotEmpty(t, panel.Targets, "%s/%s panel %q", env, cm.Name, *panel.Title)
+					for _, target := range panel.Targets {
+						switch q := target.(type) {
+						case *prometheus.Dataquery:
+							_, err := p.ParseExpr(q.Expr)
+							assert.NoError(t, err, "%s/%s panel %q", env, cm.Name, *panel.Title)
+							assert.True(t, vars[*q.Datasource.Uid], "%s/%s panel %q query", env, cm.Name, *panel.Title)
+						case *loki.Dataquery:
+							assert.True(t, strings.HasPrefix(q.Expr, "{namespace="), q.Expr)
+						default:
+							t.Errorf("%s/%s panel %q: unexpected query type %T", env, cm.Name, *panel.Title, target)
+						}
+					}
+				}
+				assert.Positive(t, panels)
+			}
+		}
+		assert.Equal(t, 6, found, "%s: a dashboard per service and one overview", env)
+	}
+}
