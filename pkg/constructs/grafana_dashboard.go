@@ -75,13 +75,21 @@ type GrafanaDashboard struct {
 	constructs.Construct
 	// ConfigMap holds the dashboard JSON.
 	ConfigMap cdk8s.ApiObject
+	title     string
+	uid       string
 }
+
+// Title returns the dashboard's title.
+func (g *GrafanaDashboard) Title() string { return g.title }
+
+// UID returns the dashboard's UID.
+func (g *GrafanaDashboard) UID() string { return g.uid }
 
 // NewGrafanaDashboard adds a dashboard named id to scope. Every query is
 // taken from package queries by name; an unknown name is reported with its
 // panel.
 func NewGrafanaDashboard(scope constructs.Construct, id string, props DashboardProps) *GrafanaDashboard {
-	g := &GrafanaDashboard{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	g := &GrafanaDashboard{Construct: constructs.NewConstruct(scope, jsii.String(id)), title: props.Title, uid: props.UID}
 	name := defaultString(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", name)

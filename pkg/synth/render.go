@@ -2,7 +2,9 @@ package synth
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -105,6 +107,8 @@ func readme(env environments.Environment, r Resolved) []byte {
 		fmt.Fprintf(&b, "| %s | `%s` |\n", ms.Name(), ms.Image())
 	}
 	writeRoutes(&b, env, r.Composition)
+	writeHealth(&b, env, r.Composition)
+	writeMonitoring(&b, env, r.Composition)
 	b.WriteString("\n## Contents\n\n| template | kind | name |\n| --- | --- | --- |\n")
 	for _, component := range components(objs) {
 		for _, o := range objs {
@@ -170,4 +174,56 @@ func writeRoutes(b *bytes.Buffer, env environments.Environment, c *environments.
 			}
 		}
 	}
+}
+
+// writeHealth lists, per service, the health endpoints it has and the probe
+// each check uses: the list the service teams work from.
+func writeHealth(b *bytes.Buffer, env environments.Environment, c *environments.Composition) {
+	b.WriteString("\n## Health\n\nThe platform asks every service for `/healthz`, `/readyz` and `/metrics`. Where a service has none, its probes fall back to a TCP connect.\n\n")
+	b.WriteString("| service | liveness / startup | readiness | metrics | logs (LogQL) |\n| --- | --- | --- | --- | --- |\n")
+	for _, ms := range c.Services {
+		p := ms.Probes()
+		live, ready := "HTTP `"+p.LivenessPath+"`", "HTTP `"+p.ReadinessPath+"`"
+		if p.TCP {
+			live, ready = "TCP "+p.Port+" (no endpoint yet)", "TCP "+p.Port+" (no endpoint yet)"
+		}
+		metrics := "none: request metrics come from Kong's prometheus plugin on its routes"
+		if m := ms.Metrics(); m != nil {
+			metrics = "`" + m.Path + "` on " + m.Port + " (ServiceMonitor)"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | `%s` |\n", ms.Name(), live, ready, metrics, environments.LogSelector(env.Namespace, ms.Name()))
+	}
+}
+
+// writeMonitoring lists the alerts with their thresholds, and the
+// dashboards.
+func writeMonitoring(b *bytes.Buffer, env environments.Environment, c *environments.Composition) {
+	if len(c.Rules) == 0 {
+		return
+	}
+	m := env.Monitoring
+	fmt.Fprintf(b, "\n## Alerts\n\nPrometheus picks the rules up by `%s`. Alertmanager routes them (AlertmanagerConfig `telepace-alerts`):", labelList(m.SelectorLabels))
+	for _, r := range m.Routes {
+		fmt.Fprintf(b, " %s to %s;", strings.Join(r.Severities, ", "), r.Receiver)
+	}
+	fmt.Fprintf(b, " everything else to %s. Runbooks: `docs/runbooks.md`.\n\n", m.DefaultReceiver)
+	b.WriteString("| service | alert | severity | for | condition |\n| --- | --- | --- | --- | --- |\n")
+	for _, r := range c.Rules {
+		for _, a := range r.Alerts() {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | `%s` |\n", r.Name(), a.Name, a.Severity, cmp.Or(a.For, "at once"), strings.ReplaceAll(a.Expr, "|", "\\|"))
+		}
+	}
+	fmt.Fprintf(b, "\n## Dashboards\n\nIn the Grafana folder %q, loaded by Grafana's sidecar from ConfigMaps labelled `grafana_dashboard: \"1\"`:\n\n", m.DashboardFolder)
+	for _, d := range c.Dashboards {
+		fmt.Fprintf(b, "- %s (`%s`)\n", d.Title(), d.UID())
+	}
+	fmt.Fprintf(b, "\nTraces go to `%s`, sampling %v of new traces.\n", m.Tracing.Endpoint, m.Tracing.SampleRatio)
+}
+
+func labelList(m map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+"="+m[k])
+	}
+	return strings.Join(parts, ",")
 }
