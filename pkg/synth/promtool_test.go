@@ -72,8 +72,8 @@ func scenarios(alert, ns, svc string) scenario {
 		}
 	case alerts.CrashLooping:
 		return scenario{
-			fire:   []promSeries{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="CrashLoopBackOff"}`, "1x60")},
-			silent: []promSeries{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="ContainerCreating"}`, "1x60")},
+			fire:     []promSeries{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="CrashLoopBackOff"}`, "1x60")},
+			silent:   []promSeries{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="ContainerCreating"}`, "1x60")},
 			evalTime: "40m",
 		}
 	case alerts.HPAAtMax:
@@ -85,8 +85,8 @@ func scenarios(alert, ns, svc string) scenario {
 	case alerts.MigrationFailed:
 		job := fmt.Sprintf(`{namespace=%q,job_name="%s-migrate"}`, ns, svc)
 		return scenario{
-			fire:   []promSeries{s("kube_job_status_failed"+job, "1x10")},
-			silent: []promSeries{s("kube_job_status_failed"+job, "0x10")},
+			fire:     []promSeries{s("kube_job_status_failed"+job, "1x10")},
+			silent:   []promSeries{s("kube_job_status_failed"+job, "0x10")},
 			evalTime: "5m",
 		}
 	case alerts.HighErrorRatio:
@@ -201,4 +201,3 @@ func TestPromtoolCatchesAWrongExpectation(t *testing.T) {
 	require.Error(t, err, "promtool accepted a wrong expectation:\n%s", out)
 	require.Contains(t, string(out), "FAILED")
 }
-
