@@ -63,8 +63,9 @@ func TestCustomResourcesMatchTheirCRDs(t *testing.T) {
 			assert.True(t, res.OK(), "%s: %s/%s against %s:\n%s", env.Name, o.Kind, o.Name, res.CRD, res)
 		}
 	}
-	// Every kind the gateway layer emits was seen, so none escaped the check.
-	for _, kind := range []string{"GatewayClass", "Gateway", "HTTPRoute", "KongPlugin", "KongClusterPlugin"} {
+	// Every custom kind the constructs emit was seen, so none escaped the
+	// check.
+	for _, kind := range []string{"GatewayClass", "Gateway", "HTTPRoute", "KongPlugin", "KongClusterPlugin", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig"} {
 		assert.Positive(t, kinds[kind], "no %s in any chart", kind)
 	}
 }
