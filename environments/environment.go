@@ -139,7 +139,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	}
 	claimed := map[string]int{}
 	declared := map[string][]pc.Route{}
-	extraAlerts := map[string][]pc.Alert{}
+	extraAlerts := map[*pc.Microservice][]pc.Alert{}
 	var out []*pc.Microservice
 	for i, s := range e.Services {
 		app, ok := apps.Lookup(s.App)
@@ -177,7 +177,6 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			}
 			props.AllowFrom = append(props.AllowFrom, e.gatewayPeer())
 		}
-		extraAlerts[name] = s.Alerts
 		if e.Monitoring.Tracing.Endpoint != "" && e.tracingProblems() == nil {
 			tracing := e.Monitoring.Tracing
 			props.Telemetry = &tracing
@@ -186,7 +185,9 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			s.Customize(&props)
 		}
 		declared[name] = s.routes(app, ctx)
-		out = append(out, pc.NewMicroservice(scope, name, props))
+		ms := pc.NewMicroservice(scope, name, props)
+		extraAlerts[ms] = s.Alerts
+		out = append(out, ms)
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Images)) {
 		if !slices.ContainsFunc(e.Services, func(s Service) bool { return s.name() == name }) {

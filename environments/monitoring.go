@@ -2,6 +2,7 @@ package environments
 
 import (
 	"fmt"
+	"math"
 	"maps"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/telepace/platform-charts/pkg/alerts"
@@ -60,7 +62,7 @@ func LogSelector(namespace, service string) string {
 // composeMonitoring adds, per service, a ServiceMonitor (where it serves
 // metrics), a PrometheusRule and a dashboard, and per environment the
 // AlertmanagerConfig and the overview dashboard.
-func (e Environment) composeMonitoring(scope constructs.Construct, c *Composition, extra map[string][]pc.Alert) []string {
+func (e Environment) composeMonitoring(scope constructs.Construct, c *Composition, extra map[*pc.Microservice][]pc.Alert) []string {
 	m := e.Monitoring
 	var problems []string
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -77,12 +79,27 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 			addf("monitoring.selectorLabels[%s]: %q is not a valid label value: %s", k, m.SelectorLabels[k], strings.Join(msgs, "; "))
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(m.SelectorLabels)) {
+		if strings.HasPrefix(k, "app.kubernetes.io/") {
+			addf("monitoring.selectorLabels[%s]: would overwrite a recommended label; use the Prometheus release's own label", k)
+		}
+	}
+	before := len(problems)
 	if r := m.Alerts.ErrorRatio; !(r > 0 && r < 1) {
 		addf("monitoring.alerts.errorRatio: %v must be above 0 and below 1", r)
 	}
-	if m.Alerts.LatencyP99Ms <= 0 {
-		addf("monitoring.alerts.latencyP99Ms: %v must be positive", m.Alerts.LatencyP99Ms)
+	if l := m.Alerts.LatencyP99Ms; !(l > 0) || math.IsInf(l, 1) {
+		addf("monitoring.alerts.latencyP99Ms: %v must be a positive number of milliseconds", l)
 	}
+	if d, err := model.ParseDuration(m.Alerts.For); m.Alerts.For == "" || err != nil || d <= 0 {
+		addf("monitoring.alerts.for: %q must be a positive Prometheus duration such as 5m; without it every blip alerts", m.Alerts.For)
+	}
+	if !slices.Contains(pc.Severities, m.Alerts.Severity) {
+		addf("monitoring.alerts.severity: %q is not one of %s", m.Alerts.Severity, strings.Join(pc.Severities, ", "))
+	}
+	// Alerts made under a broken policy would repeat its problems per
+	// service; they are reported once, above, instead.
+	policyOK := len(problems) == before
 	problems = append(problems, e.tracingProblems()...)
 	routed := map[*pc.Microservice]bool{}
 	websocket := map[*pc.Microservice]bool{}
@@ -95,12 +112,26 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 		}
 	}
 	for _, ms := range c.Services {
+		if len(validation.IsDNS1035Label(ms.Name())) > 0 {
+			continue // the Microservice reports its name; queries need a valid one
+		}
 		t := queries.Target{Namespace: e.Namespace, Service: ms.Name()}
+		var own []pc.Alert
+		for _, a := range extra[ms] {
+			// Extra alerts carry the same identity labels as the generated.
+			labels := alerts.Labels(t, e.Name)
+			maps.Copy(labels, a.Labels)
+			a.Labels = labels
+			own = append(own, a)
+		}
 		if ms.Metrics() != nil {
 			c.ServiceMonitors = append(c.ServiceMonitors, pc.NewServiceMonitor(ms.Construct, "monitor", pc.ServiceMonitorProps{
 				Service:        ms,
 				SelectorLabels: m.SelectorLabels,
 			}))
+		}
+		if !policyOK {
+			continue
 		}
 		rule := pc.NewPrometheusRule(ms.Construct, "alerts", pc.PrometheusRuleProps{
 			Name:           ms.Name(),
@@ -113,7 +144,7 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 				Autoscaled:  ms.Autoscaled(),
 				Migrates:    ms.Migration() != nil,
 				WebSocket:   websocket[ms],
-			}, m.Alerts), extra[ms.Name()]...),
+			}, m.Alerts), own...),
 		})
 		c.Rules = append(c.Rules, rule)
 		c.Dashboards = append(c.Dashboards, pc.NewGrafanaDashboard(ms.Construct, "dashboard", pc.DashboardProps{
@@ -164,7 +195,7 @@ func (e Environment) tracingProblems() []string {
 	if t.Endpoint == "" {
 		return []string{"monitoring.tracing.endpoint: is required; name the OTLP collector"}
 	}
-	if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+	if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		problems = append(problems, fmt.Sprintf("monitoring.tracing.endpoint: %q is not an OTLP base URL such as http://otel-collector.monitoring:4318", t.Endpoint))
 	}
 	if !(t.SampleRatio >= 0 && t.SampleRatio <= 1) {

@@ -16,6 +16,11 @@ import (
 // RunbookBase is where the runbooks live; each alert links its section.
 const RunbookBase = "https://github.com/telepace/platform-charts/blob/main/docs/runbooks.md"
 
+// MinRequestsPerSecond is the traffic below which the 5xx and latency
+// alerts stay silent: at a few requests a minute, two errors are not a
+// ratio worth a page.
+const MinRequestsPerSecond = 0.1
+
 // Policy is an environment's thresholds, durations and severities.
 type Policy struct {
 	// Severity of alerts that need someone now, such as pods unavailable:
@@ -73,7 +78,7 @@ func ForService(s Service, p Policy) []pc.Alert {
 			Summary:     summary,
 			Description: description,
 			RunbookURL:  RunbookBase + "#" + strings.ToLower(name),
-			Labels:      map[string]string{"service": svc, "environment": s.Environment},
+			Labels:      Labels(s.Target, s.Environment),
 		}
 	}
 	out := []pc.Alert{
@@ -82,7 +87,7 @@ func ForService(s Service, p Policy) []pc.Alert {
 			fmt.Sprintf("{{ $value }} of %s's desired pods in %s have been unavailable for %s.", svc, s.Environment, p.For)),
 		alert(CrashLooping, fmt.Sprintf("(%s) >= 1", q(queries.CrashLooping)), p.For, p.Severity,
 			fmt.Sprintf("%s is crash-looping", svc),
-			fmt.Sprintf("A %s container in %s has been in CrashLoopBackOff for %s.", svc, s.Environment, p.For)),
+			fmt.Sprintf("A container of %s in %s has been in CrashLoopBackOff for %s.", svc, s.Environment, p.For)),
 	}
 	if s.Autoscaled {
 		out = append(out, alert(HPAAtMax, fmt.Sprintf("(%s) >= (%s)", q(queries.HPACurrent), q(queries.HPAMax)), "30m", "warning",
@@ -92,17 +97,26 @@ func ForService(s Service, p Policy) []pc.Alert {
 	if s.Migrates {
 		out = append(out, alert(MigrationFailed, fmt.Sprintf("(%s) > 0", q(queries.MigrationFailed)), "", p.Severity,
 			fmt.Sprintf("%s's migration Job failed", svc),
-			fmt.Sprintf("The %s-migrate Job in %s has failed pods; the release did not roll out.", svc, s.Environment)))
+			fmt.Sprintf("The %s-migrate Job in %s failed after its retries; the release did not roll out.", svc, s.Environment)))
 	}
 	if s.Routed {
-		out = append(out, alert(HighErrorRatio, fmt.Sprintf("(%s) > %v", q(queries.ErrorRatio), p.ErrorRatio), p.For, p.Severity,
+		enough := fmt.Sprintf(" and (%s) > %v", q(queries.RequestRate), MinRequestsPerSecond)
+		out = append(out, alert(HighErrorRatio, fmt.Sprintf("(%s) > %v%s", q(queries.ErrorRatio), p.ErrorRatio, enough), p.For, p.Severity,
 			fmt.Sprintf("%s answers too many 5xx", svc),
 			fmt.Sprintf("{{ $value | humanizePercentage }} of %s's requests through the gateway in %s failed with 5xx (threshold %v).", svc, s.Environment, p.ErrorRatio)))
 		if !s.WebSocket {
-			out = append(out, alert(HighLatency, fmt.Sprintf("(%s) > %v", q(queries.LatencyP99), p.LatencyP99Ms), p.For, "warning",
+			out = append(out, alert(HighLatency, fmt.Sprintf("(%s) > %v%s", q(queries.LatencyP99), p.LatencyP99Ms, enough), p.For, "warning",
 				fmt.Sprintf("%s is slow", svc),
 				fmt.Sprintf("%s's p99 latency through the gateway in %s is {{ $value }} ms (threshold %v ms).", svc, s.Environment, p.LatencyP99Ms)))
 		}
 	}
 	return out
+}
+
+// Labels are the labels every alert of a service carries. namespace is one
+// of them: the Prometheus Operator scopes an AlertmanagerConfig to its own
+// namespace with a namespace matcher, so an alert without it never reaches
+// the environment's receivers.
+func Labels(t queries.Target, environment string) map[string]string {
+	return map[string]string{"namespace": t.Namespace, "service": t.Service, "environment": environment}
 }

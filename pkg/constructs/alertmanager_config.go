@@ -100,6 +100,9 @@ func NewAlertmanagerConfig(scope constructs.Construct, id string, props Alertman
 		default:
 			validateSecretKey(&errs, field+".slack", *r.Slack)
 			sc := monitoringv1alpha1.SlackConfig{APIURL: r.Slack.selector(), SendResolved: ptr.To(true)}
+			if strings.ContainsAny(r.Channel, "\n\r\t ") {
+				errs.addf(field+".channel", "%q holds whitespace; a Slack channel is one word such as #alerts", r.Channel)
+			}
 			if r.Channel != "" {
 				sc.Channel = ptr.To(r.Channel)
 			}

@@ -99,8 +99,8 @@ func NewGrafanaDashboard(scope constructs.Construct, id string, props DashboardP
 	if props.UID == "" || len(props.UID) > 40 {
 		errs.addf("uid", "%q must be 1 to 40 characters", props.UID)
 	}
-	if props.Folder == "" {
-		errs.addf("folder", "is required")
+	if strings.TrimSpace(props.Folder) == "" || strings.ContainsAny(props.Folder, "\n\r/") {
+		errs.addf("folder", "%q must be a folder name: not empty, no line breaks or slashes", props.Folder)
 	}
 	promDS := datasourceRef("prometheus", PrometheusVariable)
 	b := dashboard.NewDashboardBuilder(props.Title).
@@ -122,7 +122,12 @@ func NewGrafanaDashboard(scope constructs.Construct, id string, props DashboardP
 		if len(p.Queries) == 0 {
 			errs.addf(field+".queries", "at least one query is required")
 		}
-		panel := timeseries.NewPanelBuilder().Title(p.Title).Datasource(promDS).Height(8).Span(12)
+		// Two panels a row, placed explicitly so nothing overflows the
+		// 24-column grid.
+		panel := timeseries.NewPanelBuilder().Title(p.Title).Datasource(promDS).
+			GridPos(dashboard.GridPos{X: uint32(12 * (i % 2)), Y: uint32(8 * (i / 2)), W: 12, H: 8}).
+			Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom)).
+			Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderDescending))
 		if p.Unit != "" {
 			panel = panel.Unit(p.Unit)
 		}
@@ -143,7 +148,10 @@ func NewGrafanaDashboard(scope constructs.Construct, id string, props DashboardP
 	}
 	if props.LogSelector != "" {
 		lokiDS := datasourceRef("loki", LokiVariable)
-		b = b.WithPanel(logs.NewPanelBuilder().Title("Logs").Datasource(lokiDS).Height(10).Span(24).
+		rows := uint32((len(props.Panels) + 1) / 2)
+		b = b.WithPanel(logs.NewPanelBuilder().Title("Logs").Datasource(lokiDS).
+			GridPos(dashboard.GridPos{X: 0, Y: 8 * rows, W: 24, H: 10}).
+			ShowTime(true).EnableLogDetails(true).
 			WithTarget(loki.NewDataqueryBuilder().Datasource(lokiDS).Expr(props.LogSelector).RefId("A")))
 	}
 	var body string

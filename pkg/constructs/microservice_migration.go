@@ -38,6 +38,7 @@ func (m *Microservice) migrationJob() *batchv1.Job {
 		"helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
 	}
 	podLabels := migration.Map()
+	podLabels[EnvironmentLabel] = p.Environment
 	return &batchv1.Job{
 		ObjectMeta: meta,
 		Spec: batchv1.JobSpec{

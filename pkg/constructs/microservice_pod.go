@@ -140,6 +140,8 @@ func (p MicroserviceProps) telemetryEnv() map[string]string {
 	return map[string]string{
 		"OTEL_SERVICE_NAME":           p.Name,
 		"OTEL_EXPORTER_OTLP_ENDPOINT": t.Endpoint,
+		// Port 4318 speaks OTLP over HTTP; some SDKs default to gRPC.
+		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
 		"OTEL_RESOURCE_ATTRIBUTES":    "deployment.environment.name=" + p.Environment + ",service.version=" + p.Image.Version(),
 		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
 		"OTEL_TRACES_SAMPLER_ARG":     strconv.FormatFloat(t.SampleRatio, 'g', -1, 64),

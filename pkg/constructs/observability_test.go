@@ -127,6 +127,7 @@ func TestTelemetrySettings(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"OTEL_SERVICE_NAME":           "svc",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring:4318",
+		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
 		"OTEL_RESOURCE_ATTRIBUTES":    "deployment.environment.name=prod,service.version=v0.13.0",
 		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
 		"OTEL_TRACES_SAMPLER_ARG":     "0.05",

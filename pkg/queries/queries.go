@@ -59,7 +59,7 @@ var templates = map[string]string{
 	Restarts:        `sum(increase(kube_pod_container_status_restarts_total{namespace="{{ns}}",container="{{svc}}"}[1h]))`,
 	HPACurrent:      `max(kube_horizontalpodautoscaler_status_current_replicas{namespace="{{ns}}",horizontalpodautoscaler="{{svc}}"})`,
 	HPAMax:          `max(kube_horizontalpodautoscaler_spec_max_replicas{namespace="{{ns}}",horizontalpodautoscaler="{{svc}}"})`,
-	MigrationFailed: `max(kube_job_status_failed{namespace="{{ns}}",job_name="{{svc}}-migrate"})`,
+	MigrationFailed: `max(kube_job_failed{namespace="{{ns}}",job_name="{{svc}}-migrate",condition="true"})`,
 	CPUUsage:        `sum(rate(container_cpu_usage_seconds_total{namespace="{{ns}}",container="{{svc}}"}[5m]))`,
 	CPURequests:     `sum(kube_pod_container_resource_requests{namespace="{{ns}}",container="{{svc}}",resource="cpu"})`,
 	CPULimits:       `sum(kube_pod_container_resource_limits{namespace="{{ns}}",container="{{svc}}",resource="cpu"})`,
@@ -110,7 +110,9 @@ func MustExpr(name string, t Target) string {
 }
 
 // KongRoutePattern matches the Kong routes Kong's controller makes from the
-// target's HTTPRoute: "httproute.<namespace>.<name>.<rule>.<match>".
+// target's HTTPRoutes: "httproute.<namespace>.<name>.<rule>.<match>", where
+// the name is the service's, or the service's and "-<n>" when it has routes
+// on several hosts.
 func KongRoutePattern(t Target) string {
-	return `httproute\\.` + t.Namespace + `\\.` + t.Service + `\\..*`
+	return `httproute\\.` + t.Namespace + `\\.` + t.Service + `(-[0-9]+)?\\..*`
 }

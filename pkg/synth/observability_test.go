@@ -2,6 +2,7 @@ package synth_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -95,6 +96,26 @@ func TestDashboardsDecodeWithTheSDK(t *testing.T) {
 				var d dashboard.Dashboard
 				require.NoError(t, json.Unmarshal([]byte(body), &d), "%s/%s", env, cm.Name)
 				require.NoError(t, d.Validate(), "%s/%s", env, cm.Name)
+				var strict dashboard.Dashboard
+				if errs := strict.UnmarshalJSONStrict([]byte(body)); errs != nil {
+					require.Empty(t, fmt.Sprint(errs), "%s/%s: strict decoding", env, cm.Name)
+				}
+				// Panels sit inside Grafana's 24 columns and do not overlap.
+				type cell struct{ x, y uint32 }
+				taken := map[cell]string{}
+				for _, pr := range d.Panels {
+					g := pr.Panel.GridPos
+					require.NotNil(t, g, "%s/%s panel %q has no position", env, cm.Name, *pr.Panel.Title)
+					assert.LessOrEqual(t, g.X+g.W, uint32(24), "%s/%s panel %q overflows the grid", env, cm.Name, *pr.Panel.Title)
+					for x := g.X; x < g.X+g.W; x++ {
+						for y := g.Y; y < g.Y+g.H; y++ {
+							if prev, ok := taken[cell{x, y}]; ok {
+								t.Errorf("%s/%s: panels %q and %q overlap", env, cm.Name, prev, *pr.Panel.Title)
+							}
+							taken[cell{x, y}] = *pr.Panel.Title
+						}
+					}
+				}
 				vars := map[string]bool{}
 				for _, v := range d.Templating.List {
 					if v.Type == "datasource" {

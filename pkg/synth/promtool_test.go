@@ -46,11 +46,12 @@ type (
 )
 
 // scenario is input that makes one alert fire, rendering $value as value,
-// and input that keeps it silent.
+// and inputs that each keep it silent.
 type scenario struct {
-	fire, silent []promSeries
-	value        string // $value as the description renders it
-	evalTime     string
+	fire     []promSeries
+	silent   [][]promSeries
+	value    string // $value as the description renders it
+	evalTime string
 }
 
 // scenarios returns, for the alert name, series in the service's namespace
@@ -61,50 +62,68 @@ func scenarios(alert, ns, svc string) scenario {
 	dep := fmt.Sprintf(`{namespace=%q,deployment=%q}`, ns, svc)
 	ctr := fmt.Sprintf(`{namespace=%q,container=%q,pod="%s-5d9c7b-x2x4q"`, ns, svc, svc)
 	hpa := fmt.Sprintf(`{namespace=%q,horizontalpodautoscaler=%q}`, ns, svc)
-	route := fmt.Sprintf(`route="httproute.%s.%s.0.0",service="%s.%s.pnum"`, ns, svc, ns, svc)
+	job := fmt.Sprintf(`namespace=%q,job_name="%s-migrate"`, ns, svc)
+	route := fmt.Sprintf(`route="httproute.%s.%s.0.0"`, ns, svc)
+	// A service with routes on two hosts has HTTPRoutes <svc>-1 and <svc>-2.
+	route2 := fmt.Sprintf(`route="httproute.%s.%s-2.0.0"`, ns, svc)
 	s := func(series, values string) promSeries { return promSeries{Series: series, Values: values} }
+	requests := func(r, code, values string) promSeries {
+		return s(`kong_http_requests_total{`+r+`,code="`+code+`"}`, values)
+	}
+	bucket := func(le, values string) promSeries {
+		return s(`kong_request_latency_ms_bucket{`+route+`,le="`+le+`"}`, values)
+	}
 	switch alert {
 	case alerts.PodsUnavailable:
 		return scenario{
 			fire:   []promSeries{s("kube_deployment_spec_replicas"+dep, "3x60"), s("kube_deployment_status_replicas_available"+dep, "1x60")},
-			silent: []promSeries{s("kube_deployment_spec_replicas"+dep, "3x60"), s("kube_deployment_status_replicas_available"+dep, "3x60")},
+			silent: [][]promSeries{{s("kube_deployment_spec_replicas"+dep, "3x60"), s("kube_deployment_status_replicas_available"+dep, "3x60")}},
 			value:  "2", evalTime: "40m",
 		}
 	case alerts.CrashLooping:
 		return scenario{
 			fire:     []promSeries{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="CrashLoopBackOff"}`, "1x60")},
-			silent:   []promSeries{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="ContainerCreating"}`, "1x60")},
+			silent:   [][]promSeries{{s("kube_pod_container_status_waiting_reason"+ctr+`,reason="ContainerCreating"}`, "1x60")}},
 			evalTime: "40m",
 		}
 	case alerts.HPAAtMax:
 		return scenario{
 			fire:   []promSeries{s("kube_horizontalpodautoscaler_status_current_replicas"+hpa, "10x60"), s("kube_horizontalpodautoscaler_spec_max_replicas"+hpa, "10x60")},
-			silent: []promSeries{s("kube_horizontalpodautoscaler_status_current_replicas"+hpa, "9x60"), s("kube_horizontalpodautoscaler_spec_max_replicas"+hpa, "10x60")},
+			silent: [][]promSeries{{s("kube_horizontalpodautoscaler_status_current_replicas"+hpa, "9x60"), s("kube_horizontalpodautoscaler_spec_max_replicas"+hpa, "10x60")}},
 			value:  "10", evalTime: "40m",
 		}
 	case alerts.MigrationFailed:
-		job := fmt.Sprintf(`{namespace=%q,job_name="%s-migrate"}`, ns, svc)
 		return scenario{
-			fire:     []promSeries{s("kube_job_status_failed"+job, "1x10")},
-			silent:   []promSeries{s("kube_job_status_failed"+job, "0x10")},
+			fire: []promSeries{s(`kube_job_failed{`+job+`,condition="true"}`, "1x10")},
+			// A pod failed and the retry succeeded: the Job did not fail.
+			silent:   [][]promSeries{{s(`kube_job_status_failed{`+job+`}`, "1x10"), s(`kube_job_failed{`+job+`,condition="true"}`, "0x10")}},
 			evalTime: "5m",
 		}
 	case alerts.HighErrorRatio:
 		return scenario{
-			fire:   []promSeries{s(`kong_http_requests_total{`+route+`,code="500"}`, "0+60x60"), s(`kong_http_requests_total{`+route+`,code="200"}`, "0+60x60")},
-			silent: []promSeries{s(`kong_http_requests_total{`+route+`,code="500"}`, "0x60"), s(`kong_http_requests_total{`+route+`,code="200"}`, "0+60x60")},
-			value:  "50%", evalTime: "40m",
+			// Half the requests fail, on the second of two HTTPRoutes.
+			fire: []promSeries{requests(route2, "500", "0+60x60"), requests(route, "200", "0+60x60")},
+			silent: [][]promSeries{
+				{requests(route, "500", "0x60"), requests(route, "200", "0+60x60")},
+				// Two requests a minute, both failing: too little traffic.
+				{requests(route, "502", "0+2x60")},
+				// Another service's route, whose name only starts alike.
+				{requests(fmt.Sprintf(`route="httproute.%s.%sx.0.0"`, ns, svc), "500", "0+60x60")},
+			},
+			value: "50%", evalTime: "40m",
 		}
 	case alerts.HighLatency:
-		bucket := func(le, values string) promSeries {
-			return s(`kong_request_latency_ms_bucket{`+route+`,le="`+le+`"}`, values)
-		}
 		// All requests take between 2.5 s and 10 s: p99 interpolates to
-		// 2500 + 7500 * 0.99 = 9925 ms. Silent: all under 100 ms (p99 99).
+		// 2500 + 7500 * 0.99 = 9925 ms. Silent: all under 100 ms (p99 99),
+		// or slow but only two requests a minute.
+		traffic := requests(route, "200", "0+60x60")
 		return scenario{
-			fire:   []promSeries{bucket("100", "0x60"), bucket("2500", "0x60"), bucket("10000", "0+60x60"), bucket("+Inf", "0+60x60")},
-			silent: []promSeries{bucket("100", "0+60x60"), bucket("2500", "0+60x60"), bucket("10000", "0+60x60"), bucket("+Inf", "0+60x60")},
-			value:  "9925", evalTime: "40m",
+			fire: []promSeries{traffic, bucket("100", "0x60"), bucket("2500", "0x60"), bucket("10000", "0+60x60"), bucket("+Inf", "0+60x60")},
+			silent: [][]promSeries{
+				{traffic, bucket("100", "0+60x60"), bucket("2500", "0+60x60"), bucket("10000", "0+60x60"), bucket("+Inf", "0+60x60")},
+				{requests(route, "200", "0+2x60"), bucket("100", "0x60"), bucket("2500", "0x60"), bucket("10000", "0+2x60"), bucket("+Inf", "0+2x60")},
+			},
+			value: "9925", evalTime: "40m",
 		}
 	}
 	panic("no scenario for alert " + alert)
@@ -139,23 +158,31 @@ func TestAlertsWithPromtool(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), rule.RuleFile(), 0o644))
 			file := promTest{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m"}
 			for _, a := range rule.Alerts() {
-				sc := scenarios(a.Name, env.Namespace, a.Labels["service"])
-				labels := map[string]string{"severity": a.Severity, "service": a.Labels["service"], "environment": a.Labels["environment"]}
-				file.Tests = append(file.Tests,
-					promGroup{Name: a.Name + " fires", Interval: "1m", InputSeries: sc.fire, AlertRuleTest: []promAlertTest{{
-						EvalTime: sc.evalTime, Alertname: a.Name, ExpAlerts: []promExpAlerts{{
-							ExpLabels: labels,
-							ExpAnnotations: map[string]string{
-								"summary":     a.Summary,
-								"description": renderValue(a.Description, sc.value),
-								"runbook_url": a.RunbookURL,
-							},
-						}},
-					}}},
-					promGroup{Name: a.Name + " stays silent", Interval: "1m", InputSeries: sc.silent, AlertRuleTest: []promAlertTest{{
+				// Expected independently of the alert under test: the
+				// environment's severity, and the labels Alertmanager's
+				// namespace matcher and the runbooks rely on.
+				severity := env.Monitoring.Alerts.Severity
+				if a.Name == alerts.HPAAtMax || a.Name == alerts.HighLatency {
+					severity = "warning"
+				}
+				svc := rule.Name()
+				labels := map[string]string{"severity": severity, "service": svc, "environment": env.Name, "namespace": env.Namespace}
+				sc := scenarios(a.Name, env.Namespace, svc)
+				file.Tests = append(file.Tests, promGroup{Name: a.Name + " fires", Interval: "1m", InputSeries: sc.fire, AlertRuleTest: []promAlertTest{{
+					EvalTime: sc.evalTime, Alertname: a.Name, ExpAlerts: []promExpAlerts{{
+						ExpLabels: labels,
+						ExpAnnotations: map[string]string{
+							"summary":     a.Summary,
+							"description": renderValue(a.Description, sc.value),
+							"runbook_url": a.RunbookURL,
+						},
+					}},
+				}}})
+				for i, silent := range sc.silent {
+					file.Tests = append(file.Tests, promGroup{Name: fmt.Sprintf("%s stays silent (%d)", a.Name, i), Interval: "1m", InputSeries: silent, AlertRuleTest: []promAlertTest{{
 						EvalTime: sc.evalTime, Alertname: a.Name, ExpAlerts: []promExpAlerts{},
-					}}},
-				)
+					}}})
+				}
 				ran++
 			}
 			raw, err := yaml.Marshal(file)
@@ -185,7 +212,7 @@ func TestPromtoolCatchesAWrongExpectation(t *testing.T) {
 	require.NoError(t, err)
 	rule := resolved["prod"].Composition.Rules[0]
 	a := rule.Alerts()[0]
-	sc := scenarios(a.Name, "telepace", a.Labels["service"])
+	sc := scenarios(a.Name, "telepace", rule.Name())
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), rule.RuleFile(), 0o644))
 	raw, err := yaml.Marshal(promTest{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m", Tests: []promGroup{{

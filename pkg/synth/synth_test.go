@@ -2,6 +2,7 @@ package synth_test
 
 import (
 	"context"
+	"math"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -584,7 +585,34 @@ var badInputs = []struct {
 		want: []string{
 			`[dev] monitoring.selectorLabels: at least one label is required, or no Prometheus picks the rules up`,
 			`[dev] monitoring.alerts.errorRatio: 5 must be above 0 and below 1`,
-			`[dev] monitoring.alerts.latencyP99Ms: 0 must be positive`,
+			`[dev] monitoring.alerts.latencyP99Ms: 0 must be a positive number of milliseconds`,
+		},
+	},
+	{
+		name: "an alert policy that alerts on every blip or never",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Monitoring.Alerts.For = ""
+			e.Monitoring.Alerts.LatencyP99Ms = math.NaN()
+			e.Monitoring.Alerts.Severity = "page"
+			e.Monitoring.SelectorLabels = map[string]string{"app.kubernetes.io/name": "x"}
+			return e
+		}),
+		want: []string{
+			`[dev] monitoring.selectorLabels[app.kubernetes.io/name]: would overwrite a recommended label; use the Prometheus release's own label`,
+			`[dev] monitoring.alerts.latencyP99Ms: NaN must be a positive number of milliseconds`,
+			`[dev] monitoring.alerts.for: "" must be a positive Prometheus duration such as 5m; without it every blip alerts`,
+			`[dev] monitoring.alerts.severity: "page" is not one of critical, warning, info`,
+		},
+	},
+	{
+		name: "a service renamed in Customize to an invalid name does not panic",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Name = "Analysis" })
+		}),
+		want: []string{
+			`[dev/analysis] name: "Analysis" is not a valid DNS label: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+			`[dev/monitoring/overview] panels[0].queries[0]: query pods_available: "Analysis" is not a DNS label`,
+			`[dev/monitoring/overview] panels[0].queries[1]: query pods_desired: "Analysis" is not a DNS label`,
 		},
 	},
 	{
