@@ -2,8 +2,8 @@ package environments
 
 import (
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"net/url"
 	"slices"
 	"strings"

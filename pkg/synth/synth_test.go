@@ -2,12 +2,12 @@ package synth_test
 
 import (
 	"context"
-	"math"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
