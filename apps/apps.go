@@ -59,6 +59,22 @@ type Endpoint struct {
 	Host string
 	// Port is the TCP port.
 	Port int32
+	// CIDR narrows egress to a service outside the cluster to its address
+	// range. Defaults to any address, on Port only.
+	CIDR string
+}
+
+// Egress returns the rule that lets a service reach the endpoint.
+func (e Endpoint) Egress(name string) constructs.EgressRule {
+	return constructs.EgressTo(name, e.Host, e.Port, e.CIDR)
+}
+
+// ProvidersEgress admits HTTPS to addresses outside the cluster's private
+// ranges: the speech, LLM and storage providers' APIs. Their addresses
+// rotate across large cloud ranges, so no CIDR list is kept in git; the
+// private ranges (and the cloud metadata server) stay closed.
+func ProvidersEgress() constructs.EgressRule {
+	return constructs.EgressRule{Name: "providers-https", Internet: true, Ports: []constructs.EgressPort{{Port: 443}}}
 }
 
 // String returns "host:port".

@@ -48,6 +48,12 @@ var FeedbackCollectionAPI = App{
 				{Name: "REDIS_PASSWORD", Secret: RedisSecret, Key: "redis-password"},
 			},
 			WritablePaths: []string{"/tmp"},
+			// Its database and cache, and the AI providers over HTTPS.
+			Egress: []constructs.EgressRule{
+				ctx.Backends.Postgres.Egress("postgres"),
+				ctx.Backends.Redis.Egress("redis"),
+				ProvidersEgress(),
+			},
 			Migration: &constructs.Migration{
 				Command: []string{"python", "manage.py", "migrate", "--noinput"},
 			},

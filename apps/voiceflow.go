@@ -56,6 +56,11 @@ var Voiceflow = App{
 				"/telepace/app/logs",
 				"/tmp",
 			},
+			// The object store, and the STT, TTS and LLM providers over HTTPS.
+			Egress: []constructs.EgressRule{
+				ctx.Backends.ObjectStore.Egress("object-store"),
+				ProvidersEgress(),
+			},
 			TerminationGracePeriod: 5 * time.Minute,
 			PreStopDelay:           15 * time.Second,
 			// Never routed through the gateway (see Routes).

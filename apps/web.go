@@ -25,6 +25,9 @@ var Web = App{
 				"NEXT_PUBLIC_ENABLE_TTS":    "true",
 			},
 			WritablePaths: []string{"/app/.next/cache", "/tmp"},
+			// Server-side rendering calls the public API URL, which leaves
+			// the cluster through the load balancer.
+			Egress: []constructs.EgressRule{{Name: "public-api", Internet: true, Ports: []constructs.EgressPort{{Port: 443}}}},
 		}
 	},
 	// The whole web host is the front end.

@@ -180,6 +180,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 		if e.Monitoring.Tracing.Endpoint != "" && e.tracingProblems() == nil {
 			tracing := e.Monitoring.Tracing
 			props.Telemetry = &tracing
+			props.Egress = append(props.Egress, e.collectorEgress())
 		}
 		if s.Customize != nil {
 			s.Customize(&props)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"net/url"
+	"strconv"
 	"slices"
 	"strings"
 
@@ -220,4 +221,18 @@ func monitoring(env, release string, policy alerts.Policy, collector string, sam
 		m.Routes = []pc.SeverityRoute{{Severities: []string{"critical"}, Receiver: "pager"}}
 	}
 	return m
+}
+
+// collectorEgress admits the services to the OTLP collector.
+func (e Environment) collectorEgress() pc.EgressRule {
+	u, _ := url.Parse(e.Monitoring.Tracing.Endpoint) // checked by tracingProblems
+	port := int32(4318)
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err == nil {
+			port = int32(n)
+		}
+	} else if u.Scheme == "https" {
+		port = 443
+	}
+	return pc.EgressTo("otel-collector", u.Hostname(), port, "")
 }

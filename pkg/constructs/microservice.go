@@ -81,6 +81,9 @@ func (m *Microservice) Metrics() *Metrics {
 	return &metrics
 }
 
+// Egress returns the declared egress rules; DNS is admitted besides.
+func (m *Microservice) Egress() []EgressRule { return slices.Clone(m.props.Egress) }
+
 // Labels returns the service's recommended labels.
 func (m *Microservice) Labels() Labels { return m.props.identity() }
 

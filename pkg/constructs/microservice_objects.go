@@ -71,10 +71,20 @@ func (m *Microservice) networkPolicy() *networkingv1.NetworkPolicy {
 		Spec: networkingv1.NetworkPolicySpec{
 			// Every pod of the service, the migration Job's included.
 			PodSelector: metav1.LabelSelector{MatchLabels: p.podLabels()},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
 			Ingress:     []networkingv1.NetworkPolicyIngressRule{rule},
+			Egress:      p.egressRules(),
 		},
 	}
+}
+
+// egressRules are DNS, then the declared rules, in order.
+func (p MicroserviceProps) egressRules() []networkingv1.NetworkPolicyEgressRule {
+	out := []networkingv1.NetworkPolicyEgressRule{dnsEgress.policyRule()}
+	for _, r := range p.Egress {
+		out = append(out, r.policyRule())
+	}
+	return out
 }
 
 func (m *Microservice) horizontalPodAutoscaler() *autoscalingv2.HorizontalPodAutoscaler {

@@ -231,6 +231,9 @@ type MicroserviceProps struct {
 	// HTTPRoutes. Defaults to DefaultAllowFrom(): the same namespace and
 	// namespaces labelled with NetworkAccessLabel.
 	AllowFrom []networkingv1.NetworkPolicyPeer
+	// Egress lists where the service's pods may connect; everything else is
+	// denied. DNS to kube-dns is always admitted. Defaults to DNS only.
+	Egress []EgressRule
 	// PrivatePaths are HTTP paths the service serves that must never be
 	// reachable through the gateway, such as an unauthenticated admin
 	// endpoint. An HTTPRoute whose match would reach one is an error.

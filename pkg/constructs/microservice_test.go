@@ -445,7 +445,15 @@ func TestMicroserviceSecureDefaults(t *testing.T) {
 	require.NotNil(t, np)
 	assert.Equal(t, map[string]any{
 		"podSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/instance": "telepace-prod", "app.kubernetes.io/name": "svc"}},
-		"policyTypes": []any{"Ingress"},
+		"policyTypes": []any{"Ingress", "Egress"},
+		// Default-deny egress: only DNS to kube-dns.
+		"egress": []any{map[string]any{
+			"ports": []any{map[string]any{"port": float64(53), "protocol": "UDP"}, map[string]any{"port": float64(53), "protocol": "TCP"}},
+			"to": []any{map[string]any{
+				"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "kube-system"}},
+				"podSelector":       map[string]any{"matchLabels": map[string]any{"k8s-app": "kube-dns"}},
+			}},
+		}},
 		"ingress": []any{map[string]any{
 			"from": []any{
 				map[string]any{"podSelector": map[string]any{}},

@@ -98,6 +98,7 @@ func (p MicroserviceProps) validate() []string {
 	}
 	p.validateEnv(&errs)
 	p.validateWritablePaths(&errs)
+	validateEgress(&errs, p.Egress)
 	for i, path := range p.PrivatePaths {
 		if !strings.HasPrefix(path, "/") {
 			errs.addf(fmt.Sprintf("privatePaths[%d]", i), "%q must start with /", path)

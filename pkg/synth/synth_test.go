@@ -352,6 +352,7 @@ var badInputs = []struct {
 			`[dev] telepaceEnvironment: "dev" is not one the services understand: development, staging, production`,
 			`[dev] domains.api: "https://api.dev.telepace.cc" is not a valid host name: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
 			`[dev] backends.redis.port: 0 is not a valid port number: must be between 1 and 65535, inclusive`,
+			`[dev/feedback-collection-api] egress[1].ports[0].port: 0 is not a valid port number`,
 		},
 	},
 	{
@@ -564,6 +565,23 @@ var badInputs = []struct {
 			`[dev/web/alerts] alerts[4].for: "5 minutes" is not a Prometheus duration such as 5m: unknown unit " minutes" in duration "5 minutes"`,
 			`[dev/web/alerts] alerts[4].severity: is required: critical, warning, info`,
 			`[dev/web/alerts] alerts[4].runbookURL: is required`,
+		},
+	},
+	{
+		name: "egress rules that cannot work",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customized(e, "analysis", func(p *pc.MicroserviceProps) {
+				p.Egress = append(p.Egress,
+					pc.EgressRule{Name: "anything"},
+					pc.EgressRule{Name: "both", Internet: true, CIDR: "10.0.0.0/33", Ports: []pc.EgressPort{{Port: 443, Protocol: "HTTP"}}},
+				)
+			})
+		}),
+		want: []string{
+			`[dev/analysis] egress[1].ports: at least one port is required; egress to every port is not allowed`,
+			`[dev/analysis] egress[2]: set one of internet, cidr, or namespace and podLabels`,
+			`[dev/analysis] egress[2].cidr: "10.0.0.0/33" is not a CIDR range`,
+			`[dev/analysis] egress[2].ports[0].protocol: "HTTP" is not TCP, UDP or SCTP`,
 		},
 	},
 	{

@@ -1,0 +1,186 @@
+package constructs
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/ptr"
+)
+
+// EgressRule admits traffic from a service's pods to one destination. A
+// Microservice's NetworkPolicy denies all other egress; DNS to kube-dns is
+// always admitted.
+type EgressRule struct {
+	// Name says what is reached, such as "postgres" or "providers".
+	// Required.
+	Name string
+	// Namespace admits pods in the namespace of that name. Defaults to the
+	// release namespace, unless Internet or CIDR is set.
+	Namespace string
+	// PodLabels narrows the pods admitted. Defaults to every pod of the
+	// namespace.
+	PodLabels map[string]string
+	// CIDR admits an address range outside the cluster instead of pods,
+	// such as a managed database's subnet.
+	CIDR string
+	// Internet admits every address outside the private and link-local
+	// ranges (so not the cloud metadata server), for providers whose
+	// addresses change too often to keep in git.
+	Internet bool
+	// Ports are the destination ports. Required.
+	Ports []EgressPort
+}
+
+// EgressPort is a destination port.
+type EgressPort struct {
+	// Port is the port number. Required.
+	Port int32
+	// Protocol is TCP, UDP or SCTP. Defaults to TCP.
+	Protocol corev1.Protocol
+}
+
+// privateRanges are left out of Internet egress: RFC 1918, carrier-grade
+// NAT, link-local (the metadata server), and IPv6 unique-local and
+// link-local addresses.
+var (
+	privateIPv4 = []string{"10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"}
+	privateIPv6 = []string{"fc00::/7", "fe80::/10"}
+)
+
+// EgressTo returns the rule that reaches host:port. A host without dots is
+// a Service in the release namespace; "name.namespace", with or without
+// ".svc" or ".svc.cluster.local", is a Service in that namespace; anything
+// else is outside the cluster, reached at cidr if given, otherwise at any
+// address on that port (its addresses are not kept in git).
+func EgressTo(name, host string, port int32, cidr string) EgressRule {
+	rule := EgressRule{Name: name, Ports: []EgressPort{{Port: port}}}
+	inCluster := strings.HasSuffix(host, ".svc") || strings.HasSuffix(host, ".svc.cluster.local")
+	parts := strings.Split(strings.TrimSuffix(strings.TrimSuffix(host, ".cluster.local"), ".svc"), ".")
+	switch {
+	case net.ParseIP(host) != nil:
+		rule.CIDR = cmpCIDR(cidr, host)
+	case len(parts) == 1:
+		// A Service in the release namespace.
+	case len(parts) == 2 && (inCluster || isClusterNamespace(parts[1])):
+		rule.Namespace = parts[1]
+	default:
+		rule.CIDR = cmpCIDR(cidr, "0.0.0.0/0")
+	}
+	return rule
+}
+
+// isClusterNamespace tells "svc.namespace" from a two-label public name
+// such as "example.com": a known top-level domain is never a namespace here.
+func isClusterNamespace(s string) bool {
+	switch s {
+	case "com", "net", "org", "io", "cc", "dev", "app", "cloud", "internal", "local":
+		return false
+	}
+	return true
+}
+
+func cmpCIDR(cidr, def string) string {
+	if cidr != "" {
+		return cidr
+	}
+	if ip := net.ParseIP(def); ip != nil {
+		if ip.To4() != nil {
+			return def + "/32"
+		}
+		return def + "/128"
+	}
+	return def
+}
+
+// dnsEgress admits DNS to kube-dns, which every pod needs.
+var dnsEgress = EgressRule{
+	Name:      "dns",
+	Namespace: "kube-system",
+	PodLabels: map[string]string{"k8s-app": "kube-dns"},
+	Ports:     []EgressPort{{Port: 53, Protocol: corev1.ProtocolUDP}, {Port: 53, Protocol: corev1.ProtocolTCP}},
+}
+
+func (r EgressRule) policyRule() networkingv1.NetworkPolicyEgressRule {
+	var out networkingv1.NetworkPolicyEgressRule
+	for _, p := range r.Ports {
+		out.Ports = append(out.Ports, networkingv1.NetworkPolicyPort{
+			Protocol: ptr.To(cmpProtocol(p.Protocol)),
+			Port:     ptr.To(intstr.FromInt32(p.Port)),
+		})
+	}
+	switch {
+	case r.Internet:
+		out.To = []networkingv1.NetworkPolicyPeer{
+			{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: privateIPv4}},
+			{IPBlock: &networkingv1.IPBlock{CIDR: "::/0", Except: privateIPv6}},
+		}
+	case r.CIDR != "":
+		out.To = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: r.CIDR}}}
+	case r.Namespace != "":
+		out.To = []networkingv1.NetworkPolicyPeer{{
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": r.Namespace}},
+			PodSelector:       &metav1.LabelSelector{MatchLabels: r.PodLabels},
+		}}
+	default:
+		out.To = []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: r.PodLabels}}}
+	}
+	return out
+}
+
+func cmpProtocol(p corev1.Protocol) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return p
+}
+
+func validateEgress(errs *problems, rules []EgressRule) {
+	names := map[string]int{}
+	for i, r := range rules {
+		field := fmt.Sprintf("egress[%d]", i)
+		if r.Name == "" {
+			errs.addf(field+".name", "is required")
+		} else if j, dup := names[r.Name]; dup {
+			errs.addf(field+".name", "%q duplicates egress[%d]", r.Name, j)
+		}
+		names[r.Name] = i
+		targets := 0
+		for _, set := range []bool{r.Internet, r.CIDR != "", r.Namespace != "" || len(r.PodLabels) > 0} {
+			if set {
+				targets++
+			}
+		}
+		if targets > 1 {
+			errs.addf(field, "set one of internet, cidr, or namespace and podLabels")
+		}
+		if r.Namespace != "" {
+			if msgs := validation.IsDNS1123Label(r.Namespace); len(msgs) > 0 {
+				errs.addf(field+".namespace", "%q is not a valid namespace: %s", r.Namespace, strings.Join(msgs, "; "))
+			}
+		}
+		if r.CIDR != "" {
+			if _, _, err := net.ParseCIDR(r.CIDR); err != nil {
+				errs.addf(field+".cidr", "%q is not a CIDR range", r.CIDR)
+			}
+		}
+		if len(r.Ports) == 0 {
+			errs.addf(field+".ports", "at least one port is required; egress to every port is not allowed")
+		}
+		for j, p := range r.Ports {
+			if msgs := validation.IsValidPortNum(int(p.Port)); len(msgs) > 0 {
+				errs.addf(fmt.Sprintf("%s.ports[%d].port", field, j), "%d is not a valid port number", p.Port)
+			}
+			switch cmpProtocol(p.Protocol) {
+			case corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP:
+			default:
+				errs.addf(fmt.Sprintf("%s.ports[%d].protocol", field, j), "%q is not TCP, UDP or SCTP", p.Protocol)
+			}
+		}
+	}
+}
