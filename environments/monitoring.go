@@ -5,8 +5,8 @@ import (
 	"maps"
 	"math"
 	"net/url"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
