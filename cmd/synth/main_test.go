@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +18,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	ssv1alpha1 "github.com/bitnami/sealed-secrets/pkg/apis/sealedsecrets/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/telepace/platform-charts/internal/jsiienv"
 
@@ -366,5 +375,47 @@ func TestEnvironmentProblemsExitOne(t *testing.T) {
 			assert.Equal(t, exitFailed, exit.ExitCode())
 			assert.Equal(t, tt.want, stderr.String())
 		})
+	}
+}
+
+// TestSeal runs `synth seal` with a certificate generated here and checks
+// that the sealed-secrets library unseals its output.
+func TestSeal(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+
+	stdin = strings.NewReader("s3cret")
+	t.Cleanup(func() { stdin = os.Stdin })
+	code, stdout, stderr := runSynth("seal", "--cert", certFile, "--namespace", "telepace", "--name", "feedback-db")
+	require.Equal(t, exitOK, code, stderr)
+	ss := &ssv1alpha1.SealedSecret{
+		ObjectMeta: metav1.ObjectMeta{Name: "feedback-db", Namespace: "telepace"},
+		Spec:       ssv1alpha1.SealedSecretSpec{EncryptedData: ssv1alpha1.SealedSecretEncryptedData{"password": strings.TrimSpace(stdout)}},
+	}
+	secret, err := ss.Unseal(scheme.Codecs, map[string]*rsa.PrivateKey{"k": key})
+	require.NoError(t, err)
+	assert.Equal(t, "s3cret", string(secret.Data["password"]))
+
+	tests := []struct {
+		args []string
+		in   string
+		code int
+		want string
+	}{
+		{[]string{"seal", "--namespace", "telepace", "--name", "x"}, "v", exitUsage, "synth seal: --cert is required\n"},
+		{[]string{"seal", "--cert", certFile, "--name", "x"}, "v", exitUsage, "synth seal: a namespace is required unless the scope is cluster-wide\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x"}, "", exitUsage, "synth seal: stdin is empty; pipe the value in\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x", "--scope", "global"}, "v", exitUsage, "synth seal: scope \"global\" is not strict, namespace-wide or cluster-wide\n"},
+	}
+	for _, tt := range tests {
+		stdin = strings.NewReader(tt.in)
+		code, _, stderr := runSynth(tt.args...)
+		assert.Equal(t, tt.code, code, tt.args)
+		assert.Equal(t, tt.want, stderr, tt.args)
 	}
 }

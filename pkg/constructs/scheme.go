@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	ssv1alpha1 "github.com/bitnami/sealed-secrets/pkg/apis/sealedsecrets/v1alpha1"
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
@@ -12,7 +13,7 @@ import (
 
 // Scheme knows the apiVersion and kind of every Go type a construct may
 // emit: the built-in Kubernetes API groups of client-go's scheme, and the
-// upstream custom resource groups (Gateway API, Kong, Prometheus Operator). NewTypedObject reads
+// upstream custom resource groups (Gateway API, Kong, Prometheus Operator, Sealed Secrets). NewTypedObject reads
 // apiVersion and kind from it, so no construct writes them by hand. Register
 // a new upstream group here, in init order, before any construct uses it.
 var Scheme = newScheme()
@@ -25,6 +26,7 @@ func newScheme() *runtime.Scheme {
 		kongv1.AddToScheme,
 		monitoringv1.AddToScheme,
 		monitoringv1alpha1.AddToScheme,
+		ssv1alpha1.AddToScheme,
 	} {
 		utilruntime.Must(add(s))
 	}

@@ -2,6 +2,8 @@ package synth_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"sync"
 	"testing"
@@ -9,14 +11,17 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes/scheme"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/internal/crdschema"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
+	"github.com/telepace/platform-charts/pkg/sealing"
 	"github.com/telepace/platform-charts/pkg/synth"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -51,7 +56,7 @@ func TestCustomResourcesMatchTheirCRDs(t *testing.T) {
 	for _, env := range environments.All() {
 		for _, o := range resolved[env.Name].Objects {
 			gvk := objectGVK(t, o.YAML)
-			if scheme.Scheme.Recognizes(gvk) {
+			if builtIn(gvk) {
 				continue // a built-in kind; TestObjectsDecodeStrictly checks it
 			}
 			kinds[gvk.Kind]++
@@ -142,6 +147,18 @@ func TestCRDValidatorNamesAnUnpinnedKind(t *testing.T) {
 	assert.Equal(t, "no pinned CustomResourceDefinition defines example.com/v1, Kind=Widget", err.Error())
 }
 
+// builtInScheme holds only client-go's built-in groups. (client-go's
+// global scheme.Scheme is not used: the sealed-secrets package registers
+// itself into it on import.)
+var builtInScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	return s
+}()
+
+// builtIn reports whether gvk is a built-in Kubernetes kind.
+func builtIn(gvk schema.GroupVersionKind) bool { return builtInScheme.Recognizes(gvk) }
+
 func objectGVK(t *testing.T, doc []byte) schema.GroupVersionKind {
 	t.Helper()
 	var head struct {
@@ -188,4 +205,27 @@ func TestEveryGatewayConstructMatchesItsCRD(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, res.OK(), "%s/%v:\n%s", o["kind"], o["metadata"], res)
 	}
+}
+
+// TestSealedSecretMatchesItsCRD seals a value with the project's path and
+// checks the construct's SealedSecret against the pinned CRD.
+func TestSealedSecretMatchesItsCRD(t *testing.T) {
+	v := validator(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	sealed, err := sealing.Seal(&key.PublicKey, "telepace", "feedback-db", sealing.Strict, []byte("s3cret"))
+	require.NoError(t, err)
+	objs := constructstest.MustSynth(t, func(chart constructs.Construct) {
+		pc.NewSealedSecret(chart, "db", pc.SealedSecretProps{
+			Name:          "feedback-db",
+			Labels:        pc.Labels{Name: "feedback-collection-api", Instance: "telepace-prod"},
+			EncryptedData: map[string]string{"postgres-password": sealed},
+		})
+	})
+	require.Len(t, objs, 1)
+	doc, err := json.Marshal(objs[0])
+	require.NoError(t, err)
+	res, err := v.ValidateYAML(doc, "telepace")
+	require.NoError(t, err)
+	assert.True(t, res.OK(), res.String())
 }

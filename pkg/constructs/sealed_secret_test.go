@@ -1,0 +1,46 @@
+package constructs_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
+)
+
+func TestSealedSecretValidation(t *testing.T) {
+	long := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 300)))
+	tests := []struct {
+		name  string
+		props pc.SealedSecretProps
+		want  []string
+	}{
+		{"ciphertext that is not base64", pc.SealedSecretProps{EncryptedData: map[string]string{"password": "not base64!"}}, []string{
+			`[test/db] encryptedData[password]: is not base64 ciphertext: illegal base64 data at input byte 3; seal the value with ` + "`synth seal`",
+		}},
+		{"a plain value, base64-encoded", pc.SealedSecretProps{EncryptedData: map[string]string{"password": base64.StdEncoding.EncodeToString([]byte("hunter2"))}}, []string{
+			`[test/db] encryptedData[password]: is 7 bytes, too short to be sealed; seal the value with ` + "`synth seal`" + `, never paste it in plain`,
+		}},
+		{"no data, bad scope", pc.SealedSecretProps{Scope: "global"}, []string{
+			`[test/db] scope: "global" is not strict, namespace-wide or cluster-wide`,
+			`[test/db] encryptedData: at least one key is required`,
+		}},
+		{"bad key", pc.SealedSecretProps{EncryptedData: map[string]string{"bad key": long}}, []string{
+			`[test/db] encryptedData[bad key]: "bad key" is not a valid Secret key: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.props.Labels = pc.Labels{Name: "svc", Instance: "telepace-prod"}
+			_, err := constructstest.Synth(func(chart constructs.Construct) { pc.NewSealedSecret(chart, "db", tt.props) })
+			var verr *pc.ValidationError
+			require.ErrorAs(t, err, &verr)
+			assert.Equal(t, tt.want, verr.Problems)
+		})
+	}
+}
