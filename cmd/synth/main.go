@@ -116,7 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	envFlag := fs.String("env", "", "synthesise only these environments (comma-separated); default: all")
+	var envList envValues
+	fs.Var(&envList, "env", "synthesise only these environments (comma-separated, or --env repeated); default: all")
 	out := fs.String("out", "", "directory that holds one generated chart directory per environment; default: "+defaultOut+" under the module root, wherever synth runs from")
 	check := fs.Bool("check", false, "write nothing; exit 3 and name every stale file if the charts under --out differ from the code")
 	fs.Usage = func() { usage(stderr, fs) }
@@ -133,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	envs, err := selectEnvs(*envFlag, set["env"])
+	envs, err := selectEnvs(strings.Join(envList, ","), set["env"])
 	if err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return exitUsage
@@ -246,6 +247,17 @@ Exit codes:
   4    internal error (synth panicked; please report it)
   130  interrupted by SIGINT (143: SIGTERM); temporary files removed
 `)
+}
+
+// envValues collects --env; repeating the flag adds to the list, as
+// repeating a comma does.
+type envValues []string
+
+func (e *envValues) String() string { return strings.Join(*e, ",") }
+
+func (e *envValues) Set(v string) error {
+	*e = append(*e, v)
+	return nil
 }
 
 // internalError is a panic turned into an error, with its stack.

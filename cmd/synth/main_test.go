@@ -75,6 +75,14 @@ func TestUsageErrors(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 }
 
+// TestEnvFlagRepeats: --env given twice adds, as a comma does.
+func TestEnvFlagRepeats(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "generated")
+	code, stdout, stderr := runSynth("--env", "dev", "--env", "prod", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "synth: wrote "+out+" (dev, prod)\n", stdout)
+}
+
 func TestWriteThenCheck(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "generated")
 	code, stdout, stderr := runSynth("--env", "dev,prod", "--out", out)

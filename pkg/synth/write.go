@@ -224,7 +224,17 @@ func writeChart(dir string, c Chart) error {
 			return err
 		}
 	}
-	return nil
+	// The same modes whatever the umask: 0755 directories, 0644 files.
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(path, mode)
+	})
 }
 
 // checkCharts rejects charts that would write outside their directory or

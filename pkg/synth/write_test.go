@@ -302,3 +302,20 @@ func write(t *testing.T, path, content string, mode os.FileMode) {
 }
 
 func replaceDir(s, dir string) string { return strings.ReplaceAll(s, "DIR", dir) }
+
+// TestWriteModesIgnoreTheUmask: charts get 0755 directories and 0644 files
+// whatever the writer's umask.
+func TestWriteModesIgnoreTheUmask(t *testing.T) {
+	old := unix.Umask(0o077)
+	t.Cleanup(func() { unix.Umask(old) })
+	out := t.TempDir()
+	_, err := synth.Write(context.Background(), out, []synth.Chart{smallChart("dev", "x")}, synth.WriteOptions{})
+	require.NoError(t, err)
+	for path, want := range map[string]os.FileMode{
+		"dev": 0o755, "dev/templates": 0o755, "dev/Chart.yaml": 0o644, "dev/templates/app.yaml": 0o644,
+	} {
+		info, err := os.Stat(filepath.Join(out, path))
+		require.NoError(t, err)
+		assert.Equal(t, want, info.Mode().Perm(), path)
+	}
+}
