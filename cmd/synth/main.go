@@ -332,23 +332,35 @@ func moduleRoot(dir string) (string, error) {
 // lookNode checks that the jsii kernel can find node: JSII_NODE if set,
 // otherwise node on PATH. A custom JSII_RUNTIME replaces node entirely.
 func lookNode() error {
-	if os.Getenv("JSII_RUNTIME") != "" {
+	node, ok := nodeCommand()
+	if !ok {
 		return nil
 	}
-	if _, err := exec.LookPath(cmp.Or(os.Getenv("JSII_NODE"), "node")); err != nil {
+	if _, err := exec.LookPath(node); err != nil {
 		return errors.New(nodeMessage)
 	}
 	return nil
+}
+
+// nodeCommand returns the node the jsii kernel runs, as jsii picks it:
+// JSII_NODE, or node on PATH. It reports false when JSII_RUNTIME replaces
+// node with a command of its own.
+func nodeCommand() (string, bool) {
+	if os.Getenv("JSII_RUNTIME") != "" {
+		return "", false
+	}
+	return cmp.Or(os.Getenv("JSII_NODE"), "node"), true
 }
 
 // checkNodeVersion runs node --version and returns an error when it is
 // older than minNodeMajor or cannot run. It is called only after a failure,
 // so the common path pays for no extra process.
 func checkNodeVersion() error {
-	if os.Getenv("JSII_RUNTIME") != "" {
+	node, ok := nodeCommand()
+	if !ok {
 		return nil
 	}
-	raw, err := exec.Command(cmp.Or(os.Getenv("JSII_NODE"), "node"), "--version").Output()
+	raw, err := exec.Command(node, "--version").Output()
 	if err != nil {
 		return fmt.Errorf("%s: node --version: %v", nodeMessage, err)
 	}

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -79,7 +80,7 @@ type AlertmanagerConfig struct {
 // NewAlertmanagerConfig adds an AlertmanagerConfig named id to scope.
 func NewAlertmanagerConfig(scope constructs.Construct, id string, props AlertmanagerConfigProps) *AlertmanagerConfig {
 	a := &AlertmanagerConfig{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	name := defaultString(props.Name, id)
+	name := cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", name)
 	receivers := map[string]bool{}

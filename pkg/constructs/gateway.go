@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -60,8 +61,8 @@ type Gateway struct {
 // NewGateway adds a GatewayClass and a Gateway named id to scope.
 func NewGateway(scope constructs.Construct, id string, props GatewayProps) *Gateway {
 	g := &Gateway{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	g.name = defaultString(props.Name, id)
-	class := defaultString(props.ClassName, "kong")
+	g.name = cmp.Or(props.Name, id)
+	class := cmp.Or(props.ClassName, "kong")
 	var errs problems
 	validateObjectName(&errs, "name", g.name)
 	validateObjectName(&errs, "className", class)
@@ -103,7 +104,7 @@ func NewGateway(scope constructs.Construct, id string, props GatewayProps) *Gate
 			// Kong's controller only drives unmanaged classes.
 			Annotations: map[string]string{"konghq.com/gatewayclass-unmanaged": "true"},
 		},
-		Spec: gatewayv1.GatewayClassSpec{ControllerName: gatewayv1.GatewayController(defaultString(props.ControllerName, KongControllerName))},
+		Spec: gatewayv1.GatewayClassSpec{ControllerName: gatewayv1.GatewayController(cmp.Or(props.ControllerName, KongControllerName))},
 	})
 	g.Gateway = NewTypedObject(g.Construct, "gateway", &gatewayv1.Gateway{
 		ObjectMeta: metav1.ObjectMeta{Name: g.name, Labels: labels.Map()},

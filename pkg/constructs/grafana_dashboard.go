@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -90,7 +91,7 @@ func (g *GrafanaDashboard) UID() string { return g.uid }
 // panel.
 func NewGrafanaDashboard(scope constructs.Construct, id string, props DashboardProps) *GrafanaDashboard {
 	g := &GrafanaDashboard{Construct: constructs.NewConstruct(scope, jsii.String(id)), title: props.Title, uid: props.UID}
-	name := defaultString(props.Name, id)
+	name := cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", name)
 	if props.Title == "" {

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -84,7 +85,7 @@ func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *
 	if props.Backend == nil {
 		panic(fmt.Sprintf("constructs: HTTPRoute %q has no backend", id))
 	}
-	name := defaultString(props.Name, props.Backend.Name())
+	name := cmp.Or(props.Name, props.Backend.Name())
 	var errs problems
 	if props.Gateway.Name == "" {
 		errs.addf("gateway.name", "is required")
@@ -101,8 +102,8 @@ func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *
 	}
 	for i, route := range props.Routes {
 		field := fmt.Sprintf("routes[%d]", i)
-		route.Port = defaultString(route.Port, firstPort(props.Backend))
-		route.Service = defaultString(route.Service, props.Backend.Name())
+		route.Port = cmp.Or(route.Port, firstPort(props.Backend))
+		route.Service = cmp.Or(route.Service, props.Backend.Name())
 		r.routes = append(r.routes, route)
 		r.validateRoute(&errs, field, route)
 		for j, earlier := range r.routes[:i] {
@@ -277,20 +278,6 @@ func RoutesClash(a, b Route) (string, bool) {
 }
 
 var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
-
-// PathMatches reports whether a Gateway API path match of value (Exact, or
-// PathPrefix by whole path elements, a trailing slash ignored) matches
-// path.
-func PathMatches(value string, exact bool, path string) bool {
-	if exact {
-		return path == value
-	}
-	prefix := strings.TrimSuffix(value, "/")
-	if prefix == "" {
-		return strings.HasPrefix(path, "/")
-	}
-	return path == prefix || strings.HasPrefix(path, prefix+"/")
-}
 
 func pathKey(r Route) string {
 	if r.Exact {

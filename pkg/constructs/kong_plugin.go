@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -28,40 +29,51 @@ type KongPluginProps struct {
 	Config PluginConfig
 }
 
-// KongPlugin is a configured Kong plugin (configuration.konghq.com/v1).
-type KongPlugin struct {
+// plugin is what KongPlugin and KongClusterPlugin share: a construct, a
+// name, and a typed config, defaulted and validated.
+type plugin struct {
 	constructs.Construct
-	// ApiObject is the KongPlugin object.
+	// ApiObject is the plugin object.
 	ApiObject cdk8s.ApiObject
 	name      string
 	config    PluginConfig
 }
 
+// newPlugin makes the construct, validates name and config, and returns
+// the config's JSON.
+func newPlugin(scope constructs.Construct, id, name string, config PluginConfig) (plugin, apiextensionsv1.JSON) {
+	p := plugin{Construct: constructs.NewConstruct(scope, jsii.String(id)), name: cmp.Or(name, id)}
+	var errs problems
+	validateObjectName(&errs, "name", p.name)
+	config, raw := pluginConfig(&errs, config)
+	p.config = config
+	AddProblems(p.Construct, errs...)
+	return p, raw
+}
+
+// Name returns the plugin object's name.
+func (p *plugin) Name() string { return p.name }
+
+// Config returns the plugin's config with defaults applied, or nil when
+// none was given.
+func (p *plugin) Config() PluginConfig { return p.config }
+
+// KongPlugin is a configured Kong plugin (configuration.konghq.com/v1). It
+// is a construct; its ApiObject field holds the KongPlugin object.
+type KongPlugin struct{ plugin }
+
 // NewKongPlugin adds a KongPlugin named id to scope. Config problems are
 // reported as validations, each with its field under config.
 func NewKongPlugin(scope constructs.Construct, id string, props KongPluginProps) *KongPlugin {
-	k := &KongPlugin{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	k.name = defaultString(props.Name, id)
-	var errs problems
-	validateObjectName(&errs, "name", k.name)
-	config, raw := pluginConfig(&errs, props.Config)
-	k.config = config
-	AddProblems(k.Construct, errs...)
-	labels := gatewayLabels(props.Labels)
+	p, raw := newPlugin(scope, id, props.Name, props.Config)
+	k := &KongPlugin{p}
 	k.ApiObject = NewTypedObject(k.Construct, "resource", &kongv1.KongPlugin{
-		ObjectMeta: metav1.ObjectMeta{Name: k.name, Labels: labels.Map()},
-		PluginName: pluginName(config),
+		ObjectMeta: metav1.ObjectMeta{Name: k.name, Labels: gatewayLabels(props.Labels).Map()},
+		PluginName: pluginName(k.config),
 		Config:     raw,
 	})
 	return k
 }
-
-// Name returns the KongPlugin's name.
-func (k *KongPlugin) Name() string { return k.name }
-
-// Config returns the plugin's config with defaults applied, or nil when
-// none was given.
-func (k *KongPlugin) Config() PluginConfig { return k.config }
 
 // KongClusterPluginProps configures a KongClusterPlugin: a cluster-wide
 // plugin, such as prometheus on every route.
@@ -81,24 +93,14 @@ type KongClusterPluginProps struct {
 }
 
 // KongClusterPlugin is a cluster-scoped Kong plugin
-// (configuration.konghq.com/v1).
-type KongClusterPlugin struct {
-	constructs.Construct
-	// ApiObject is the KongClusterPlugin object.
-	ApiObject cdk8s.ApiObject
-	name      string
-	config    PluginConfig
-}
+// (configuration.konghq.com/v1). It is a construct; its ApiObject field
+// holds the KongClusterPlugin object.
+type KongClusterPlugin struct{ plugin }
 
 // NewKongClusterPlugin adds a KongClusterPlugin named id to scope.
 func NewKongClusterPlugin(scope constructs.Construct, id string, props KongClusterPluginProps) *KongClusterPlugin {
-	k := &KongClusterPlugin{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	k.name = defaultString(props.Name, id)
-	var errs problems
-	validateObjectName(&errs, "name", k.name)
-	config, raw := pluginConfig(&errs, props.Config)
-	k.config = config
-	AddProblems(k.Construct, errs...)
+	p, raw := newPlugin(scope, id, props.Name, props.Config)
+	k := &KongClusterPlugin{p}
 	labels := gatewayLabels(props.Labels).Map()
 	if props.Global {
 		labels["global"] = "true"
@@ -107,19 +109,13 @@ func NewKongClusterPlugin(scope constructs.Construct, id string, props KongClust
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        k.name,
 			Labels:      labels,
-			Annotations: map[string]string{"kubernetes.io/ingress.class": defaultString(props.IngressClass, "kong")},
+			Annotations: map[string]string{"kubernetes.io/ingress.class": cmp.Or(props.IngressClass, "kong")},
 		},
-		PluginName: pluginName(config),
+		PluginName: pluginName(k.config),
 		Config:     raw,
 	})
 	return k
 }
-
-// Name returns the KongClusterPlugin's name.
-func (k *KongClusterPlugin) Name() string { return k.name }
-
-// Config returns the plugin's config with defaults applied.
-func (k *KongClusterPlugin) Config() PluginConfig { return k.config }
 
 // pluginConfig defaults and validates config and returns it with its JSON.
 func pluginConfig(errs *problems, config PluginConfig) (PluginConfig, apiextensionsv1.JSON) {
@@ -147,8 +143,8 @@ func pluginName(c PluginConfig) string {
 
 // gatewayLabels defaults the labels of gateway objects.
 func gatewayLabels(l Labels) Labels {
-	l.Name = defaultString(l.Name, "gateway")
-	l.Instance = defaultString(l.Instance, l.Name)
+	l.Name = cmp.Or(l.Name, "gateway")
+	l.Instance = cmp.Or(l.Instance, l.Name)
 	return l
 }
 
@@ -205,7 +201,7 @@ type KongConsumer struct {
 // NewKongConsumer adds a KongConsumer named id to scope.
 func NewKongConsumer(scope constructs.Construct, id string, props KongConsumerProps) *KongConsumer {
 	k := &KongConsumer{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	k.name = defaultString(props.Name, id)
+	k.name = cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", k.name)
 	var secrets []string
@@ -218,7 +214,7 @@ func NewKongConsumer(scope constructs.Construct, id string, props KongConsumerPr
 			errs.addf(field+".type", "%q is not one of acl, basic-auth, hmac-auth, jwt, key-auth", c.Type)
 		}
 		if c.Type == "jwt" {
-			c.Algorithm = defaultString(c.Algorithm, "HS256")
+			c.Algorithm = cmp.Or(c.Algorithm, "HS256")
 			if !slices.Contains(JWTAlgorithms, c.Algorithm) {
 				errs.addf(field+".algorithm", "%q is not a JWT algorithm Kong accepts: %s", c.Algorithm, strings.Join(JWTAlgorithms, ", "))
 			}
@@ -238,7 +234,7 @@ func NewKongConsumer(scope constructs.Construct, id string, props KongConsumerPr
 			Labels:      gatewayLabels(props.Labels).Map(),
 			Annotations: map[string]string{"kubernetes.io/ingress.class": "kong"},
 		},
-		Username:    defaultString(props.Username, k.name),
+		Username:    cmp.Or(props.Username, k.name),
 		Credentials: secrets,
 	})
 	return k
@@ -254,11 +250,4 @@ func validateObjectName(errs *problems, field, name string) {
 	if msgs := validation.IsDNS1123Label(name); len(msgs) > 0 {
 		errs.addf(field, "%q is not a valid name: %s", name, strings.Join(msgs, "; "))
 	}
-}
-
-func defaultString(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

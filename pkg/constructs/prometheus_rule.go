@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -80,7 +81,7 @@ var promQL = parser.NewParser(parser.Options{})
 // NewPrometheusRule adds a PrometheusRule named id to scope.
 func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRuleProps) *PrometheusRule {
 	r := &PrometheusRule{Construct: constructs.NewConstruct(scope, jsii.String(id)), alerts: slices.Clone(props.Alerts)}
-	r.name = defaultString(props.Name, id)
+	r.name = cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", r.name)
 	if len(props.Alerts) == 0 {
@@ -122,14 +123,10 @@ func (r *PrometheusRule) group() monitoringv1.RuleGroup {
 	g := monitoringv1.RuleGroup{Name: r.name}
 	for _, a := range r.alerts {
 		rule := monitoringv1.Rule{
-			Alert:  a.Name,
-			Expr:   intstr.FromString(a.Expr),
-			Labels: a.labels(),
-			Annotations: map[string]string{
-				"summary":     a.Summary,
-				"description": a.Description,
-				"runbook_url": a.RunbookURL,
-			},
+			Alert:       a.Name,
+			Expr:        intstr.FromString(a.Expr),
+			Labels:      a.labels(),
+			Annotations: a.annotations(),
 		}
 		if a.For != "" {
 			d := monitoringv1.Duration(a.For)
@@ -138,6 +135,10 @@ func (r *PrometheusRule) group() monitoringv1.RuleGroup {
 		g.Rules = append(g.Rules, rule)
 	}
 	return g
+}
+
+func (a Alert) annotations() map[string]string {
+	return map[string]string{"summary": a.Summary, "description": a.Description, "runbook_url": a.RunbookURL}
 }
 
 func (a Alert) labels() map[string]string {
@@ -152,24 +153,8 @@ func (a Alert) labels() map[string]string {
 // RuleFile returns the group as a Prometheus rule file, the form
 // `promtool check rules` and `promtool test rules` read.
 func (r *PrometheusRule) RuleFile() []byte {
-	type rule struct {
-		Alert       string            `json:"alert"`
-		Expr        string            `json:"expr"`
-		For         string            `json:"for,omitempty"`
-		Labels      map[string]string `json:"labels,omitempty"`
-		Annotations map[string]string `json:"annotations,omitempty"`
-	}
-	type group struct {
-		Name  string `json:"name"`
-		Rules []rule `json:"rules"`
-	}
-	g := group{Name: r.name}
-	for _, a := range r.alerts {
-		g.Rules = append(g.Rules, rule{Alert: a.Name, Expr: a.Expr, For: a.For, Labels: a.labels(), Annotations: map[string]string{
-			"summary": a.Summary, "description": a.Description, "runbook_url": a.RunbookURL,
-		}})
-	}
-	out, err := yaml.Marshal(map[string][]group{"groups": {g}})
+	// The operator writes the spec's groups as the rule file, unchanged.
+	out, err := yaml.Marshal(monitoringv1.PrometheusRuleSpec{Groups: []monitoringv1.RuleGroup{r.group()}})
 	if err != nil {
 		panic(fmt.Sprintf("constructs: rule file: %v", err))
 	}

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"maps"
@@ -44,7 +45,7 @@ type SealedSecret struct {
 // NewSealedSecret adds a SealedSecret named id to scope.
 func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretProps) *SealedSecret {
 	s := &SealedSecret{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	s.name = defaultString(props.Name, id)
+	s.name = cmp.Or(props.Name, id)
 	var errs problems
 	if msgs := validation.IsDNS1123Subdomain(s.name); len(msgs) > 0 {
 		errs.addf("name", "%q is not a valid Secret name: %s", s.name, strings.Join(msgs, "; "))

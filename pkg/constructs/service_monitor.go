@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 
@@ -54,13 +55,13 @@ func NewServiceMonitor(scope constructs.Construct, id string, props ServiceMonit
 	if metrics == nil {
 		errs.addf("service", "%s declares no metrics endpoint", ms.Name())
 	} else {
-		port = defaultString(port, metrics.Port)
+		port = cmp.Or(port, metrics.Port)
 		path = metrics.Path
 	}
 	if port != "" && !slices.ContainsFunc(ms.Ports(), func(p Port) bool { return p.Name == port }) {
 		errs.addf("port", "service %q has no port %q", ms.Name(), port)
 	}
-	interval := defaultString(props.Interval, "30s")
+	interval := cmp.Or(props.Interval, "30s")
 	if d, err := model.ParseDuration(interval); err != nil || d <= 0 {
 		errs.addf("interval", "%q is not a positive Prometheus duration such as 30s", interval)
 	}

@@ -135,11 +135,10 @@ func renderValue(text, value string) string {
 	return strings.ReplaceAll(text, "{{ $value }}", value)
 }
 
-// TestAlertsWithPromtool runs `promtool test rules` (pinned, built by
-// hack/e2e-tools.sh) over test files generated from Go: for every alert of
-// every service in every environment, input series that make it fire with
-// the expected labels and annotations, and series that keep it silent.
-func TestAlertsWithPromtool(t *testing.T) {
+// promtoolPath returns the pinned promtool that hack/e2e-tools.sh built,
+// and skips in -short mode, where it is not built.
+func promtoolPath(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("promtool alert tests run in `make test`, which builds promtool")
 	}
@@ -147,7 +146,15 @@ func TestAlertsWithPromtool(t *testing.T) {
 	require.NoError(t, err)
 	tools, err := cluster.LocateTools(root, "")
 	require.NoError(t, err)
-	promtool := tools.Path("promtool")
+	return tools.Path("promtool")
+}
+
+// TestAlertsWithPromtool runs `promtool test rules` (pinned, built by
+// hack/e2e-tools.sh) over test files generated from Go: for every alert of
+// every service in every environment, input series that make it fire with
+// the expected labels and annotations, and series that keep it silent.
+func TestAlertsWithPromtool(t *testing.T) {
+	promtool := promtoolPath(t)
 
 	resolved, err := synth.Resolve(environments.All())
 	require.NoError(t, err)
@@ -201,13 +208,7 @@ func TestAlertsWithPromtool(t *testing.T) {
 // TestPromtoolCatchesAWrongExpectation proves the run above can fail: an
 // alert expected with the wrong severity fails promtool.
 func TestPromtoolCatchesAWrongExpectation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("promtool alert tests run in `make test`, which builds promtool")
-	}
-	root, err := cluster.FindRepoRoot(".")
-	require.NoError(t, err)
-	tools, err := cluster.LocateTools(root, "")
-	require.NoError(t, err)
+	promtool := promtoolPath(t)
 	resolved, err := synth.Resolve([]environments.Environment{lookup("prod")})
 	require.NoError(t, err)
 	rule := resolved["prod"].Composition.Rules[0]
@@ -222,7 +223,7 @@ func TestPromtoolCatchesAWrongExpectation(t *testing.T) {
 	}}})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests.yaml"), raw, 0o644))
-	cmd := exec.Command(tools.Path("promtool"), "test", "rules", "tests.yaml")
+	cmd := exec.Command(promtool, "test", "rules", "tests.yaml")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err, "promtool accepted a wrong expectation:\n%s", out)

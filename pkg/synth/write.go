@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -194,7 +195,7 @@ func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions
 		for _, c := range charts {
 			want[c.Env] = true
 		}
-		for _, name := range sortedKeys(generated) {
+		for _, name := range slices.Sorted(maps.Keys(generated)) {
 			if want[name] {
 				continue
 			}
@@ -464,7 +465,7 @@ func Check(outDir string, charts []Chart, opts WriteOptions) ([]string, error) {
 		}
 	}
 	if opts.Complete {
-		for _, name := range sortedKeys(generated) {
+		for _, name := range slices.Sorted(maps.Keys(generated)) {
 			if !want[name] {
 				stale = append(stale, name+"/ (stale: no environment generates it)")
 			}
@@ -482,15 +483,6 @@ func Generate(ctx context.Context, envs []environments.Environment, outDir strin
 		return WriteResult{}, err
 	}
 	return Write(ctx, outDir, charts, opts)
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func cmpDuration(d, def time.Duration) time.Duration {
