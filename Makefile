@@ -13,7 +13,7 @@ E2E_TOOLS := hack/e2e-tools.sh
 
 FUZZTIME  ?= 5s
 
-.PHONY: all synth check test test-short fuzz e2e e2e-tools golden bench vet node
+.PHONY: all synth check test test-short fuzz e2e e2e-tools golden bench vet node generate
 
 all: synth test
 
@@ -56,6 +56,10 @@ golden: node
 ## bench: benchmarks with medians (full synth budget: 1.5 s wall)
 bench: node
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 10x ./pkg/synth/
+
+## generate: rewrite the deepcopy functions of the custom resource types in pkg/apis/
+generate:
+	$(GO) tool deepcopy-gen --go-header-file /dev/null --output-file zz_generated.deepcopy.go ./pkg/apis/externalsecrets/v1 ./pkg/apis/generators/v1alpha1
 
 ## vet: gofmt and go vet
 vet:

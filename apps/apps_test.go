@@ -1,6 +1,7 @@
 package apps_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,13 @@ func TestVoiceflow(t *testing.T) {
 	assert.Equal(t, "minio:9000", p.Config["VOICEFLOW_MINIO_ENDPOINT"])
 	assert.Equal(t, "telepace-pipeline", p.Config["VOICEFLOW_MINIO_BUCKET_NAME"])
 	for _, s := range p.SecretEnv {
+		if strings.HasPrefix(s.Name, "VOICEFLOW_MINIO_") {
+			assert.Equal(t, apps.ObjectStoreSecret, s.Secret, s.Name)
+			assert.False(t, s.Optional, "%s: the object store is required", s.Name)
+			continue
+		}
 		assert.Equal(t, apps.VoiceflowSecret, s.Secret, s.Name)
+		assert.True(t, s.Optional, "%s: a provider key is optional", s.Name)
 	}
 }
 

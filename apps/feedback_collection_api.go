@@ -7,11 +7,13 @@ import (
 	"github.com/telepace/platform-charts/pkg/constructs"
 )
 
-// Secrets the feedback API reads its credentials from. They are managed
-// outside the charts (ExternalSecrets or SealedSecrets).
+// Secrets holding the data services' credentials. The services read them,
+// and so does the dev umbrella's middleware; each environment says where
+// they come from (environments/secrets.go).
 const (
-	PostgresSecret = "telepace-postgres"
-	RedisSecret    = "telepace-redis"
+	PostgresSecret    = "telepace-postgres"
+	RedisSecret       = "telepace-redis"
+	ObjectStoreSecret = "telepace-minio"
 )
 
 // FeedbackCollectionAPI is the Django REST API
@@ -21,7 +23,7 @@ const (
 // The image publishes no health endpoint, so the probes are TCP connects.
 // The database variable names follow the usual Django settings convention
 // (POSTGRES_*, REDIS_*); credentials come from Secrets by key. Database
-// migrations run as a pre-install/pre-upgrade Job (manage.py migrate) so a
+// migrations run as a Job (manage.py migrate) before every upgrade, so a
 // new version never serves an old schema. Celery workers are likely but not
 // published, so they are not modelled.
 var FeedbackCollectionAPI = App{

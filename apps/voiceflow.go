@@ -6,7 +6,8 @@ import (
 	"github.com/telepace/platform-charts/pkg/constructs"
 )
 
-// VoiceflowSecret holds voiceflow's object store and provider credentials.
+// VoiceflowSecret holds voiceflow's speech and language provider keys.
+// Every one is optional: voiceflow uses the providers whose keys it has.
 const VoiceflowSecret = "voiceflow-credentials"
 
 // Voiceflow is the Go speech pipeline (ghcr.io/telepace/voiceflow): STT ->
@@ -25,8 +26,8 @@ var Voiceflow = App{
 	Name:       "voiceflow",
 	Repository: "ghcr.io/telepace/voiceflow",
 	Props: func(ctx Context) constructs.MicroserviceProps {
-		secret := func(name, key string, optional bool) constructs.SecretEnv {
-			return constructs.SecretEnv{Name: name, Secret: VoiceflowSecret, Key: key, Optional: optional}
+		provider := func(name, key string) constructs.SecretEnv {
+			return constructs.SecretEnv{Name: name, Secret: VoiceflowSecret, Key: key, Optional: true}
 		}
 		return constructs.MicroserviceProps{
 			Component:  "pipeline",
@@ -41,14 +42,14 @@ var Voiceflow = App{
 				"VOICEFLOW_MINIO_BUCKET_NAME": "telepace-pipeline",
 			},
 			SecretEnv: []constructs.SecretEnv{
-				secret("VOICEFLOW_MINIO_ACCESS_KEY", "minio-access-key", false),
-				secret("VOICEFLOW_MINIO_SECRET_KEY", "minio-secret-key", false),
-				secret("VOICEFLOW_OPENAI_API_KEY", "openai-api-key", true),
-				secret("VOICEFLOW_AZURE_SPEECH_KEY", "azure-speech-key", true),
-				secret("VOICEFLOW_AZURE_STT_KEY", "azure-stt-key", true),
-				secret("VOICEFLOW_AZURE_TTS_KEY", "azure-tts-key", true),
-				secret("VOICEFLOW_ASSEMBLYAI_API_KEY", "assemblyai-api-key", true),
-				secret("VOICEFLOW_WHISPER_API_KEY", "whisper-api-key", true),
+				{Name: "VOICEFLOW_MINIO_ACCESS_KEY", Secret: ObjectStoreSecret, Key: "minio-access-key"},
+				{Name: "VOICEFLOW_MINIO_SECRET_KEY", Secret: ObjectStoreSecret, Key: "minio-secret-key"},
+				provider("VOICEFLOW_OPENAI_API_KEY", "openai-api-key"),
+				provider("VOICEFLOW_AZURE_SPEECH_KEY", "azure-speech-key"),
+				provider("VOICEFLOW_AZURE_STT_KEY", "azure-stt-key"),
+				provider("VOICEFLOW_AZURE_TTS_KEY", "azure-tts-key"),
+				provider("VOICEFLOW_ASSEMBLYAI_API_KEY", "assemblyai-api-key"),
+				provider("VOICEFLOW_WHISPER_API_KEY", "whisper-api-key"),
 			},
 			WritablePaths: []string{
 				"/telepace/app/audio_files",

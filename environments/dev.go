@@ -1,6 +1,8 @@
 package environments
 
 import (
+	"time"
+
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -42,10 +44,19 @@ func Dev() Environment {
 			DefaultPlugins: defaults,
 			ClusterPlugins: []pc.KongClusterPluginProps{kongPrometheus},
 		},
-		// Tickets, not pages; every trace, to the in-cluster Jaeger.
+		// Alerts stay in the cluster's Alertmanager and Grafana; every trace,
+		// to the in-cluster Jaeger.
 		Monitoring: monitoring("dev", "telepace-dev",
 			alerts.Policy{Severity: "warning", For: "15m", ErrorRatio: 0.2, LatencyP99Ms: 5000},
-			"http://jaeger-collector:4318", 1, false),
+			"http://jaeger-collector:4318", 1, inCluster),
+		// No credential in git, and none to fetch: data-store passwords are
+		// generated in the cluster; optional provider keys come from a
+		// Secret developers create (docs/secrets.md).
+		Secrets: Secrets{
+			Store:           developerStore(),
+			RefreshInterval: time.Hour,
+			Generated:       devDataStores(),
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 1, Resources: small},
 			{App: "collection", Replicas: 1, Resources: small},

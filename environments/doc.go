@@ -10,6 +10,14 @@
 // route applies, with limits and CORS origins of its own, and whether
 // floating image tags are allowed (AllowFloatingTags).
 //
+// Each environment says where its Secrets come from (Secrets,
+// secrets.go): a Google Secret Manager store in staging and prod, generated
+// passwords and a developer store in dev. Compose gives every Secret the
+// services, Kong consumers and Alertmanager receivers read exactly one
+// producer, and reports a key read but not produced, or produced but not
+// read. It also checks egress into the namespace against the ports declared
+// there (egress.go).
+//
 // Environment.Compose turns an environment into Microservice constructs
 // under its chart, and the apps' routes into HTTPRoutes; problems with the
 // environment itself, and those that span services (clashing routes,

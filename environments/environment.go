@@ -44,6 +44,8 @@ type Environment struct {
 	Gateway Gateway
 	// Monitoring is how the environment is watched and alerted on.
 	Monitoring Monitoring
+	// Secrets says where the Secrets the environment reads come from.
+	Secrets Secrets
 }
 
 // Service deploys one app of the catalog in an environment.
@@ -113,6 +115,14 @@ type Composition struct {
 	Rules           []*pc.PrometheusRule
 	Dashboards      []*pc.GrafanaDashboard
 	Alertmanager    *pc.AlertmanagerConfig
+	// Secrets are the Secrets the environment reads and their producers,
+	// sorted by name: the ExternalSecrets (of SecretStore or of
+	// PasswordGenerator) and the SealedSecrets.
+	Secrets           []SecretSource
+	SecretStore       *pc.SecretStore
+	PasswordGenerator *pc.PasswordGenerator
+	ExternalSecrets   []*pc.ExternalSecret
+	SealedSecrets     []*pc.SealedSecret
 }
 
 // Compose adds the environment's services to scope, usually the
@@ -196,8 +206,10 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 		}
 	}
 	c := &Composition{Services: out}
+	e.egressPortProblems(out)
 	problems = append(problems, e.composeGateway(scope, out, declared, c)...)
 	problems = append(problems, e.composeMonitoring(scope, c, extraAlerts)...)
+	problems = append(problems, e.composeSecrets(scope, c)...)
 	pc.AddProblems(scope, problems...)
 	return c
 }

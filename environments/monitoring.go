@@ -205,9 +205,23 @@ func (e Environment) tracingProblems() []string {
 	return problems
 }
 
-// monitoring returns an environment's Monitoring: chat for every alert, and
-// in environments that page, critical alerts to the pager.
-func monitoring(env, release string, policy alerts.Policy, collector string, sampleRatio float64, pages bool) Monitoring {
+// notify is how far an environment's alerts reach.
+type notify int
+
+const (
+	// inCluster keeps alerts in Alertmanager's UI and Grafana (dev: no
+	// credential to fetch, nobody to wake).
+	inCluster notify = iota
+	// chat posts every alert to the environment's Slack channel.
+	chat
+	// page also sends critical alerts to the pager.
+	page
+)
+
+// monitoring returns an environment's Monitoring: every alert to chat
+// where the environment notifies, and critical alerts to the pager where
+// it pages.
+func monitoring(env, release string, policy alerts.Policy, collector string, sampleRatio float64, reach notify) Monitoring {
 	m := Monitoring{
 		SelectorLabels:  map[string]string{"release": release},
 		Alerts:          policy,
@@ -216,7 +230,11 @@ func monitoring(env, release string, policy alerts.Policy, collector string, sam
 		Tracing:         pc.Telemetry{Endpoint: collector, SampleRatio: sampleRatio},
 		DashboardFolder: "Telepace " + env,
 	}
-	if pages {
+	if reach == inCluster {
+		m.Receivers = []pc.Receiver{{Name: "alertmanager-ui"}}
+		m.DefaultReceiver = "alertmanager-ui"
+	}
+	if reach == page {
 		m.Receivers = append(m.Receivers, pc.Receiver{Name: "pager", PagerDuty: &PagerSecret})
 		m.Routes = []pc.SeverityRoute{{Severities: []string{"critical"}, Receiver: "pager"}}
 	}

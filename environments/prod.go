@@ -1,6 +1,8 @@
 package environments
 
 import (
+	"time"
+
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -43,7 +45,12 @@ func Prod() Environment {
 		// Pages for what needs someone now; 5% of new traces.
 		Monitoring: monitoring("prod", "kube-prometheus-stack",
 			alerts.Policy{Severity: "critical", For: "5m", ErrorRatio: 0.05, LatencyP99Ms: 2000},
-			"http://otel-collector.monitoring:4318", 0.05, true),
+			"http://otel-collector.monitoring:4318", 0.05, page),
+		// Everything from Secret Manager in the prod project.
+		Secrets: Secrets{
+			Store:           googleStore("telepace-prod"),
+			RefreshInterval: 15 * time.Minute,
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 3, MaxReplicas: 10, Resources: server},
 			{App: "collection", Replicas: 3, MaxReplicas: 10, Resources: server},

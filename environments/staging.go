@@ -1,6 +1,8 @@
 package environments
 
 import (
+	"time"
+
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -41,7 +43,12 @@ func Staging() Environment {
 		},
 		Monitoring: monitoring("staging", "kube-prometheus-stack",
 			alerts.Policy{Severity: "warning", For: "10m", ErrorRatio: 0.1, LatencyP99Ms: 3000},
-			"http://otel-collector.monitoring:4318", 0.25, false),
+			"http://otel-collector.monitoring:4318", 0.25, chat),
+		// Everything from Secret Manager in the staging project.
+		Secrets: Secrets{
+			Store:           googleStore("telepace-staging"),
+			RefreshInterval: time.Hour,
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 2, MaxReplicas: 4, Resources: server},
 			{App: "collection", Replicas: 2, MaxReplicas: 4, Resources: server},

@@ -28,8 +28,9 @@ type SecretKey struct {
 	Key string
 }
 
-// Receiver is where Alertmanager sends alerts. Set exactly one of
-// PagerDuty and Slack.
+// Receiver is where Alertmanager sends alerts. Set at most one of
+// PagerDuty and Slack; with neither, alerts routed to the receiver stay in
+// Alertmanager's own UI and Grafana, and go nowhere else.
 type Receiver struct {
 	// Name names the receiver. Required.
 	Name string
@@ -75,6 +76,7 @@ type AlertmanagerConfig struct {
 	constructs.Construct
 	// ApiObject is the AlertmanagerConfig object.
 	ApiObject cdk8s.ApiObject
+	secrets   []SecretReference
 }
 
 // NewAlertmanagerConfig adds an AlertmanagerConfig named id to scope.
@@ -93,13 +95,19 @@ func NewAlertmanagerConfig(scope constructs.Construct, id string, props Alertman
 		receivers[r.Name] = true
 		rcv := monitoringv1alpha1.Receiver{Name: r.Name}
 		switch {
-		case (r.PagerDuty == nil) == (r.Slack == nil):
-			errs.addf(field, "set exactly one of pagerDuty and slack")
+		case r.PagerDuty != nil && r.Slack != nil:
+			errs.addf(field, "set at most one of pagerDuty and slack")
+		case r.PagerDuty == nil && r.Slack == nil:
+			if r.Channel != "" {
+				errs.addf(field+".channel", "only a Slack receiver has a channel")
+			}
 		case r.PagerDuty != nil:
 			validateSecretKey(&errs, field+".pagerDuty", *r.PagerDuty)
+			a.secrets = append(a.secrets, SecretReference{Secret: r.PagerDuty.Name, Key: r.PagerDuty.Key, Field: field + ".pagerDuty"})
 			rcv.PagerDutyConfigs = []monitoringv1alpha1.PagerDutyConfig{{RoutingKey: r.PagerDuty.selector(), SendResolved: ptr.To(true)}}
 		default:
 			validateSecretKey(&errs, field+".slack", *r.Slack)
+			a.secrets = append(a.secrets, SecretReference{Secret: r.Slack.Name, Key: r.Slack.Key, Field: field + ".slack"})
 			sc := monitoringv1alpha1.SlackConfig{APIURL: r.Slack.selector(), SendResolved: ptr.To(true)}
 			if strings.ContainsAny(r.Channel, "\n\r\t ") {
 				errs.addf(field+".channel", "%q holds whitespace; a Slack channel is one word such as #alerts", r.Channel)

@@ -28,11 +28,22 @@
 //   - KongPlugin, KongClusterPlugin and KongConsumer (kong_plugin.go), with
 //     one typed config per Kong plugin (kong_plugin_config.go) that mirrors
 //     the limits of Kong's plugin schema.
+//   - ServiceMonitor, PrometheusRule, AlertmanagerConfig and
+//     GrafanaDashboard (service_monitor.go, prometheus_rule.go,
+//     alertmanager_config.go, grafana_dashboard.go): metrics, alerts and
+//     dashboards.
+//   - SecretStore, PasswordGenerator and ExternalSecret
+//     (external_secret.go), and SealedSecret (sealed_secret.go): every
+//     Secret a construct reads (SecretReferences, secret_reference.go) is
+//     produced in the cluster; no construct writes a Secret's data.
+//   - EgressRule (egress.go): what a Microservice's NetworkPolicy admits
+//     besides DNS.
 //
 // Every object is labelled through Labels, so pkg/synth files it under its
 // service's template, and gets its apiVersion and kind from Scheme, which
-// registers the built-in groups and the upstream Gateway API and Kong
-// types; no construct writes a TypeMeta by hand.
+// registers the built-in groups and the upstream Gateway API, Kong,
+// Prometheus Operator, Sealed Secrets and External Secrets types; no
+// construct writes a TypeMeta by hand.
 //
 // The package creates the jsii client on import, as every cdk8s Go program
 // does, and the kernel (Node.js) starts with the first construct; call

@@ -84,9 +84,12 @@ type Disruption struct {
 	MinAvailable *intstr.IntOrString
 }
 
-// Migration is a Job that runs to completion before every install and
-// upgrade, through Helm's pre-install and pre-upgrade hooks (Argo CD maps them
-// to PreSync). It runs the service's image with its environment.
+// Migration is a Job that runs the service's image with its environment to
+// completion: under Helm, before every upgrade (a pre-upgrade hook) and
+// after the first install (post-install, once the release's objects, the
+// ExternalSecrets its Secrets come from among them, exist); under Argo CD,
+// in sync wave MigrationSyncWave of every sync, after the secrets layer and
+// before the Deployments.
 type Migration struct {
 	// Command is the migration's entrypoint, for example
 	// ["python", "manage.py", "migrate", "--noinput"]. Required.

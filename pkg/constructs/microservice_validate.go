@@ -287,6 +287,9 @@ func (p MicroserviceProps) validateEnv(errs *problems) {
 		}
 		check(fmt.Sprintf("config[%s]", k), k)
 		value(fmt.Sprintf("config[%s]", k), p.Config[k])
+		if secretLikeKey.MatchString(k) && p.Config[k] != "" {
+			errs.addf(fmt.Sprintf("config[%s]", k), "a setting named like a secret must come from a Secret (secretEnv), never be written in git")
+		}
 	}
 	for i, s := range p.SecretEnv {
 		field := fmt.Sprintf("secretEnv[%d]", i)

@@ -71,17 +71,17 @@ func TestObservabilityValidation(t *testing.T) {
 			},
 		},
 		{
-			name: "receivers without credentials, or with both",
+			name: "a channel without Slack, a receiver with both",
 			build: func(chart constructs.Construct) {
 				pc.NewAlertmanagerConfig(chart, "am", pc.AlertmanagerConfigProps{
 					Labels:    pc.Labels{Name: "monitoring", Instance: "telepace-prod"},
-					Receivers: []pc.Receiver{{Name: "chat"}, {Name: "both", PagerDuty: &pc.SecretKey{Name: "p", Key: "k"}, Slack: &pc.SecretKey{Name: "s", Key: "k"}}},
+					Receivers: []pc.Receiver{{Name: "chat", Channel: "#alerts"}, {Name: "both", PagerDuty: &pc.SecretKey{Name: "p", Key: "k"}, Slack: &pc.SecretKey{Name: "s", Key: "k"}}},
 					Default:   "nobody",
 				})
 			},
 			want: []string{
-				`[test/am] receivers[0]: set exactly one of pagerDuty and slack`,
-				`[test/am] receivers[1]: set exactly one of pagerDuty and slack`,
+				`[test/am] receivers[0].channel: only a Slack receiver has a channel`,
+				`[test/am] receivers[1]: set at most one of pagerDuty and slack`,
 				`[test/am] default: "nobody" names no receiver`,
 			},
 		},

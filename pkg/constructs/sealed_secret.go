@@ -31,6 +31,8 @@ type SealedSecretProps struct {
 	// EncryptedData maps each Secret key to its base64 ciphertext, as
 	// `synth seal` or `kubeseal --raw` print it. Required.
 	EncryptedData map[string]string
+	// SecretLabels label the unsealed Secret. Defaults to none.
+	SecretLabels map[string]string
 }
 
 // SealedSecret is a Secret sealed for one cluster (bitnami.com/v1alpha1).
@@ -84,7 +86,7 @@ func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretPr
 		Spec: ssv1alpha1.SealedSecretSpec{
 			EncryptedData: ssv1alpha1.SealedSecretEncryptedData(maps.Clone(props.EncryptedData)),
 			Template: ssv1alpha1.SecretTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Name: s.name, Annotations: nilIfEmpty(annotations)},
+				ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: nilIfEmpty(maps.Clone(props.SecretLabels)), Annotations: nilIfEmpty(annotations)},
 			},
 		},
 	})

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/telepace/platform-charts/environments"
 )
@@ -109,6 +110,7 @@ func readme(env environments.Environment, r Resolved) []byte {
 	writeRoutes(&b, env, r.Composition)
 	writeHealth(&b, env, r.Composition)
 	writeMonitoring(&b, env, r.Composition)
+	writeSecrets(&b, env, r.Composition)
 	b.WriteString("\n## Contents\n\n| template | kind | name |\n| --- | --- | --- |\n")
 	for _, component := range components(objs) {
 		for _, o := range objs {
@@ -218,6 +220,57 @@ func writeMonitoring(b *bytes.Buffer, env environments.Environment, c *environme
 		fmt.Fprintf(b, "- %s (`%s`)\n", d.Title(), d.UID())
 	}
 	fmt.Fprintf(b, "\nTraces go to `%s`, sampling %v of new traces.\n", m.Tracing.Endpoint, m.Tracing.SampleRatio)
+}
+
+// writeSecrets lists every Secret the chart's objects read, what produces
+// it and the keys it holds; and what must exist in the store.
+func writeSecrets(b *bytes.Buffer, env environments.Environment, c *environments.Composition) {
+	if len(c.Secrets) == 0 {
+		return
+	}
+	b.WriteString("\n## Secrets\n\nNo secret value is in this chart. Each Secret below is produced in the cluster, by the External Secrets Operator or the Sealed Secrets controller; Argo CD applies them before the migrations and the Deployments; every ExternalSecret orphans its Secret, so an uninstall leaves the Secrets in place, and generated ones are kept with their ExternalSecrets (`docs/secrets.md`).")
+	if st := env.Secrets.Store; st != nil && c.SecretStore != nil {
+		switch {
+		case st.GoogleSecretManager != nil:
+			fmt.Fprintf(b, " The SecretStore `%s` reads Google Secret Manager in project `%s` as `%s` (workload identity), every %s.",
+				c.SecretStore.Name(), st.GoogleSecretManager.ProjectID, st.GoogleSecretManager.ServiceAccount, shortDuration(env.Secrets.RefreshInterval))
+		case st.Kubernetes != nil:
+			fmt.Fprintf(b, " The SecretStore `%s` reads Secrets that developers create in namespace `%s`, every %s.",
+				c.SecretStore.Name(), cmp.Or(st.Kubernetes.Namespace, env.Namespace), shortDuration(env.Secrets.RefreshInterval))
+		}
+	}
+	b.WriteString("\n\n| Secret | producer | keys | store values | read by |\n| --- | --- | --- | --- | --- |\n")
+	for _, s := range c.Secrets {
+		keys := "`" + strings.Join(s.Keys, "`, `") + "`"
+		var remote []string
+		if env.Secrets.Store != nil && strings.Contains(s.Producer, "store") {
+			if s.Extracted {
+				name, _ := environments.RemoteName(env.Secrets.Store, env.Name, s.Name, "")
+				remote = append(remote, "`"+name+"` (every key it holds; optional)")
+				keys = "whatever the store value holds"
+			}
+			for _, k := range s.Keys {
+				name, property := environments.RemoteName(env.Secrets.Store, env.Name, s.Name, k)
+				if property != "" {
+					name += "." + property
+				}
+				remote = append(remote, "`"+name+"`")
+			}
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", s.Name, s.Producer, keys, cmp.Or(strings.Join(remote, "<br>"), "-"), strings.Join(s.Readers, "<br>"))
+	}
+}
+
+// shortDuration prints 1h0m0s as 1h and 15m0s as 15m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func labelList(m map[string]string) string {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -123,11 +124,13 @@ func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
 	})
 	composed := map[string]*environments.Composition{}
+	charts := map[string]cdk8s.Chart{}
 	for _, i := range usable {
 		chart := cdk8s.NewChart(app, jsii.String(envs[i].Name), &cdk8s.ChartProps{
 			DisableResourceNameHashes: jsii.Bool(true),
 		})
 		composed[envs[i].Name] = envs[i].Compose(chart)
+		charts[envs[i].Name] = chart
 	}
 	err = pc.CatchValidation(func() { app.Synth() })
 	if len(nameProblems) > 0 {
@@ -146,6 +149,7 @@ func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 	}
 
 	out := map[string]Resolved{}
+	var leaks []string
 	for _, env := range envs {
 		raw, err := os.ReadFile(filepath.Join(outdir, env.Name+".yaml"))
 		if errors.Is(err, os.ErrNotExist) {
@@ -160,9 +164,103 @@ func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", env.Name, err)
 		}
+		leaks = append(leaks, plaintextSecrets(charts[env.Name], objs)...)
+		leaks = append(leaks, duplicateObjects(charts[env.Name], objs)...)
 		out[env.Name] = Resolved{Objects: objs, Composition: composed[env.Name]}
 	}
+	if len(leaks) > 0 {
+		return nil, &pc.ValidationError{Problems: leaks}
+	}
 	return out, nil
+}
+
+// plaintextSecrets returns a problem for each object that would put a
+// secret value in git: a Secret with data or stringData, or a
+// SealedSecret whose template carries plain data. Whatever construct added
+// it, the problem names its construct path. Secrets come from
+// ExternalSecrets and SealedSecrets (environments/secrets.go).
+func plaintextSecrets(chart cdk8s.Chart, objs []Object) []string {
+	var problems []string
+	for _, o := range objs {
+		var fields []string
+		switch o.Kind {
+		case "Secret":
+			var s struct {
+				Data       map[string]any `json:"data"`
+				StringData map[string]any `json:"stringData"`
+			}
+			if err := yaml.Unmarshal(o.YAML, &s); err != nil {
+				problems = append(problems, fmt.Sprintf("[%s] Secret %q: %v", *chart.Node().Id(), o.Name, err))
+				continue
+			}
+			if len(s.Data) > 0 {
+				fields = append(fields, "data")
+			}
+			if len(s.StringData) > 0 {
+				fields = append(fields, "stringData")
+			}
+		case "SealedSecret":
+			var s struct {
+				Spec struct {
+					Template struct {
+						Data map[string]any `json:"data"`
+					} `json:"template"`
+				} `json:"spec"`
+			}
+			if err := yaml.Unmarshal(o.YAML, &s); err != nil {
+				problems = append(problems, fmt.Sprintf("[%s] SealedSecret %q: %v", *chart.Node().Id(), o.Name, err))
+				continue
+			}
+			if len(s.Spec.Template.Data) > 0 {
+				fields = append(fields, "spec.template.data")
+			}
+		}
+		for _, f := range fields {
+			problems = append(problems, fmt.Sprintf("[%s] %s: a %s in the chart puts its values in git; produce the Secret with an ExternalSecret or a SealedSecret (environments/secrets.go)",
+				objectPaths(chart, o)[0], f, o.Kind))
+		}
+	}
+	return problems
+}
+
+// duplicateObjects returns a problem for each kind and name two objects of
+// the chart share: Kubernetes would keep one, and Helm refuses the chart.
+func duplicateObjects(chart cdk8s.Chart, objs []Object) []string {
+	seen := map[[2]string]int{}
+	for _, o := range objs {
+		seen[[2]string{o.Kind, o.Name}]++
+	}
+	var problems []string
+	for _, o := range objs {
+		key := [2]string{o.Kind, o.Name}
+		if seen[key] < 2 {
+			continue
+		}
+		seen[key] = 0 // report each pair once
+		paths := objectPaths(chart, o)
+		problems = append(problems, fmt.Sprintf("[%s] name: %s %q is defined more than once: by %s; give each its own name",
+			paths[len(paths)-1], o.Kind, o.Name, strings.Join(paths, " and ")))
+	}
+	return problems
+}
+
+// objectPaths returns the construct paths of the chart's objects of o's
+// kind and name, or the chart's own path if it finds none. It walks the
+// whole construct tree, so it is only called on the error path.
+func objectPaths(chart cdk8s.Chart, o Object) []string {
+	var paths []string
+	for _, c := range *chart.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if !*cdk8s.ApiObject_IsApiObject(c) {
+			continue
+		}
+		if a := cdk8s.ApiObject_Of(c); *a.Kind() == o.Kind && *a.Name() == o.Name {
+			paths = append(paths, *a.Node().Path())
+		}
+	}
+	if len(paths) == 0 {
+		paths = append(paths, *chart.Node().Path())
+	}
+	return paths
 }
 
 // splitObjects splits a cdk8s multi-document YAML file into its objects,

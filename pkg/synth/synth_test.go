@@ -1,8 +1,10 @@
 package synth_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -13,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telepace/platform-charts/internal/jsiienv"
 
@@ -108,7 +111,7 @@ func TestChartLayout(t *testing.T) {
 			assert.ElementsMatch(t, []string{
 				".helmignore", "Chart.yaml", "README.md", "values.yaml",
 				"templates/analysis.yaml", "templates/collection.yaml", "templates/feedback-collection-api.yaml",
-				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
+				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/secrets.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
 			}, paths)
 			chart := string(c.Files["Chart.yaml"])
 			assert.Contains(t, chart, "apiVersion: v2\nname: telepace-"+c.Env+"\n")
@@ -645,6 +648,132 @@ var badInputs = []struct {
 			`[prod/monitoring/alertmanager] routes[0].severities[1]: "page" is not one of critical, warning, info`,
 		},
 	},
+	{
+		name: "generated keys and Secrets nobody reads",
+		envs: one(func(e environments.Environment) environments.Environment {
+			gen := maps.Clone(e.Secrets.Generated)
+			pg := gen["telepace-postgres"]
+			pg.Passwords = append(slices.Clone(pg.Passwords), "admin-password")
+			gen["telepace-postgres"] = pg
+			gen["telepace-cache"] = environments.GeneratedSecret{Passwords: []string{"password"}}
+			e.Secrets.Generated = gen
+			return e
+		}),
+		want: []string{
+			`[dev] secrets.generated[telepace-cache]: no service, consumer or receiver reads Secret "telepace-cache"`,
+			`[dev] secrets.generated[telepace-postgres].passwords[1]: no service, consumer or receiver reads key "admin-password" of Secret "telepace-postgres"`,
+		},
+	},
+	{
+		name: "a sealed key nobody reads, a sealed value that is not ciphertext, a Secret sealed twice",
+		envs: func() []environments.Environment {
+			e := lookup("staging")
+			e.Secrets.Sealed = []pc.SealedSecretProps{
+				{Name: "alertmanager-slack", EncryptedData: map[string]string{"webhook-url": "https://hooks.slack.com/x", "token": sealedValue}},
+				{Name: "alertmanager-slack", EncryptedData: map[string]string{"webhook-url": sealedValue}},
+			}
+			return []environments.Environment{e}
+		},
+		want: []string{
+			`[staging] secrets.sealed[0].encryptedData[token]: no service, consumer or receiver reads key "token" of Secret "alertmanager-slack"`,
+			`[staging] secrets.sealed[1].name: "alertmanager-slack" is sealed twice`,
+			`[staging/secrets/alertmanager-slack] encryptedData[webhook-url]: is not base64 ciphertext: illegal base64 data at input byte 5; seal the value with ` + "`synth seal`",
+		},
+	},
+	{
+		name: "Secret references nothing produces",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.Secrets.Store = nil
+			e.Secrets.RefreshInterval = 0
+			return withService(e, "feedback-collection-api", func(s *environments.Service) {
+				s.Customize = func(p *pc.MicroserviceProps) {
+					p.SecretEnv = append(p.SecretEnv,
+						pc.SecretEnv{Name: "REDIS_USERNAME", Secret: "telepace-redis", Key: "redis-username"},
+						pc.SecretEnv{Name: "SENTRY_DSN", Secret: "sentry", Key: "dsn"},
+					)
+				}
+			})
+		}),
+		want: []string{
+			`[dev/feedback-collection-api] secretEnv[5]: Secret "sentry" has no producer: the environment has no secret store, and does not generate or seal it`,
+			`[dev/feedback-collection-api] secretEnv[4]: Secret "telepace-redis" is generated without key "redis-username"; add it to secrets.generated[telepace-redis]`,
+		},
+	},
+	{
+		name: "a secret store without a provider or a refresh interval",
+		envs: func() []environments.Environment {
+			e := lookup("staging")
+			e.Secrets.Store = &pc.SecretStoreProps{Name: "gsm"}
+			e.Secrets.RefreshInterval = 0
+			return []environments.Environment{e}
+		},
+		want: []string{
+			`[staging] secrets.refreshInterval: is required with a store; say how soon a rotated value reaches the pods`,
+			`[staging/secrets/SecretStore] provider: set exactly one of googleSecretManager and kubernetes`,
+		},
+	},
+	{
+		name: "a store nothing reads, mixed optional and required keys, names Secret Manager refuses",
+		envs: func() []environments.Environment {
+			dev := dev()
+			dev.Secrets.Sealed = []pc.SealedSecretProps{{Name: "voiceflow-credentials", EncryptedData: map[string]string{"openai-api-key": sealedValue}}}
+			staging := withService(lookup("staging"), "feedback-collection-api", func(s *environments.Service) {
+				s.Customize = func(p *pc.MicroserviceProps) {
+					p.SecretEnv = append(p.SecretEnv,
+						pc.SecretEnv{Name: "REDIS_CA", Secret: "telepace-redis", Key: "redis-ca", Optional: true},
+						pc.SecretEnv{Name: "SETTINGS", Secret: "django", Key: "settings.json"},
+					)
+				}
+			})
+			staging.Secrets.RefreshInterval = time.Second
+			return []environments.Environment{dev, staging}
+		},
+		want: []string{
+			`[dev] secrets.store: no Secret is read from it; every Secret is generated or sealed, so remove the store`,
+			`[staging] secrets.refreshInterval: 1s would call the store more than once a minute per Secret; use a minute or more`,
+			`[staging] secrets: Secret "django" would be read from Secret Manager as "staging-django-settings.json", which is not a secret ID (letters, digits, '-' and '_', at most 255)`,
+			`[staging] secrets: Secret "telepace-redis" is read with required keys (redis-password) and optional keys (redis-ca); a missing optional value would keep the required ones from the pods, so keep optional keys in a Secret of their own`,
+		},
+	},
+	{
+		name: "two objects of one kind and name",
+		envs: func() []environments.Environment {
+			e := lookup("staging")
+			store := *e.Secrets.Store
+			store.Name = "analysis"
+			e.Secrets.Store = &store
+			return []environments.Environment{e}
+		},
+		want: []string{
+			`[staging/secrets/SecretStore/service-account] name: ServiceAccount "analysis" is defined more than once: by staging/analysis/service-account and staging/secrets/SecretStore/service-account; give each its own name`,
+		},
+	},
+	{
+		name: "a secret in a setting",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Config["DATABASE_PASSWORD"] = "hunter2" })
+		}),
+		want: []string{
+			`[dev/analysis] config[DATABASE_PASSWORD]: a setting named like a secret must come from a Secret (secretEnv), never be written in git`,
+		},
+	},
+	{
+		name: "egress to ports nothing in the namespace declares",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "analysis", func(s *environments.Service) {
+				s.Customize = func(p *pc.MicroserviceProps) {
+					p.Egress = append(p.Egress,
+						pc.EgressRule{Name: "collection", PodLabels: map[string]string{pc.LabelName: "collection"}, Ports: []pc.EgressPort{{Port: 9090}}},
+						pc.EgressTo("postgres-typo", "postgresql", 5433, ""),
+					)
+				}
+			})
+		}),
+		want: []string{
+			`[dev/analysis] egress[1].ports[0].port: 9090 is not a port of service "collection" (it has http 8080)`,
+			`[dev/analysis] egress[2].ports[0].port: 5433 is not declared by any service, backend or collector of the namespace (3000: web; 4318: trace collector; 5432: postgres; 6379: redis; 8000: feedback-collection-api; 8080: analysis, collection; 9000: object store; 18080: voiceflow)`,
+		},
+	},
 }
 
 // customRoutes replaces the routes the app of the service called name
@@ -782,3 +911,7 @@ func TestReadmeImagesComeFromTheConstructs(t *testing.T) {
 	assert.NotContains(t, readme, "ghcr.io/telepace/web:main")
 	assert.Contains(t, string(charts[0].Files["templates/web.yaml"]), "image: "+custom+"\n")
 }
+
+// sealedValue has the shape of a sealed value: base64 of more bytes than an
+// RSA-OAEP session key.
+var sealedValue = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 300))

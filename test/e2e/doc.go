@@ -11,13 +11,14 @@
 //     server-side dry-run create (strict field validation, custom resources
 //     included, the upstream CRDs being installed) and require no rejection;
 //  2. helm install --wait: every Deployment Available on the fake nodes, every
-//     pre-install Job hook Succeeded;
+//     install Job hook (the migrations) Succeeded;
 //  3. helm upgrade to a copy of the chart with one image tag changed: the
 //     Deployment rolls to it, PodDisruptionBudgets exist and match,
 //     multi-replica Deployments declare a zone spread and respect maxSkew;
 //  4. helm rollback to revision 1: the Deployments' .spec is back exactly, the
 //     history has the three revisions and says rollback;
-//  5. helm uninstall: nothing the chart created remains.
+//  5. helm uninstall: nothing the chart created remains but what it keeps on
+//     purpose (helm.sh/resource-policy: keep), which must remain.
 //
 // Negative tests show the apiserver rejects an invalid object and an upgrade
 // that changes a Deployment's immutable selector. TestKubeScore runs

@@ -106,6 +106,11 @@ type rendered struct {
 	Objects  []*unstructured.Unstructured
 	// HookObjects are the Objects that are hooks.
 	HookObjects map[string]bool // key: objKey
+	// Kept are the objects helm uninstall leaves on purpose: those with
+	// helm.sh/resource-policy: keep (the generated Secrets' ExternalSecrets
+	// and their generator). A hook is never kept: its delete policy must
+	// remove it.
+	Kept map[string]bool // key: objKey
 }
 
 // renderChart renders a chart like `helm template` (client only, hooks
@@ -130,8 +135,13 @@ func renderChart(t *testing.T, chartDir, name, ns string, kv *chartutil.KubeVers
 	if err != nil {
 		t.Fatalf("render %s: %v", chartDir, err)
 	}
-	out := &rendered{Manifest: rel.Manifest, Hooks: rel.Hooks, HookObjects: map[string]bool{}}
+	out := &rendered{Manifest: rel.Manifest, Hooks: rel.Hooks, HookObjects: map[string]bool{}, Kept: map[string]bool{}}
 	out.Objects = parseObjects(t, rel.Manifest)
+	for _, o := range out.Objects {
+		if o.GetAnnotations()["helm.sh/resource-policy"] == "keep" {
+			out.Kept[objKey(o)] = true
+		}
+	}
 	for _, h := range rel.Hooks {
 		for _, o := range parseObjects(t, h.Manifest) {
 			out.Objects = append(out.Objects, o)
