@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
@@ -90,6 +92,7 @@ func syntheticEnv(n int) environments.Environment {
 	env, _ := environments.Lookup("dev")
 	env.Services = nil
 	env.Images = map[string]string{}
+	env.Secrets = environments.Secrets{} // analysis reads no Secret
 	for i := range n {
 		name := fmt.Sprintf("svc-%03d", i)
 		env.Services = append(env.Services, environments.Service{
@@ -109,4 +112,13 @@ func medianOf(samples []time.Duration) time.Duration {
 	s := slices.Clone(samples)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// TestSyntheticEnvironmentSynthesizes keeps the benchmarks' input valid:
+// `make bench` is not part of `make test`, so this is what notices when a
+// new check rejects it.
+func TestSyntheticEnvironmentSynthesizes(t *testing.T) {
+	resolved, err := synth.Resolve([]environments.Environment{syntheticEnv(3)})
+	require.NoError(t, err)
+	assert.NotEmpty(t, resolved["dev"].Objects)
 }
