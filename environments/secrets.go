@@ -29,10 +29,9 @@ import (
 // The chart never holds a secret value. Producing a key nobody reads is an
 // error, and so is reading a key nothing produces.
 //
-// Every ExternalSecret orphans its Secret (creation policy Orphan): the
-// secrets layer is a set of Helm hooks, re-created on each upgrade, and an
-// owned Secret would be deleted with its ExternalSecret each time; so
-// would it on uninstall or a rollback, under running pods.
+// Every ExternalSecret orphans its Secret (creation policy Orphan): an
+// owned Secret would be deleted with its ExternalSecret on an uninstall or
+// a rollback to a revision without it, under running pods.
 type Secrets struct {
 	// Store is where ExternalSecrets read values. Defaults to none; then
 	// every Secret must be generated or sealed.

@@ -93,7 +93,6 @@ func ExampleNewExternalSecret() {
 	//       mergePolicy: Merge
 	//       metadata:
 	//         labels:
-	//           app.kubernetes.io/instance: telepace-prod
 	//           app.kubernetes.io/managed-by: external-secrets
 	//           app.kubernetes.io/name: secrets
 	// ---
@@ -143,7 +142,6 @@ func ExampleNewExternalSecret() {
 	//       mergePolicy: Merge
 	//       metadata:
 	//         labels:
-	//           app.kubernetes.io/instance: telepace-prod
 	//           app.kubernetes.io/managed-by: external-secrets
 	//           app.kubernetes.io/name: secrets
 }

@@ -238,9 +238,11 @@ type ExternalSecretProps struct {
 	// JSON object in Secret Manager, or a hand-made Secret's keys), however
 	// many there are. For Secrets whose every key is optional.
 	Extract string
-	// Generated fill Secret keys with generated passwords. A Secret with
-	// only generated keys is created once and never refreshed: a data store
-	// keeps the password it was initialised with.
+	// Generated fill Secret keys with generated passwords. Such a Secret is
+	// written once and never refreshed: a data store keeps the password it
+	// was initialised with. Its shape (keys, Values, labels) is fixed then
+	// too; the operator ignores later changes to the ExternalSecret (see
+	// docs/secrets.md for rotation). It cannot also read Keys or Extract.
 	Generated []GeneratedKey
 	// Values are keys that are not secret, such as a user or database
 	// name, written as they are. Defaults to none.
@@ -305,6 +307,9 @@ func NewExternalSecret(scope constructs.Construct, id string, props ExternalSecr
 		e.keys = append(e.keys, k)
 	}
 	fromStore := len(props.Keys) > 0 || props.Extract != ""
+	if fromStore && len(props.Generated) > 0 {
+		errs.addf("generated", "generated passwords are created once, store values are read again and again; a Secret of both would get new passwords at every refresh, so make them two Secrets")
+	}
 	if len(props.Keys) == 0 && props.Extract == "" && len(props.Generated) == 0 {
 		errs.addf("keys", "the Secret gets no keys: set keys, extract or generated")
 	}
@@ -379,8 +384,12 @@ func NewExternalSecret(scope constructs.Construct, id string, props ExternalSecr
 	// Always a template with the Secret's own labels: without one, the
 	// operator copies the ExternalSecret's labels and annotations (Helm's
 	// and Argo CD's among them) onto the Secret.
+	// The Secret is the operator's, not the release's: no instance label,
+	// which Argo CD's label tracking would take for an object of its
+	// application and prune.
 	secretLabels := props.Labels.Map()
 	secretLabels[LabelManagedBy] = "external-secrets"
+	delete(secretLabels, LabelInstance)
 	maps.Copy(secretLabels, props.SecretLabels)
 	spec.Target.Template = &esv1.ExternalSecretTemplate{
 		EngineVersion: "v2",

@@ -37,6 +37,7 @@ func TestExternalSecretValidation(t *testing.T) {
 				Generated: []pc.GeneratedKey{{Key: "password", Generator: gen}, {Key: "other"}},
 			}
 		}, []string{
+			`[test/db] generated: generated passwords are created once, store values are read again and again; a Secret of both would get new passwords at every refresh, so make them two Secrets`,
 			`[test/db] keys[0].remote: "prod db password" is not a store key (letters, digits, '-', '_', '.' and '/')`,
 			`[test/db] keys[1].remote: "" is not a store key (letters, digits, '-', '_', '.' and '/')`,
 			`[test/db] extract: "prod:db" is not a store key (letters, digits, '-', '_', '.' and '/')`,
@@ -150,6 +151,9 @@ func TestExternalSecretPolicies(t *testing.T) {
 	assert.NotContains(t, db, "refreshInterval")
 	assert.Equal(t, "Orphan", db["target"].(map[string]any)["creationPolicy"])
 	assert.Equal(t, "Retain", db["target"].(map[string]any)["deletionPolicy"])
+	secretLabels := db["target"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
+	assert.Equal(t, "external-secrets", secretLabels[pc.LabelManagedBy], "the Secret is the operator's")
+	assert.NotContains(t, secretLabels, pc.LabelInstance, "Argo CD's label tracking would prune a Secret with the instance label")
 	gen := constructstest.Find(objs, "Password", "password")["spec"].(map[string]any)
 	assert.Equal(t, float64(0), gen["symbols"], "no symbols: passwords go unquoted into URLs and DSNs")
 	assert.GreaterOrEqual(t, gen["length"], float64(pc.MinPasswordLength))

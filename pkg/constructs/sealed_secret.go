@@ -81,12 +81,17 @@ func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretPr
 		s.keys = append(s.keys, k)
 	}
 	AddProblems(s.Construct, errs...)
+	// The unsealed Secret is not owned by the SealedSecret, so deleting the
+	// SealedSecret (an uninstall, a rollback to a revision without it)
+	// leaves the Secret under the pods that read it, as ExternalSecrets do.
+	secretAnnotations := maps.Clone(annotations)
+	secretAnnotations["sealedsecrets.bitnami.com/skip-set-owner-references"] = "true"
 	s.ApiObject = NewTypedObject(s.Construct, "resource", &ssv1alpha1.SealedSecret{
 		ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: props.Labels.Map(), Annotations: nilIfEmpty(annotations)},
 		Spec: ssv1alpha1.SealedSecretSpec{
 			EncryptedData: ssv1alpha1.SealedSecretEncryptedData(maps.Clone(props.EncryptedData)),
 			Template: ssv1alpha1.SecretTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: nilIfEmpty(maps.Clone(props.SecretLabels)), Annotations: nilIfEmpty(annotations)},
+				ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: nilIfEmpty(maps.Clone(props.SecretLabels)), Annotations: secretAnnotations},
 			},
 		},
 	})

@@ -44,3 +44,24 @@ func TestSealedSecretValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestSealedSecretLeavesItsSecret: the unsealed Secret is not owned by the
+// SealedSecret, so deleting the SealedSecret (an uninstall, a rollback)
+// leaves the Secret under the pods that read it; the scope annotation and
+// the labels a reader needs reach the Secret too.
+func TestSealedSecretLeavesItsSecret(t *testing.T) {
+	long := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 300)))
+	objs := constructstest.MustSynth(t, func(chart constructs.Construct) {
+		pc.NewSealedSecret(chart, "partner-key", pc.SealedSecretProps{
+			Labels: pc.Labels{Name: "secrets", Instance: "telepace-prod"}, Scope: "namespace-wide",
+			EncryptedData: map[string]string{"key": long},
+			SecretLabels:  map[string]string{pc.KongCredentialLabel: "key-auth"},
+		})
+	})
+	template := constructstest.Find(objs, "SealedSecret", "partner-key")["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)
+	assert.Equal(t, map[string]any{
+		"sealedsecrets.bitnami.com/skip-set-owner-references": "true",
+		"sealedsecrets.bitnami.com/namespace-wide":            "true",
+	}, template["annotations"])
+	assert.Equal(t, map[string]any{pc.KongCredentialLabel: "key-auth"}, template["labels"])
+}

@@ -259,6 +259,36 @@ func writeSecrets(b *bytes.Buffer, env environments.Environment, c *environments
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", s.Name, s.Producer, keys, cmp.Or(strings.Join(remote, "<br>"), "-"), strings.Join(s.Readers, "<br>"))
 	}
+	if st := env.Secrets.Store; st != nil && st.GoogleSecretManager != nil && c.SecretStore != nil {
+		writeGoogleSetup(b, env, c)
+	}
+}
+
+// writeGoogleSetup prints the one-time Google Cloud set-up of the
+// environment's Secret Manager store, with the environment's own names.
+func writeGoogleSetup(b *bytes.Buffer, env environments.Environment, c *environments.Composition) {
+	g := env.Secrets.Store.GoogleSecretManager
+	account, _, _ := strings.Cut(g.ServiceAccount, "@")
+	fmt.Fprintf(b, "\nOnce per project, before the first install (if the cluster runs in another project, put that project's ID before `.svc.id.goog`):\n\n```sh\n")
+	fmt.Fprintf(b, "gcloud iam service-accounts create %s --project %s\n", account, g.ProjectID)
+	fmt.Fprintf(b, "gcloud projects add-iam-policy-binding %s --member serviceAccount:%s --role roles/secretmanager.secretAccessor\n", g.ProjectID, g.ServiceAccount)
+	fmt.Fprintf(b, "gcloud iam service-accounts add-iam-policy-binding %s --project %s --role roles/iam.workloadIdentityUser \\\n  --member 'serviceAccount:%s.svc.id.goog[%s/%s]'\n",
+		g.ServiceAccount, g.ProjectID, g.ProjectID, env.Namespace, c.SecretStore.Name())
+	for _, s := range c.Secrets {
+		if !strings.Contains(s.Producer, "store") {
+			continue
+		}
+		if s.Extracted {
+			name, _ := environments.RemoteName(env.Secrets.Store, env.Name, s.Name, "")
+			fmt.Fprintf(b, "# optional: a JSON object of any of its keys\nprintf '%%s' \"$JSON\" | gcloud secrets create %s --project %s --data-file=-\n", name, g.ProjectID)
+			continue
+		}
+		for _, k := range s.Keys {
+			name, _ := environments.RemoteName(env.Secrets.Store, env.Name, s.Name, k)
+			fmt.Fprintf(b, "printf '%%s' \"$VALUE\" | gcloud secrets create %s --project %s --data-file=-\n", name, g.ProjectID)
+		}
+	}
+	b.WriteString("```\n")
 }
 
 // shortDuration prints 1h0m0s as 1h and 15m0s as 15m.

@@ -442,3 +442,53 @@ func TestSecretsLayerInstallsFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestChartReadmeNamesTheStoreValues: the README of a chart that reads
+// Google Secret Manager binds workload identity for the environment's own
+// namespace and ServiceAccount, and creates exactly the store values its
+// ExternalSecrets read.
+func TestChartReadmeNamesTheStoreValues(t *testing.T) {
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
+	for _, c := range synthAll(t) {
+		env, _ := environments.Lookup(c.Env)
+		readme := string(c.Files["README.md"])
+		if env.Secrets.Store == nil || env.Secrets.Store.GoogleSecretManager == nil {
+			assert.NotContains(t, readme, "gcloud", c.Env)
+			continue
+		}
+		assert.Contains(t, readme, fmt.Sprintf(".svc.id.goog[%s/%s]", env.Namespace, resolved[c.Env].Composition.SecretStore.Name()), c.Env)
+		var want []string
+		for _, o := range resolved[c.Env].Objects {
+			if o.Kind != "ExternalSecret" {
+				continue
+			}
+			var es struct {
+				Spec struct {
+					Data []struct {
+						RemoteRef struct{ Key string } `json:"remoteRef"`
+					}
+					DataFrom []struct{ Extract *struct{ Key string } } `json:"dataFrom"`
+				}
+			}
+			require.NoError(t, yaml.Unmarshal(o.YAML, &es))
+			for _, d := range es.Spec.Data {
+				want = append(want, d.RemoteRef.Key)
+			}
+			for _, d := range es.Spec.DataFrom {
+				if d.Extract != nil {
+					want = append(want, d.Extract.Key)
+				}
+			}
+		}
+		var got []string
+		for _, line := range strings.Split(readme, "\n") {
+			if _, rest, ok := strings.Cut(line, "gcloud secrets create "); ok {
+				got = append(got, strings.Fields(rest)[0])
+			}
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		assert.Equal(t, want, got, c.Env)
+	}
+}
