@@ -59,7 +59,7 @@ bench: node
 
 ## generate: rewrite the deepcopy functions of the custom resource types in pkg/apis/
 generate:
-	$(GO) tool deepcopy-gen --go-header-file /dev/null --output-file zz_generated.deepcopy.go ./pkg/apis/externalsecrets/v1 ./pkg/apis/generators/v1alpha1
+	$(GO) tool deepcopy-gen --go-header-file /dev/null --output-file zz_generated.deepcopy.go ./pkg/apis/externalsecrets/v1 ./pkg/apis/generators/v1alpha1 ./pkg/apis/argocd/v1alpha1
 
 ## vet: gofmt and go vet
 vet:

@@ -57,6 +57,8 @@ func Dev() Environment {
 			RefreshInterval: time.Hour,
 			Generated:       devDataStores(),
 		},
+		// Argo CD syncs every change on main, with prune and self-heal.
+		Delivery: Delivery{Automated: true},
 		Services: []Service{
 			{App: "analysis", Replicas: 1, Resources: small},
 			{App: "collection", Replicas: 1, Resources: small},

@@ -18,6 +18,13 @@
 // read. It also checks egress into the namespace against the ports declared
 // there (egress.go).
 //
+// Each environment also says how Argo CD delivers it (Delivery): automated
+// or by hand (production), and to which cluster. GitOps.ComposeGitOps
+// (delivery.go) builds the AppProject and Applications of
+// charts/generated/argocd from all of them, fenced to this repository, the
+// environments' namespaces and the kinds in ProjectNamespacedKinds and
+// ProjectClusterKinds.
+//
 // Environment.Compose turns an environment into Microservice constructs
 // under its chart, and the apps' routes into HTTPRoutes; problems with the
 // environment itself, and those that span services (clashing routes,

@@ -46,6 +46,8 @@ type Environment struct {
 	Monitoring Monitoring
 	// Secrets says where the Secrets the environment reads come from.
 	Secrets Secrets
+	// Delivery is how Argo CD deploys the environment's chart.
+	Delivery Delivery
 }
 
 // Service deploys one app of the catalog in an environment.
@@ -134,6 +136,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	var problems []string
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	problems = append(problems, e.validate()...)
+	problems = append(problems, e.deliveryProblems()...)
 	if len(e.Services) == 0 {
 		addf("services: the environment deploys no services")
 	}

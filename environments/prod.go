@@ -51,6 +51,8 @@ func Prod() Environment {
 			Store:           googleStore("telepace-prod"),
 			RefreshInterval: 15 * time.Minute,
 		},
+		// Synced by hand in Argo CD, after the diff is reviewed.
+		Delivery: Delivery{Automated: false},
 		Services: []Service{
 			{App: "analysis", Replicas: 3, MaxReplicas: 10, Resources: server},
 			{App: "collection", Replicas: 3, MaxReplicas: 10, Resources: server},

@@ -49,6 +49,8 @@ func Staging() Environment {
 			Store:           googleStore("telepace-staging"),
 			RefreshInterval: time.Hour,
 		},
+		// Argo CD syncs every change on main, with prune and self-heal.
+		Delivery: Delivery{Automated: true},
 		Services: []Service{
 			{App: "analysis", Replicas: 2, MaxReplicas: 4, Resources: server},
 			{App: "collection", Replicas: 2, MaxReplicas: 4, Resources: server},

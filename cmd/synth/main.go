@@ -68,9 +68,14 @@ const nodeMessage = "Node.js 20 or newer must be on PATH (cdk8s runs its jsii ke
 // minNodeMajor is the oldest Node.js major version supported.
 const minNodeMajor = 20
 
-// synthesize is synth.Synthesize; tests replace it to exercise the
-// internal-error path.
-var synthesize = synth.Synthesize
+// synthesize builds the charts: the environments', and with gitops the
+// Argo CD chart too. Tests replace it to exercise the internal-error path.
+var synthesize = func(envs []environments.Environment, gitops bool) ([]synth.Chart, error) {
+	if gitops {
+		return synth.SynthesizeWithGitOps(envs, environments.Repository)
+	}
+	return synth.Synthesize(envs)
+}
 
 func main() {
 	ctx, interrupted := notifySignals()
@@ -158,7 +163,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitFailed
 	}
 
-	charts, err := synthesizeSafely(envs)
+	// A full run also writes the Argo CD chart, which deploys every
+	// environment; --env leaves it as it is.
+	charts, err := synthesizeSafely(envs, !set["env"])
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "synth: interrupted; temporary files removed, nothing written")
 		return exitFailed // main turns this into 128+signal
@@ -282,13 +289,13 @@ func reportInternal(w io.Writer, err *internalError) int {
 // synthesizeSafely runs synthesize and turns a panic into an
 // *internalError. Mistakes in the input never panic; they are validation
 // problems.
-func synthesizeSafely(envs []environments.Environment) (charts []synth.Chart, err error) {
+func synthesizeSafely(envs []environments.Environment, gitops bool) (charts []synth.Chart, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			charts, err = nil, &internalError{value: r, stack: debug.Stack()}
 		}
 	}()
-	return synthesize(envs)
+	return synthesize(envs, gitops)
 }
 
 // resolveOut returns the output directory: the flag as given, relative to

@@ -239,8 +239,9 @@ func TestMissingNode(t *testing.T) {
 // TestPanicIsAnInternalError: a panic is reported as a bug with exit 4,
 // never as bad usage.
 func TestPanicIsAnInternalError(t *testing.T) {
-	synthesize = func([]environments.Environment) ([]synth.Chart, error) { panic("boom") }
-	t.Cleanup(func() { synthesize = synth.Synthesize })
+	saved := synthesize
+	synthesize = func([]environments.Environment, bool) ([]synth.Chart, error) { panic("boom") }
+	t.Cleanup(func() { synthesize = saved })
 	code, _, stderr := runSynth("--env", "dev", "--out", filepath.Join(t.TempDir(), "generated"))
 	assert.Equal(t, exitInternal, code)
 	assert.True(t, strings.HasPrefix(stderr, "synth: internal error (exit 4): a bug in synth or a construct, not in your input; please report it:\npanic: boom\n"), stderr)
@@ -267,7 +268,7 @@ func TestStaleChartsAreNamedAndRemoved(t *testing.T) {
 
 	code, stdout, stderr = runSynth("--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, "synth: wrote "+out+" (dev, staging, prod)\nsynth: removed stale charts no environment generates: qa\n", stdout)
+	assert.Equal(t, "synth: wrote "+out+" (dev, staging, prod, argocd)\nsynth: removed stale charts no environment generates: qa\n", stdout)
 	_, err = os.Stat(filepath.Join(out, "qa"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
@@ -295,7 +296,7 @@ func TestTwoSynthsAtOnce(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.Equal(t, []string{"dev", "prod", "staging"}, names, "no temporary directory may remain")
+	assert.Equal(t, []string{"argocd", "dev", "prod", "staging"}, names, "no temporary directory may remain")
 }
 
 // TestSignalStopsNodeAndRemovesTemporaryFiles sends SIGTERM while the jsii

@@ -4,7 +4,9 @@
 // External Secrets Operator publishes its API types in its main module,
 // whose webhook code does not compile against the controller-runtime this
 // module builds with, and its separate apis module is not served by the Go
-// module proxy. The packages below declare the subset of fields the
+// module proxy. Argo CD's types live in its main module, which replaces
+// gitops-engine with a local directory this module cannot follow. The
+// packages below declare the subset of fields the
 // constructs use, with the upstream JSON names, for the API versions of the
 // CRDs pinned in test/e2e/cluster/crd-versions.txt. Every object built from
 // them is validated against those CRDs (pkg/synth's CRD test), so a field

@@ -10,6 +10,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	argov1alpha1 "github.com/telepace/platform-charts/pkg/apis/argocd/v1alpha1"
 	esv1 "github.com/telepace/platform-charts/pkg/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/telepace/platform-charts/pkg/apis/generators/v1alpha1"
 )
@@ -17,7 +18,7 @@ import (
 // Scheme knows the apiVersion and kind of every Go type a construct may
 // emit: the built-in Kubernetes API groups of client-go's scheme, and the
 // upstream custom resource groups (Gateway API, Kong, Prometheus Operator, Sealed Secrets, and the
-// External Secrets Operator types of pkg/apis). NewTypedObject reads
+// External Secrets Operator and Argo CD types of pkg/apis). NewTypedObject reads
 // apiVersion and kind from it, so no construct writes them by hand. Register
 // a new upstream group here, in init order, before any construct uses it.
 var Scheme = newScheme()
@@ -33,6 +34,7 @@ func newScheme() *runtime.Scheme {
 		ssv1alpha1.AddToScheme,
 		esv1.AddToScheme,
 		genv1alpha1.AddToScheme,
+		argov1alpha1.AddToScheme,
 	} {
 		utilruntime.Must(add(s))
 	}

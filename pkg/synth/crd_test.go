@@ -50,10 +50,11 @@ func validator(t *testing.T) *crdschema.Validator {
 // CRD defines fails, named.
 func TestCustomResourcesMatchTheirCRDs(t *testing.T) {
 	v := validator(t)
-	resolved, err := synth.Resolve(environments.All())
+	resolved, err := synth.ResolveWithGitOps(environments.All(), environments.Repository)
 	require.NoError(t, err)
 	kinds := map[string]int{}
-	for _, env := range environments.All() {
+	charts := append(environments.All(), environments.Environment{Name: environments.GitOpsChart, Namespace: environments.Repository.Namespace})
+	for _, env := range charts {
 		for _, o := range resolved[env.Name].Objects {
 			gvk := objectGVK(t, o.YAML)
 			if builtIn(gvk) {
@@ -70,7 +71,8 @@ func TestCustomResourcesMatchTheirCRDs(t *testing.T) {
 	}
 	// Every custom kind the constructs emit was seen, so none escaped the
 	// check.
-	for _, kind := range []string{"GatewayClass", "Gateway", "HTTPRoute", "KongPlugin", "KongClusterPlugin", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig"} {
+	for _, kind := range []string{"GatewayClass", "Gateway", "HTTPRoute", "KongPlugin", "KongClusterPlugin", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig",
+		"SecretStore", "ExternalSecret", "Password", "AppProject", "Application"} {
 		assert.Positive(t, kinds[kind], "no %s in any chart", kind)
 	}
 }

@@ -2,6 +2,7 @@ package synth_test
 
 import (
 	"bytes"
+	"cmp"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestHelmLint(t *testing.T) {
 			lint.Strict = true
 			lint.KubeVersion = kubeVersion(t)
 			env, _ := environments.Lookup(c.Env)
-			lint.Namespace = env.Namespace
+			lint.Namespace = cmp.Or(env.Namespace, environments.Repository.Namespace)
 			res := lint.Run([]string{filepath.Join(dir, c.Env)}, map[string]any{})
 			require.Equal(t, 1, res.TotalChartsLinted)
 			for _, m := range res.Messages {
@@ -91,11 +92,12 @@ func render(t *testing.T, chartDir, namespace string) []string {
 // each object equal field by field, so escaping and templating lose nothing.
 func TestHelmTemplateRendersTheSynthesisedObjects(t *testing.T) {
 	dir, charts := writtenCharts(t)
-	resolved, err := synth.Resolve(environments.All())
+	resolved, err := synth.ResolveWithGitOps(environments.All(), environments.Repository)
 	require.NoError(t, err)
 	for _, c := range charts {
 		t.Run(c.Env, func(t *testing.T) {
 			env, _ := environments.Lookup(c.Env)
+			env.Namespace = cmp.Or(env.Namespace, environments.Repository.Namespace)
 			want := map[string]map[string]any{}
 			for _, o := range resolved[c.Env].Objects {
 				obj := decode(t, o.YAML)

@@ -39,9 +39,9 @@ type Chart struct {
 
 // Object is one resolved Kubernetes object, as cdk8s wrote it.
 type Object struct {
-	// Kind, Name and Component identify the object; Component is the
-	// app.kubernetes.io/name label and names the template file.
-	Kind, Name, Component string
+	// APIVersion, Kind, Name and Component identify the object; Component
+	// is the app.kubernetes.io/name label and names the template file.
+	APIVersion, Kind, Name, Component string
 	// YAML is the document cdk8s wrote, before Helm escaping.
 	YAML []byte
 }
@@ -53,16 +53,30 @@ type Object struct {
 // The returned error is a *constructs.ValidationError when any construct reported
 // problems.
 func Synthesize(envs []environments.Environment) ([]Chart, error) {
+	return synthesize(envs, nil)
+}
+
+// SynthesizeWithGitOps is Synthesize, and adds the chart of the Argo CD
+// objects that deploy the environments (GitOpsChart: an AppProject and an
+// Application per environment), built in the same cdk8s app.
+func SynthesizeWithGitOps(envs []environments.Environment, g environments.GitOps) ([]Chart, error) {
+	return synthesize(envs, &g)
+}
+
+func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Chart, error) {
 	if len(envs) == 0 {
 		return nil, errors.New("no environments to synthesise")
 	}
-	resolved, err := Resolve(envs)
+	resolved, err := resolve(envs, g)
 	if err != nil {
 		return nil, err
 	}
-	charts := make([]Chart, 0, len(envs))
+	charts := make([]Chart, 0, len(envs)+1)
 	for _, env := range envs {
 		charts = append(charts, renderChart(env, resolved[env.Name]))
+	}
+	if g != nil {
+		charts = append(charts, renderGitOps(*g, envs, resolved[environments.GitOpsChart]))
 	}
 	return charts, nil
 }
@@ -84,6 +98,8 @@ func environmentNameProblems(envs []environments.Environment) (usable []int, pro
 			problems = append(problems, path+"is required")
 		case len(msgs) > 0:
 			problems = append(problems, path+fmt.Sprintf("%q is not a valid environment name: %s", env.Name, strings.Join(msgs, "; ")))
+		case env.Name == environments.GitOpsChart:
+			problems = append(problems, path+fmt.Sprintf("%q is reserved for the Argo CD chart", env.Name))
 		case len(env.Name) > MaxEnvironmentName:
 			problems = append(problems, path+fmt.Sprintf("%q is longer than %d characters; its release name %q would exceed Helm's 53", env.Name, MaxEnvironmentName, ChartName(env.Name)))
 		default:
@@ -111,6 +127,16 @@ type Resolved struct {
 // Resolve synthesises the environments with cdk8s and returns each
 // environment's objects and composed constructs, by environment name.
 func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
+	return resolve(envs, nil)
+}
+
+// ResolveWithGitOps is Resolve, and also resolves the Argo CD chart, under
+// environments.GitOpsChart.
+func ResolveWithGitOps(envs []environments.Environment, g environments.GitOps) (map[string]Resolved, error) {
+	return resolve(envs, &g)
+}
+
+func resolve(envs []environments.Environment, g *environments.GitOps) (map[string]Resolved, error) {
 	usable, nameProblems := environmentNameProblems(envs)
 	outdir, err := os.MkdirTemp("", "telepace-cdk8s-")
 	if err != nil {
@@ -132,6 +158,25 @@ func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 		composed[envs[i].Name] = envs[i].Compose(chart)
 		charts[envs[i].Name] = chart
 	}
+	if g != nil {
+		chart := cdk8s.NewChart(app, jsii.String(environments.GitOpsChart), &cdk8s.ChartProps{
+			DisableResourceNameHashes: jsii.Bool(true),
+		})
+		scaled := map[string][]string{}
+		for name, c := range composed {
+			for _, ms := range c.Services {
+				if ms.Autoscaled() {
+					scaled[name] = append(scaled[name], ms.Name())
+				}
+			}
+		}
+		var deployed []environments.Environment
+		for _, i := range usable {
+			deployed = append(deployed, envs[i])
+		}
+		g.ComposeGitOps(chart, deployed, scaled)
+		charts[environments.GitOpsChart] = chart
+	}
 	err = pc.CatchValidation(func() { app.Synth() })
 	if len(nameProblems) > 0 {
 		var verr *pc.ValidationError
@@ -150,7 +195,15 @@ func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 
 	out := map[string]Resolved{}
 	var leaks []string
+	names := make([]string, 0, len(envs)+1)
 	for _, env := range envs {
+		names = append(names, env.Name)
+	}
+	if g != nil {
+		names = append(names, environments.GitOpsChart)
+	}
+	for _, name := range names {
+		env := environments.Environment{Name: name}
 		raw, err := os.ReadFile(filepath.Join(outdir, env.Name+".yaml"))
 		if errors.Is(err, os.ErrNotExist) {
 			// cdk8s writes no file for a chart without objects.
@@ -166,6 +219,9 @@ func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
 		}
 		leaks = append(leaks, plaintextSecrets(charts[env.Name], objs)...)
 		leaks = append(leaks, duplicateObjects(charts[env.Name], objs)...)
+		if env.Name != environments.GitOpsChart {
+			leaks = append(leaks, kindsOutsideProject(charts[env.Name], objs)...)
+		}
 		out[env.Name] = Resolved{Objects: objs, Composition: composed[env.Name]}
 	}
 	if len(leaks) > 0 {
@@ -244,6 +300,27 @@ func duplicateObjects(chart cdk8s.Chart, objs []Object) []string {
 	return problems
 }
 
+// kindsOutsideProject returns a problem for each object whose kind the
+// Argo CD project does not let Argo CD create: Argo CD would refuse to
+// sync the chart.
+func kindsOutsideProject(chart cdk8s.Chart, objs []Object) []string {
+	var problems []string
+	reported := map[string]bool{}
+	for _, o := range objs {
+		group, _, _ := strings.Cut(o.APIVersion, "/")
+		if !strings.Contains(o.APIVersion, "/") {
+			group = "" // the core group: "v1"
+		}
+		if ok, _ := environments.AllowedKind(group, o.Kind); ok || reported[o.APIVersion+o.Kind] {
+			continue
+		}
+		reported[o.APIVersion+o.Kind] = true
+		problems = append(problems, fmt.Sprintf("[%s] kind: %s %s is not a kind the Argo CD project allows; add it to environments.ProjectNamespacedKinds or ProjectClusterKinds",
+			objectPaths(chart, o)[0], o.APIVersion, o.Kind))
+	}
+	return problems
+}
+
 // objectPaths returns the construct paths of the chart's objects of o's
 // kind and name, or the chart's own path if it finds none. It walks the
 // whole construct tree, so it is only called on the error path.
@@ -284,8 +361,9 @@ func splitObjects(raw []byte) ([]Object, error) {
 			continue
 		}
 		var head struct {
-			Kind     string `json:"kind"`
-			Metadata struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
 				Name   string            `json:"name"`
 				Labels map[string]string `json:"labels"`
 			} `json:"metadata"`
@@ -297,7 +375,7 @@ func splitObjects(raw []byte) ([]Object, error) {
 		if component == "" {
 			component = "platform"
 		}
-		objs = append(objs, Object{Kind: head.Kind, Name: head.Metadata.Name, Component: component, YAML: doc})
+		objs = append(objs, Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name, Component: component, YAML: doc})
 	}
 	return objs, nil
 }
