@@ -23,15 +23,16 @@ var devImages = map[string]string{
 func Dev() Environment {
 	small := Resources("50m", "128Mi", "500m", "256Mi")
 	plugins, defaults := edgePlugins(1200, 36000, "https://dev.telepace.cc", "http://localhost:3000")
-	return Environment{
+	e := Environment{
 		Name:                "dev",
 		Namespace:           "telepace-dev",
 		TelepaceEnvironment: "development",
 		Domains:             apps.Domains{API: "api.dev.telepace.cc", Web: "dev.telepace.cc"},
+		// The umbrella's middleware, by the names it gives it.
 		Backends: apps.Backends{
-			Postgres:    apps.Endpoint{Host: "postgresql", Port: 5432},
-			Redis:       apps.Endpoint{Host: "redis-master", Port: 6379},
-			ObjectStore: apps.Endpoint{Host: "minio", Port: 9000},
+			Postgres:    apps.Endpoint{Host: devPostgresHost, Port: 5432},
+			Redis:       apps.Endpoint{Host: devValkeyHost, Port: 6379},
+			ObjectStore: apps.Endpoint{Host: devS3Host, Port: devS3Port},
 		},
 		AllowFloatingTags: true,
 		Images:            devImages,
@@ -48,7 +49,7 @@ func Dev() Environment {
 		// to the in-cluster Jaeger.
 		Monitoring: monitoring("dev", "telepace-dev",
 			alerts.Policy{Severity: "warning", For: "15m", ErrorRatio: 0.2, LatencyP99Ms: 5000},
-			"http://jaeger-collector:4318", 1, inCluster),
+			"http://"+devJaegerHost+":4318", 1, inCluster),
 		// No credential in git, and none to fetch: data-store passwords are
 		// generated in the cluster; optional provider keys come from a
 		// Secret developers create (docs/secrets.md).
@@ -59,6 +60,11 @@ func Dev() Environment {
 		},
 		// Argo CD syncs every change on main, with prune and self-heal.
 		Delivery: Delivery{Automated: true},
+		// A week of metrics and logs on small volumes.
+		Retention: Retention{
+			Metrics: "7d", MetricsSize: "4GB", Alerts: "120h", Logs: "168h",
+			Volumes: map[string]string{"postgres": "5Gi", "valkey": "1Gi", "object-store": "10Gi", "prometheus": "5Gi", "loki": "5Gi"},
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 1, Resources: small},
 			{App: "collection", Replicas: 1, Resources: small},
@@ -67,4 +73,8 @@ func Dev() Environment {
 			{App: "web", Replicas: 1, Resources: small},
 		},
 	}
+	// One click: the middleware, monitoring and operators beside the
+	// services, configured from the fields above.
+	e.Dependencies = devDependencies(e)
+	return e
 }

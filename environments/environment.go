@@ -48,6 +48,13 @@ type Environment struct {
 	Secrets Secrets
 	// Delivery is how Argo CD deploys the environment's chart.
 	Delivery Delivery
+	// Dependencies are the charts the environment's chart installs beside
+	// the services (the dev umbrella's middleware, monitoring and
+	// operators). Defaults to none: the layers are run separately.
+	Dependencies []Dependency
+	// Retention is how long monitoring data is kept and how large the data
+	// volumes are. Required with Dependencies.
+	Retention Retention
 }
 
 // Service deploys one app of the catalog in an environment.
@@ -137,6 +144,7 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	problems = append(problems, e.validate()...)
 	problems = append(problems, e.deliveryProblems()...)
+	problems = append(problems, e.dependencyProblems()...)
 	if len(e.Services) == 0 {
 		addf("services: the environment deploys no services")
 	}

@@ -3,6 +3,7 @@ package synth_test
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
+	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
 // helmKubeVersion is the cluster version charts are linted and rendered
@@ -52,6 +54,12 @@ func TestHelmLint(t *testing.T) {
 			lint.KubeVersion = kubeVersion(t)
 			env, _ := environments.Lookup(c.Env)
 			lint.Namespace = cmp.Or(env.Namespace, environments.Repository.Namespace)
+			if len(env.Dependencies) > 0 {
+				// As after `helm dependency build`: the real charts where the
+				// pinned modules ship them, stand-ins for the rest.
+				_, err := cluster.VendorDependencies(context.Background(), filepath.Join(dir, c.Env))
+				require.NoError(t, err)
+			}
 			res := lint.Run([]string{filepath.Join(dir, c.Env)}, map[string]any{})
 			require.Equal(t, 1, res.TotalChartsLinted)
 			for _, m := range res.Messages {

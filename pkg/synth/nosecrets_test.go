@@ -24,7 +24,9 @@ var secretPatterns = []struct {
 	re   *regexp.Regexp
 }{
 	{"private key", regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)},
-	{"password assignment", regexp.MustCompile(`(?i)(password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s"'{}$,]{6,}`)},
+	// A whole word: existingSecret: telepace-postgres names a Secret, and
+	// is not one.
+	{"password assignment", regexp.MustCompile(`(?i)\b(password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s"'{}$,]{6,}`)},
 	{"bearer token", regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/-]{20,}`)},
 	{"URL with credentials", regexp.MustCompile(`[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`)},
 }
@@ -122,6 +124,7 @@ func TestSecretScannerCatchesSecrets(t *testing.T) {
 		"image: ghcr.io/telepace/voiceflow@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		"expr: sum(kube_deployment_status_replicas_available{namespace=\"telepace\"})",
 		"name: VOICEFLOW_MINIO_SECRET_KEY\n  valueFrom:\n    secretKeyRef:\n      key: minio-secret-key",
+		"auth:\n  existingSecret: telepace-postgres\n  usersExistingSecret: telepace-redis",
 	} {
 		assert.Empty(t, secretFindings(fine), fine)
 	}

@@ -112,11 +112,15 @@ func TestChartLayout(t *testing.T) {
 			for p := range c.Files {
 				paths = append(paths, p)
 			}
-			assert.ElementsMatch(t, []string{
+			want := []string{
 				".helmignore", "Chart.yaml", "README.md", "values.yaml",
 				"templates/analysis.yaml", "templates/collection.yaml", "templates/feedback-collection-api.yaml",
 				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/secrets.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
-			}, paths)
+			}
+			if env, _ := environments.Lookup(c.Env); len(env.Dependencies) > 0 {
+				want = append(want, "values.schema.json") // the umbrella's typed values
+			}
+			assert.ElementsMatch(t, want, paths)
 			chart := string(c.Files["Chart.yaml"])
 			assert.Contains(t, chart, "apiVersion: v2\nname: telepace-"+c.Env+"\n")
 			assert.Contains(t, chart, "\nversion: "+synth.ChartVersion+"\n")
@@ -770,6 +774,34 @@ var badInputs = []struct {
 		},
 	},
 	{
+		name: "umbrella dependencies that are not pinned or collide, retention that does not parse, volumes too small",
+		envs: one(func(e environments.Environment) environments.Environment {
+			deps := slices.Clone(e.Dependencies)
+			deps[0].Version = "~0.24"
+			deps[1].Version = ""
+			deps[2].Version = "latest"
+			deps[3].Alias = "kong"
+			e.Dependencies = deps
+			e.Retention.Metrics = "a week"
+			e.Retention.MetricsSize = "4G"
+			volumes := maps.Clone(e.Retention.Volumes)
+			volumes["postgres"] = "100Mi"
+			volumes["redis"] = "1Gi"
+			e.Retention.Volumes = volumes
+			return e
+		}),
+		want: []string{
+			`[dev] dependencies[0].version: "~0.24" is not an exact chart version (such as 1.2.3); ranges, "latest" and empty versions install whatever the repository serves that day`,
+			`[dev] dependencies[1].version: "" is not an exact chart version (such as 1.2.3); ranges, "latest" and empty versions install whatever the repository serves that day`,
+			`[dev] dependencies[2].version: "latest" is not an exact chart version (such as 1.2.3); ranges, "latest" and empty versions install whatever the repository serves that day`,
+			`[dev] dependencies[3].alias: "kong" is already dependencies[0]'s values key; Helm would merge both charts' values`,
+			`[dev] retention.metrics: "a week" is not a duration such as 15d or 168h`,
+			`[dev] retention.metricsSize: "4G" is not a Prometheus size such as 8GB`,
+			`[dev] retention.volumes[postgres]: 100Mi is below the 1Gi the chart needs`,
+			`[dev] retention.volumes[redis]: no data store of that name`,
+		},
+	},
+	{
 		name: "a secret in a setting",
 		envs: one(func(e environments.Environment) environments.Environment {
 			return customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Config["DATABASE_PASSWORD"] = "hunter2" })
@@ -792,7 +824,7 @@ var badInputs = []struct {
 		}),
 		want: []string{
 			`[dev/analysis] egress[1].ports[0].port: 9090 is not a port of service "collection" (it has http 8080)`,
-			`[dev/analysis] egress[2].ports[0].port: 5433 is not declared by any service, backend or collector of the namespace (3000: web; 4318: trace collector; 5432: postgres; 6379: redis; 8000: feedback-collection-api; 8080: analysis, collection; 9000: object store; 18080: voiceflow)`,
+			`[dev/analysis] egress[2].ports[0].port: 5433 is not declared by any service, backend or collector of the namespace (3000: web; 4318: trace collector; 5432: postgres; 6379: redis; 8000: feedback-collection-api; 8080: analysis, collection; 8333: object store; 18080: voiceflow)`,
 		},
 	},
 }

@@ -157,6 +157,11 @@ func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions
 		if err := writeChart(staging, c); err != nil {
 			return res, err
 		}
+		if generated[c.Env] {
+			if err := keepVendored(filepath.Join(dir, c.Env), staging); err != nil {
+				return res, err
+			}
+		}
 		staged[i] = staging
 	}
 	if err := ctx.Err(); err != nil {
@@ -236,6 +241,37 @@ func writeChart(dir string, c Chart) error {
 		}
 		return os.Chmod(path, mode)
 	})
+}
+
+// Vendored dependencies: what `helm dependency update` or `build` writes
+// into a chart directory. They are the user's, not synth's: Check does not
+// report them, and Write carries them over into the new chart.
+const (
+	vendoredDir  = "charts"
+	vendoredLock = "Chart.lock"
+)
+
+func isVendored(rel string) bool {
+	return rel == vendoredLock || strings.HasPrefix(rel, vendoredDir+"/")
+}
+
+// keepVendored copies the vendored dependencies of the chart at old, if
+// any, into the staged chart at staging. It copies rather than moves, so a
+// rolled-back swap leaves the old chart whole.
+func keepVendored(old, staging string) error {
+	if _, err := os.Lstat(filepath.Join(old, vendoredDir)); err == nil {
+		if err := os.CopyFS(filepath.Join(staging, vendoredDir), os.DirFS(filepath.Join(old, vendoredDir))); err != nil {
+			return fmt.Errorf("carrying over %s: %w", filepath.Join(old, vendoredDir), err)
+		}
+	}
+	lock, err := os.ReadFile(filepath.Join(old, vendoredLock))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	}
+	return os.WriteFile(filepath.Join(staging, vendoredLock), lock, 0o644)
 }
 
 // checkCharts rejects charts that would write outside their directory or
@@ -455,7 +491,7 @@ func Check(outDir string, charts []Chart, opts WriteOptions) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if rel = filepath.ToSlash(rel); !files[rel] {
+			if rel = filepath.ToSlash(rel); !files[rel] && !isVendored(rel) {
 				stale = append(stale, c.Env+"/"+rel+" (not generated)")
 			}
 			return nil

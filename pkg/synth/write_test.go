@@ -319,3 +319,32 @@ func TestWriteModesIgnoreTheUmask(t *testing.T) {
 		assert.Equal(t, want, info.Mode().Perm(), path)
 	}
 }
+
+// TestVendoredDependenciesSurvive: what `helm dependency update` vendors
+// into a generated chart (charts/, Chart.lock) is the user's: a rewrite
+// keeps it and the drift check does not call it stale. Anything else
+// added by hand still is.
+func TestVendoredDependenciesSurvive(t *testing.T) {
+	out := t.TempDir()
+	charts := synthAll(t)
+	_, err := synth.Write(context.Background(), out, charts, synth.WriteOptions{})
+	require.NoError(t, err)
+	vendored := filepath.Join(out, "dev", "charts", "valkey", "Chart.yaml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(vendored), 0o755))
+	require.NoError(t, os.WriteFile(vendored, []byte("apiVersion: v2\nname: valkey\nversion: 0.11.0\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(out, "dev", "Chart.lock"), []byte("dependencies: []\n"), 0o644))
+
+	stale, err := synth.Check(out, charts, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, stale)
+
+	_, err = synth.Write(context.Background(), out, charts, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.FileExists(t, vendored)
+	assert.FileExists(t, filepath.Join(out, "dev", "Chart.lock"))
+
+	require.NoError(t, os.WriteFile(filepath.Join(out, "dev", "notes.txt"), []byte("mine\n"), 0o644))
+	stale, err = synth.Check(out, charts, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dev/notes.txt (not generated)"}, stale)
+}

@@ -1,0 +1,500 @@
+package environments
+
+import "fmt"
+
+// The dev umbrella's dependencies. Each chart's values are a Go struct
+// whose json tags are the chart's own keys (checked against the chart's
+// values.yaml at the pinned version); values.schema.json is generated from
+// the same types. Only what the umbrella must set is modelled: everything
+// else keeps the chart's default.
+
+// Persistence is a chart's persistent volume.
+type Persistence struct {
+	Enabled bool   `json:"enabled"`
+	Size    string `json:"size"`
+}
+
+// KongValues are the kong/ingress chart's values: the controller and the
+// gateway, both the kong chart under aliases.
+type KongValues struct {
+	Controller KongController `json:"controller"`
+}
+
+// KongController is the controller instance of kong/ingress.
+type KongController struct {
+	IngressController KongIngressController `json:"ingressController"`
+}
+
+// KongIngressController configures the Kong Ingress Controller.
+type KongIngressController struct {
+	// AdmissionWebhook is off in dev: a webhook with no ready pod rejects
+	// creates during a one-click install.
+	AdmissionWebhook Toggle `json:"admissionWebhook"`
+}
+
+// Toggle is a chart feature's enabled switch.
+type Toggle struct {
+	Enabled bool `json:"enabled"`
+}
+
+// PostgresValues are the CloudPirates postgres chart's values.
+type PostgresValues struct {
+	FullnameOverride string       `json:"fullnameOverride"`
+	Auth             PostgresAuth `json:"auth"`
+	Persistence      Persistence  `json:"persistence"`
+}
+
+// PostgresAuth takes the superuser's name, password and database from the
+// generated Secret the services read too.
+type PostgresAuth struct {
+	ExistingSecret string             `json:"existingSecret"`
+	Username       string             `json:"username"`
+	Database       string             `json:"database"`
+	SecretKeys     PostgresSecretKeys `json:"secretKeys"`
+}
+
+// PostgresSecretKeys name the keys of the existing Secret.
+type PostgresSecretKeys struct {
+	AdminPasswordKey string `json:"adminPasswordKey"`
+}
+
+// ValkeyValues are the official valkey chart's values (0.x).
+type ValkeyValues struct {
+	FullnameOverride string      `json:"fullnameOverride"`
+	Auth             ValkeyAuth  `json:"auth"`
+	DataStorage      ValkeyStore `json:"dataStorage"`
+}
+
+// ValkeyAuth turns on ACL authentication with passwords from a Secret.
+type ValkeyAuth struct {
+	Enabled             bool                  `json:"enabled"`
+	UsersExistingSecret string                `json:"usersExistingSecret"`
+	ACLUsers            map[string]ValkeyUser `json:"aclUsers"`
+}
+
+// ValkeyUser is an ACL user whose password is the Secret's PasswordKey.
+type ValkeyUser struct {
+	Permissions string `json:"permissions"`
+	PasswordKey string `json:"passwordKey"`
+}
+
+// ValkeyStore is valkey's data volume.
+type ValkeyStore struct {
+	Enabled       bool   `json:"enabled"`
+	RequestedSize string `json:"requestedSize"`
+}
+
+// SeaweedFSValues are the seaweedfs chart's values: master, volume and
+// filer servers with the S3 gateway (service <fullname>-s3, port 8333),
+// which voiceflow's VOICEFLOW_MINIO_* settings point at.
+type SeaweedFSValues struct {
+	FullnameOverride string        `json:"fullnameOverride"`
+	S3               Toggle        `json:"s3"`
+	Volume           SeaweedVolume `json:"volume"`
+}
+
+// SeaweedVolume is the volume server's storage.
+type SeaweedVolume struct {
+	DataDirs []SeaweedDataDir `json:"dataDirs"`
+}
+
+// SeaweedDataDir is one data directory on a persistent volume claim.
+type SeaweedDataDir struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Size       string `json:"size"`
+	MaxVolumes int    `json:"maxVolumes"`
+}
+
+// PrometheusStackValues are kube-prometheus-stack's values.
+type PrometheusStackValues struct {
+	FullnameOverride   string               `json:"fullnameOverride"`
+	PrometheusOperator PrometheusOperator   `json:"prometheusOperator"`
+	Prometheus         PrometheusInstance   `json:"prometheus"`
+	Alertmanager       AlertmanagerInstance `json:"alertmanager"`
+	Grafana            GrafanaValues        `json:"grafana"`
+}
+
+// PrometheusOperator configures the operator; its admission webhook is off
+// in dev, for the same reason as Kong's.
+type PrometheusOperator struct {
+	AdmissionWebhooks Toggle `json:"admissionWebhooks"`
+}
+
+// PrometheusInstance is the Prometheus server.
+type PrometheusInstance struct {
+	PrometheusSpec PrometheusSpec `json:"prometheusSpec"`
+}
+
+// PrometheusSpec sets retention, storage and which ServiceMonitors and
+// rules Prometheus selects (those labelled with the environment's
+// Monitoring.SelectorLabels).
+type PrometheusSpec struct {
+	Retention              string        `json:"retention"`
+	RetentionSize          string        `json:"retentionSize"`
+	StorageSpec            StorageSpec   `json:"storageSpec"`
+	ServiceMonitorSelector LabelSelector `json:"serviceMonitorSelector"`
+	RuleSelector           LabelSelector `json:"ruleSelector"`
+}
+
+// AlertmanagerInstance is Alertmanager.
+type AlertmanagerInstance struct {
+	AlertmanagerSpec AlertmanagerSpec `json:"alertmanagerSpec"`
+}
+
+// AlertmanagerSpec sets retention, storage and which AlertmanagerConfigs
+// are read.
+type AlertmanagerSpec struct {
+	Retention                  string        `json:"retention"`
+	Storage                    StorageSpec   `json:"storage"`
+	AlertmanagerConfigSelector LabelSelector `json:"alertmanagerConfigSelector"`
+}
+
+// LabelSelector selects objects by labels.
+type LabelSelector struct {
+	MatchLabels map[string]string `json:"matchLabels"`
+}
+
+// StorageSpec is a volume claim template of the Prometheus Operator.
+type StorageSpec struct {
+	VolumeClaimTemplate VolumeClaimTemplate `json:"volumeClaimTemplate"`
+}
+
+// VolumeClaimTemplate asks for a volume of a size.
+type VolumeClaimTemplate struct {
+	Spec VolumeClaimSpec `json:"spec"`
+}
+
+// VolumeClaimSpec is the claim's access mode and size.
+type VolumeClaimSpec struct {
+	AccessModes []string       `json:"accessModes"`
+	Resources   VolumeRequests `json:"resources"`
+}
+
+// VolumeRequests request storage.
+type VolumeRequests struct {
+	Requests map[string]string `json:"requests"`
+}
+
+// GrafanaValues configure the Grafana subchart: the dashboard sidecar
+// loads the services' dashboard ConfigMaps; Loki and Jaeger are data
+// sources.
+type GrafanaValues struct {
+	Sidecar               GrafanaSidecar      `json:"sidecar"`
+	AdditionalDataSources []GrafanaDataSource `json:"additionalDataSources"`
+}
+
+// GrafanaSidecar watches for dashboards.
+type GrafanaSidecar struct {
+	Dashboards GrafanaDashboards `json:"dashboards"`
+}
+
+// GrafanaDashboards is the dashboard sidecar.
+type GrafanaDashboards struct {
+	Enabled         bool   `json:"enabled"`
+	Label           string `json:"label"`
+	LabelValue      string `json:"labelValue"`
+	SearchNamespace string `json:"searchNamespace"`
+}
+
+// GrafanaDataSource is a Grafana data source.
+type GrafanaDataSource struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	UID    string `json:"uid"`
+	URL    string `json:"url"`
+	Access string `json:"access"`
+}
+
+// LokiValues are the loki chart's values: a single binary on a filesystem
+// volume, retention enforced by the compactor.
+type LokiValues struct {
+	FullnameOverride string     `json:"fullnameOverride"`
+	DeploymentMode   string     `json:"deploymentMode"`
+	Loki             LokiConfig `json:"loki"`
+	SingleBinary     LokiBinary `json:"singleBinary"`
+	Write            Replicas   `json:"write"`
+	Read             Replicas   `json:"read"`
+	Backend          Replicas   `json:"backend"`
+	Gateway          Toggle     `json:"gateway"`
+	ChunksCache      Toggle     `json:"chunksCache"`
+	ResultsCache     Toggle     `json:"resultsCache"`
+	LokiCanary       Toggle     `json:"lokiCanary"`
+	Test             Toggle     `json:"test"`
+}
+
+// Replicas is a component's replica count.
+type Replicas struct {
+	Replicas int `json:"replicas"`
+}
+
+// LokiBinary is the single binary.
+type LokiBinary struct {
+	Replicas    int         `json:"replicas"`
+	Persistence Persistence `json:"persistence"`
+}
+
+// LokiConfig is Loki's own configuration.
+type LokiConfig struct {
+	AuthEnabled  bool             `json:"auth_enabled"`
+	CommonConfig LokiCommon       `json:"commonConfig"`
+	Storage      LokiStorage      `json:"storage"`
+	SchemaConfig LokiSchemaConfig `json:"schemaConfig"`
+	Compactor    LokiCompactor    `json:"compactor"`
+	LimitsConfig LokiLimits       `json:"limits_config"`
+}
+
+// LokiCommon is Loki's common configuration.
+type LokiCommon struct {
+	ReplicationFactor int `json:"replication_factor"`
+}
+
+// LokiStorage is where chunks go.
+type LokiStorage struct {
+	Type string `json:"type"`
+}
+
+// LokiSchemaConfig is Loki's index schema.
+type LokiSchemaConfig struct {
+	Configs []LokiSchema `json:"configs"`
+}
+
+// LokiSchema is one schema period.
+type LokiSchema struct {
+	From        string    `json:"from"`
+	Store       string    `json:"store"`
+	ObjectStore string    `json:"object_store"`
+	Schema      string    `json:"schema"`
+	Index       LokiIndex `json:"index"`
+}
+
+// LokiIndex is the index table layout.
+type LokiIndex struct {
+	Prefix string `json:"prefix"`
+	Period string `json:"period"`
+}
+
+// LokiCompactor deletes logs past their retention.
+type LokiCompactor struct {
+	RetentionEnabled   bool   `json:"retention_enabled"`
+	DeleteRequestStore string `json:"delete_request_store"`
+}
+
+// LokiLimits hold the retention period.
+type LokiLimits struct {
+	RetentionPeriod string `json:"retention_period"`
+}
+
+// AlloyValues are the alloy chart's values: a DaemonSet that tails pod
+// logs through the Kubernetes API and pushes them to Loki.
+type AlloyValues struct {
+	Alloy AlloyConfig `json:"alloy"`
+	CRDs  AlloyCRDs   `json:"crds"`
+}
+
+// AlloyConfig is Alloy's configuration file.
+type AlloyConfig struct {
+	ConfigMap AlloyConfigMap `json:"configMap"`
+}
+
+// AlloyConfigMap holds the configuration text.
+type AlloyConfigMap struct {
+	Create  bool   `json:"create"`
+	Content string `json:"content"`
+}
+
+// AlloyCRDs switches Alloy's own CRDs; not needed for pod logs.
+type AlloyCRDs struct {
+	Create bool `json:"create"`
+}
+
+// JaegerValues are the jaeger (v2) chart's values: one all-in-one
+// instance, traces in memory, OTLP on 4317 and 4318.
+type JaegerValues struct {
+	FullnameOverride string `json:"fullnameOverride"`
+	Jaeger           Toggle `json:"jaeger"`
+}
+
+// ExternalSecretsValues are the external-secrets chart's values: its CRDs
+// come from the umbrella's crds/ (so the umbrella's own ExternalSecrets
+// can be created in the same release), and no webhook blocks a first
+// install.
+type ExternalSecretsValues struct {
+	InstallCRDs    bool   `json:"installCRDs"`
+	Webhook        Create `json:"webhook"`
+	CertController Create `json:"certController"`
+}
+
+// Create is a chart component's create switch.
+type Create struct {
+	Create bool `json:"create"`
+}
+
+// SealedSecretsValues are the sealed-secrets chart's values.
+type SealedSecretsValues struct {
+	// FullnameOverride gives the controller the name kubeseal looks for.
+	FullnameOverride string `json:"fullnameOverride"`
+}
+
+// alloyLogs is the Alloy pipeline: every pod's logs, labelled with the
+// labels LogSelector queries, to Loki.
+func alloyLogs(lokiPush string) string {
+	return fmt.Sprintf(`discovery.kubernetes "pods" {
+  role = "pod"
+}
+
+discovery.relabel "pods" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+    target_label  = "service"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_component"]
+    target_label  = "component"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_telepace_cc_environment"]
+    target_label  = "environment"
+  }
+}
+
+loki.source.kubernetes "pods" {
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.write.default.receiver]
+}
+
+loki.write "default" {
+  endpoint {
+    url = %q
+  }
+}
+`, lokiPush)
+}
+
+// Service names the dev umbrella gives its middleware (fullnameOverride),
+// which the services' Backends and the monitoring wiring use.
+const (
+	devPostgresHost = "postgresql"
+	devValkeyHost   = "valkey"
+	devS3Host       = "seaweedfs-s3" // <fullname>-s3
+	devS3Port       = 8333
+	devLokiHost     = "loki"
+	devJaegerHost   = "jaeger-collector"
+)
+
+// devDependencies are the dev umbrella's charts, pinned, with values from
+// the environment: the data stores read the generated Secrets the services
+// read; monitoring selects the environment's objects by its selector
+// labels and keeps what Retention says.
+func devDependencies(e Environment) []Dependency {
+	r := e.Retention
+	claim := func(size string) StorageSpec {
+		return StorageSpec{VolumeClaimTemplate: VolumeClaimTemplate{Spec: VolumeClaimSpec{
+			AccessModes: []string{"ReadWriteOnce"}, Resources: VolumeRequests{Requests: map[string]string{"storage": size}},
+		}}}
+	}
+	selector := LabelSelector{MatchLabels: e.Monitoring.SelectorLabels}
+	return []Dependency{
+		{
+			Name: "ingress", Alias: "kong", Version: "0.24.0", Repository: "https://charts.konghq.com",
+			Why:    "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
+			Values: &KongValues{Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}}},
+		},
+		{
+			Name: "postgres", Alias: "postgresql", Version: "0.12.5", Repository: "oci://registry-1.docker.io/cloudpirates",
+			Why: "maintained, on the official postgres image (Bitnami's images went to a no-update registry in 2025; CloudNativePG needs its operator first)",
+			Values: &PostgresValues{
+				FullnameOverride: devPostgresHost,
+				Auth: PostgresAuth{
+					ExistingSecret: "telepace-postgres", Username: "telepace", Database: "telepace",
+					SecretKeys: PostgresSecretKeys{AdminPasswordKey: "postgres-password"},
+				},
+				Persistence: Persistence{Enabled: true, Size: r.Volumes["postgres"]},
+			},
+		},
+		{
+			Name: "valkey", Version: "0.11.0", Repository: "https://valkey.io/valkey-helm/",
+			Why: "the official Valkey chart; Valkey speaks the Redis protocol the feedback API uses",
+			Values: &ValkeyValues{
+				FullnameOverride: devValkeyHost,
+				Auth: ValkeyAuth{
+					Enabled: true, UsersExistingSecret: "telepace-redis",
+					ACLUsers: map[string]ValkeyUser{"default": {Permissions: "~* &* +@all", PasswordKey: "redis-password"}},
+				},
+				DataStorage: ValkeyStore{Enabled: true, RequestedSize: r.Volumes["valkey"]},
+			},
+		},
+		{
+			Name: "seaweedfs", Version: "4.22.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
+			Why: "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
+			Values: &SeaweedFSValues{
+				FullnameOverride: "seaweedfs",
+				S3:               Toggle{Enabled: true},
+				Volume:           SeaweedVolume{DataDirs: []SeaweedDataDir{{Name: "data", Type: "persistentVolumeClaim", Size: r.Volumes["object-store"], MaxVolumes: 0}}},
+			},
+		},
+		{
+			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "91.5.0", Repository: "https://prometheus-community.github.io/helm-charts",
+			Why: "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
+			Values: &PrometheusStackValues{
+				FullnameOverride:   "monitoring",
+				PrometheusOperator: PrometheusOperator{AdmissionWebhooks: Toggle{Enabled: false}},
+				Prometheus: PrometheusInstance{PrometheusSpec: PrometheusSpec{
+					Retention: r.Metrics, RetentionSize: r.MetricsSize, StorageSpec: claim(r.Volumes["prometheus"]),
+					ServiceMonitorSelector: selector, RuleSelector: selector,
+				}},
+				Alertmanager: AlertmanagerInstance{AlertmanagerSpec: AlertmanagerSpec{
+					Retention: r.Alerts, Storage: claim("1Gi"), AlertmanagerConfigSelector: selector,
+				}},
+				Grafana: GrafanaValues{
+					Sidecar: GrafanaSidecar{Dashboards: GrafanaDashboards{Enabled: true, Label: "grafana_dashboard", LabelValue: "1", SearchNamespace: "ALL"}},
+					AdditionalDataSources: []GrafanaDataSource{
+						{Name: "Loki", Type: "loki", UID: "loki", URL: fmt.Sprintf("http://%s:3100", devLokiHost), Access: "proxy"},
+						{Name: "Jaeger", Type: "jaeger", UID: "jaeger", URL: fmt.Sprintf("http://%s:16686", devJaegerHost), Access: "proxy"},
+					},
+				},
+			},
+		},
+		{
+			Name: "loki", Version: "18.11.7", Repository: "https://grafana-community.github.io/helm-charts",
+			Why: "log store, monolithic on a filesystem volume, retention by its compactor (loki-stack and promtail are deprecated)",
+			Values: &LokiValues{
+				FullnameOverride: devLokiHost,
+				DeploymentMode:   "SingleBinary",
+				Loki: LokiConfig{
+					CommonConfig: LokiCommon{ReplicationFactor: 1},
+					Storage:      LokiStorage{Type: "filesystem"},
+					SchemaConfig: LokiSchemaConfig{Configs: []LokiSchema{{From: "2024-04-01", Store: "tsdb", ObjectStore: "filesystem", Schema: "v13", Index: LokiIndex{Prefix: "index_", Period: "24h"}}}},
+					Compactor:    LokiCompactor{RetentionEnabled: true, DeleteRequestStore: "filesystem"},
+					LimitsConfig: LokiLimits{RetentionPeriod: r.Logs},
+				},
+				SingleBinary: LokiBinary{Replicas: 1, Persistence: Persistence{Enabled: true, Size: r.Volumes["loki"]}},
+			},
+		},
+		{
+			Name: "alloy", Version: "1.12.1", Repository: "https://grafana.github.io/helm-charts",
+			Why:    "log agent, from the Alloy team's repository: pod logs through the Kubernetes API to Loki, with the labels the dashboards query",
+			Values: &AlloyValues{Alloy: AlloyConfig{ConfigMap: AlloyConfigMap{Create: true, Content: alloyLogs(fmt.Sprintf("http://%s:3100/loki/api/v1/push", devLokiHost))}}},
+		},
+		{
+			Name: "jaeger", Version: "4.1.0", Repository: "https://jaegertracing.github.io/helm-charts",
+			Why:    "Jaeger v2 all-in-one, traces in memory, OTLP on 4318 where the services send them",
+			Values: &JaegerValues{FullnameOverride: devJaegerHost, Jaeger: Toggle{Enabled: true}},
+		},
+		{
+			Name: "external-secrets", Version: "0.16.1", Repository: "https://charts.external-secrets.io",
+			Why:    "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
+			Values: &ExternalSecretsValues{InstallCRDs: false, Webhook: Create{Create: false}, CertController: Create{Create: false}},
+		},
+		{
+			Name: "sealed-secrets", Version: "2.19.3", Repository: "https://bitnami-labs.github.io/sealed-secrets",
+			Why:    "the chart the pinned sealed-secrets module ships; unseals SealedSecrets",
+			Values: &SealedSecretsValues{FullnameOverride: "sealed-secrets-controller"},
+		},
+	}
+}

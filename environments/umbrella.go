@@ -1,0 +1,160 @@
+package environments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Dependency is a Helm chart that an environment's umbrella chart installs
+// beside the services: middleware, monitoring, operators. Chart.yaml lists
+// it with its exact version and a condition, <alias>.enabled, and
+// values.yaml carries Values under the alias, with a JSON schema generated
+// from Values' Go type, so Helm rejects a mistyped override at install.
+type Dependency struct {
+	// Name is the chart's name in its repository. Required.
+	Name string
+	// Version is the chart's exact version; no range, no "latest".
+	// Required.
+	Version string
+	// Repository is the chart repository: an https:// index or an oci://
+	// registry path. Required.
+	Repository string
+	// Alias is the values key and subchart name. Defaults to Name.
+	Alias string
+	// Why is the reason for the choice, shown in the chart README.
+	// Required.
+	Why string
+	// Values are the subchart's values: a pointer to a Go struct whose
+	// json tags are the chart's keys. Defaults to none.
+	Values any
+}
+
+// Key returns the dependency's values key: its alias, or its name.
+func (d Dependency) Key() string {
+	if d.Alias != "" {
+		return d.Alias
+	}
+	return d.Name
+}
+
+// Retention is how long, and how much, the monitoring layer keeps, and
+// how large the data volumes are. The dev umbrella passes it to its
+// charts; the other environments' READMEs state it as what they expect of
+// the layers run beside them.
+type Retention struct {
+	// Metrics is Prometheus' retention time ("15d") and RetentionSize its
+	// cap on disk ("8GB"). Required.
+	Metrics, MetricsSize string
+	// Alerts is how long Alertmanager keeps silences and notification
+	// state ("120h"). Required.
+	Alerts string
+	// Logs is Loki's retention period ("168h"), enforced by its compactor.
+	// Required.
+	Logs string
+	// Volumes are the persistent volume sizes, by data store: postgres,
+	// valkey, object-store, prometheus, loki. Required for each the
+	// environment runs.
+	Volumes map[string]string
+}
+
+// MinVolumes are the smallest volumes the charts can work with.
+var MinVolumes = map[string]string{
+	"postgres":     "1Gi",
+	"valkey":       "512Mi",
+	"object-store": "1Gi",
+	"prometheus":   "2Gi",
+	"loki":         "1Gi",
+}
+
+// prometheusSize is the pattern of the Prometheus CRD's retentionSize.
+var prometheusSize = regexp.MustCompile(`^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$`)
+
+var exactVersion = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+// dependencyProblems returns the problems with the environment's
+// dependencies and retention.
+func (e Environment) dependencyProblems() []string {
+	var problems []string
+	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	keys := map[string]int{}
+	for i, d := range e.Dependencies {
+		field := fmt.Sprintf("dependencies[%d]", i)
+		if d.Name == "" {
+			addf("%s.name: is required", field)
+		}
+		if !exactVersion.MatchString(d.Version) {
+			addf("%s.version: %q is not an exact chart version (such as 1.2.3); ranges, \"latest\" and empty versions install whatever the repository serves that day", field, d.Version)
+		}
+		if u, err := url.Parse(d.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "oci") || u.Host == "" {
+			addf("%s.repository: %q is not an https:// or oci:// chart repository", field, d.Repository)
+		}
+		if msgs := validation.IsDNS1123Label(d.Key()); len(msgs) > 0 && d.Key() != "" {
+			addf("%s.alias: %q cannot be a values key and subchart name: %s", field, d.Key(), strings.Join(msgs, "; "))
+		}
+		if j, dup := keys[d.Key()]; dup && d.Key() != "" {
+			addf("%s.alias: %q is already dependencies[%d]'s values key; Helm would merge both charts' values", field, d.Key(), j)
+		}
+		keys[d.Key()] = i
+		if d.Why == "" {
+			addf("%s.why: say why this chart; the README records it", field)
+		}
+		if d.Values != nil {
+			if raw, err := json.Marshal(d.Values); err != nil {
+				addf("%s.values: %v", field, err)
+			} else if !bytes.HasPrefix(raw, []byte("{")) {
+				addf("%s.values: %T is not a struct or map of the chart's keys", field, d.Values)
+			}
+		}
+	}
+	if len(e.Dependencies) == 0 {
+		return problems
+	}
+	r := e.Retention
+	for _, f := range []struct{ field, value string }{{"retention.metrics", r.Metrics}, {"retention.alerts", r.Alerts}, {"retention.logs", r.Logs}} {
+		if d, err := model.ParseDuration(f.value); err != nil || d <= 0 {
+			addf("%s: %q is not a duration such as 15d or 168h", f.field, f.value)
+		}
+	}
+	if !prometheusSize.MatchString(r.MetricsSize) {
+		addf("retention.metricsSize: %q is not a Prometheus size such as 8GB", r.MetricsSize)
+	}
+	for _, name := range sortedKeys(MinVolumes) {
+		v, ok := r.Volumes[name]
+		if !ok {
+			addf("retention.volumes[%s]: is required", name)
+			continue
+		}
+		q, err := resource.ParseQuantity(v)
+		if err != nil {
+			addf("retention.volumes[%s]: %q is not a quantity such as 5Gi", name, v)
+			continue
+		}
+		if min := resource.MustParse(MinVolumes[name]); q.Cmp(min) < 0 {
+			addf("retention.volumes[%s]: %s is below the %s the chart needs", name, v, MinVolumes[name])
+		}
+	}
+	for _, name := range sortedKeys(r.Volumes) {
+		if _, ok := MinVolumes[name]; !ok {
+			addf("retention.volumes[%s]: no data store of that name", name)
+		}
+	}
+	return problems
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
