@@ -85,6 +85,7 @@ var (
 	}
 	ProjectClusterKinds = []pc.GroupKind{
 		{Group: "", Kind: "Namespace"}, // CreateNamespace=true
+		{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}, // the dev umbrella's crds/
 		{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"},
 		{Group: "configuration.konghq.com", Kind: "KongClusterPlugin"},
 	}
@@ -148,6 +149,7 @@ func (g GitOps) ComposeGitOps(scope constructs.Construct, envs []Environment, sc
 			Path:              g.ChartsPath + "/" + e.Name,
 			Destination:       e.destination(),
 			Automated:         e.Delivery.Automated,
+			ServerSideApply:   len(e.CRDs) > 0, // CRDs too large for client-side apply
 			ScaledDeployments: scaled[e.Name],
 		})
 	}

@@ -76,5 +76,10 @@ func Dev() Environment {
 	// One click: the middleware, monitoring and operators beside the
 	// services, configured from the fields above.
 	e.Dependencies = devDependencies(e)
+	// The Gateway API (for the chart's Gateway and HTTPRoutes) and the
+	// External Secrets Operator (its chart installs them from templates,
+	// too late for the chart's own ExternalSecrets). Kong, the Prometheus
+	// Operator and Sealed Secrets ship theirs in their charts' crds/.
+	e.CRDs = []string{"gateway-api", "external-secrets"}
 	return e
 }

@@ -26,14 +26,18 @@ var secretPatterns = []struct {
 	{"private key", regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)},
 	// A whole word: existingSecret: telepace-postgres names a Secret, and
 	// is not one.
-	{"password assignment", regexp.MustCompile(`(?i)\b(password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s"'{}$,]{6,}`)},
+	// On one line: "password:" opening a nested mapping (as in a CRD's
+	// schema) assigns nothing; and "=" binds tightly (PASSWORD=x), so prose
+	// such as "SECRET = Secrets Manager" is not an assignment.
+	{"password assignment", regexp.MustCompile(`(?i)\b(password|passwd|pwd|secret|api[_-]?key|token)(=|[ \t]*:[ \t]*)[^\s"'{}$,]{6,}`)},
 	{"bearer token", regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/-]{20,}`)},
 	{"URL with credentials", regexp.MustCompile(`[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`)},
 }
 
 // allowedLongTokens are long strings that are not secrets: sha256
-// checksums (checksum/config) and image digests, both lowercase hex.
-var allowedLongTokens = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// checksums (checksum/config) and image digests, both lowercase hex; and
+// the Go type paths upstream CRD schemas name (external-secrets.io/v1alpha1.CAProvider).
+var allowedLongTokens = regexp.MustCompile(`^([0-9a-f]{64}|[a-z0-9.-]+\.[a-z]+/v[0-9]+(alpha[0-9]+|beta[0-9]+)?\.[A-Z][A-Za-z0-9]+)$`)
 
 var tokenSplit = regexp.MustCompile(`[A-Za-z0-9+/=_.-]{32,}`)
 
@@ -125,6 +129,9 @@ func TestSecretScannerCatchesSecrets(t *testing.T) {
 		"expr: sum(kube_deployment_status_replicas_available{namespace=\"telepace\"})",
 		"name: VOICEFLOW_MINIO_SECRET_KEY\n  valueFrom:\n    secretKeyRef:\n      key: minio-secret-key",
 		"auth:\n  existingSecret: telepace-postgres\n  usersExistingSecret: telepace-redis",
+		"properties:\n  password:\n    description: the key of the Secret",
+		"description: see external-secrets.io/v1alpha1.CAProvider",
+		"description: The secret retrieval type. SECRET = Secrets Manager",
 	} {
 		assert.Empty(t, secretFindings(fine), fine)
 	}

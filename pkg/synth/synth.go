@@ -2,8 +2,10 @@ package synth
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
 // ChartVersion is the SemVer version of every generated chart, and their
@@ -71,9 +74,15 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	if err != nil {
 		return nil, err
 	}
+	crds, err := shippedCRDs(envs)
+	if err != nil {
+		return nil, err
+	}
 	charts := make([]Chart, 0, len(envs)+1)
 	for _, env := range envs {
-		charts = append(charts, renderChart(env, resolved[env.Name]))
+		c := renderChart(env, resolved[env.Name])
+		maps.Copy(c.Files, crds[env.Name])
+		charts = append(charts, c)
 	}
 	if g != nil {
 		charts = append(charts, renderGitOps(*g, envs, resolved[environments.GitOpsChart]))
@@ -298,6 +307,34 @@ func duplicateObjects(chart cdk8s.Chart, objs []Object) []string {
 			paths[len(paths)-1], o.Kind, o.Name, strings.Join(paths, " and ")))
 	}
 	return problems
+}
+
+// shippedCRDs returns, by environment, the crds/ files of the CRD sources
+// each names, read from their pinned modules: one file per CRD, as the
+// module ships it, under a header naming the pin.
+func shippedCRDs(envs []environments.Environment) (map[string]map[string][]byte, error) {
+	out := map[string]map[string][]byte{}
+	var problems []string
+	for _, env := range envs {
+		for i, name := range env.CRDs {
+			docs, err := cluster.CRDDocuments(context.Background(), name)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("[%s] crds[%d]: %v", env.Name, i, err))
+				continue
+			}
+			if out[env.Name] == nil {
+				out[env.Name] = map[string][]byte{}
+			}
+			for _, crd := range slices.Sorted(maps.Keys(docs)) {
+				header := fmt.Sprintf("# %s, pinned in test/e2e/cluster/crd-versions.txt (%s). Copied by cmd/synth; do not edit.\n", crd, name)
+				out[env.Name]["crds/"+crd+".yaml"] = append([]byte(header), docs[crd]...)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &pc.ValidationError{Problems: problems}
+	}
+	return out, nil
 }
 
 // kindsOutsideProject returns a problem for each object whose kind the

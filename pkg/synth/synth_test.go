@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/telepace/platform-charts/internal/jsiienv"
+	"github.com/telepace/platform-charts/test/e2e/cluster"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
@@ -110,6 +111,9 @@ func TestChartLayout(t *testing.T) {
 		t.Run(c.Env, func(t *testing.T) {
 			var paths []string
 			for p := range c.Files {
+				if strings.HasPrefix(p, "crds/") {
+					continue // TestShippedCRDs
+				}
 				paths = append(paths, p)
 			}
 			want := []string{
@@ -802,6 +806,16 @@ var badInputs = []struct {
 		},
 	},
 	{
+		name: "CRDs from a source nothing pins",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e.CRDs = []string{"gateway-api", "istio"}
+			return e
+		}),
+		want: []string{
+			`[dev] crds[1]: crd-versions.txt pins no module named "istio"`,
+		},
+	},
+	{
 		name: "a secret in a setting",
 		envs: one(func(e environments.Environment) environments.Environment {
 			return customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Config["DATABASE_PASSWORD"] = "hunter2" })
@@ -968,3 +982,35 @@ func TestReadmeImagesComeFromTheConstructs(t *testing.T) {
 // sealedValue has the shape of a sealed value: base64 of more bytes than an
 // RSA-OAEP session key.
 var sealedValue = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 300))
+
+// TestShippedCRDs: a chart ships in crds/ exactly the CRDs of the sources
+// its environment names, byte for byte as their pinned modules do, one file
+// per CRD; the dev umbrella ships the Gateway API's and the External
+// Secrets Operator's, which its own templates need before any dependency
+// could install them.
+func TestShippedCRDs(t *testing.T) {
+	for _, c := range synthAll(t) {
+		env, _ := environments.Lookup(c.Env)
+		want := map[string]bool{}
+		for _, name := range env.CRDs {
+			docs, err := cluster.CRDDocuments(context.Background(), name)
+			require.NoError(t, err)
+			for crd, doc := range docs {
+				path := "crds/" + crd + ".yaml"
+				want[path] = true
+				require.Contains(t, c.Files, path)
+				assert.True(t, bytes.HasSuffix(c.Files[path], doc), "%s: %s is not the pinned document", c.Env, path)
+			}
+		}
+		var got []string
+		for p := range c.Files {
+			if strings.HasPrefix(p, "crds/") {
+				got = append(got, p)
+			}
+		}
+		assert.ElementsMatch(t, slices.Collect(maps.Keys(want)), got, c.Env)
+	}
+	dev := lookup("dev")
+	assert.Contains(t, dev.CRDs, "gateway-api")
+	assert.Contains(t, dev.CRDs, "external-secrets")
+}

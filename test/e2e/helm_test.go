@@ -138,7 +138,8 @@ func renderChart(t *testing.T, chartDir, name, ns string, kv *chartutil.KubeVers
 	out := &rendered{Manifest: rel.Manifest, Hooks: rel.Hooks, HookObjects: map[string]bool{}, Kept: map[string]bool{}}
 	out.Objects = parseObjects(t, rel.Manifest)
 	for _, o := range out.Objects {
-		if o.GetAnnotations()["helm.sh/resource-policy"] == "keep" {
+		// Helm never deletes what it installs from a chart's crds/.
+		if o.GetAnnotations()["helm.sh/resource-policy"] == "keep" || o.GetKind() == "CustomResourceDefinition" {
 			out.Kept[objKey(o)] = true
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -204,4 +205,65 @@ func InstallCRDs(ctx context.Context, c apiextensionsclient.Interface, crds []*a
 		}
 	}
 	return nil
+}
+
+// CRDDocuments returns, for the pinned source called name, every
+// CustomResourceDefinition document exactly as its module ships it, keyed
+// by the CRD's name (such as "gateways.gateway.networking.k8s.io"). The
+// dev umbrella chart ships them in its crds/ directory.
+func CRDDocuments(ctx context.Context, name string) (map[string][]byte, error) {
+	srcs, err := CRDSources()
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(srcs, func(s CRDSource) bool { return s.Name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("crd-versions.txt pins no module named %q", name)
+	}
+	src := srcs[i]
+	dir, err := downloadModule(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, sub := range src.Dirs {
+		files, err := filepath.Glob(filepath.Join(dir, sub, "*.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			r := utilyaml.NewYAMLReader(bufio.NewReaderSize(bytes.NewReader(raw), 1<<20))
+			for {
+				doc, err := r.Read()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", f, err)
+				}
+				var head struct {
+					metav1.TypeMeta `json:",inline"`
+					Metadata        struct{ Name string } `json:"metadata"`
+				}
+				if err := yaml.Unmarshal(doc, &head); err != nil {
+					return nil, fmt.Errorf("%s: %w", f, err)
+				}
+				if head.Kind != "CustomResourceDefinition" || head.APIVersion != "apiextensions.k8s.io/v1" {
+					continue
+				}
+				if _, dup := out[head.Metadata.Name]; dup {
+					return nil, fmt.Errorf("%s: CRD %s twice", src.Name, head.Metadata.Name)
+				}
+				out[head.Metadata.Name] = bytes.TrimLeft(doc, "\n")
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s@%s: no CustomResourceDefinition in %v", src.Module, src.Version, src.Dirs)
+	}
+	return out, nil
 }
