@@ -43,9 +43,10 @@ const GitOpsChart = "argocd"
 
 // Delivery is how Argo CD deploys one environment's chart.
 type Delivery struct {
-	// Server is the API server of the environment's cluster. Defaults to
-	// the cluster Argo CD runs in.
-	Server string
+	// Cluster is the name of the environment's cluster in Argo CD
+	// (`argocd cluster add <context> --name <Cluster>`). Defaults to the
+	// cluster Argo CD runs in.
+	Cluster string
 	// Namespace is the destination namespace. Defaults to the
 	// environment's Namespace, and must equal it: the chart's objects carry
 	// no namespace, and the secrets layer's Role and store name it.
@@ -84,7 +85,7 @@ var (
 		{Group: "bitnami.com", Kind: "SealedSecret"},
 	}
 	ProjectClusterKinds = []pc.GroupKind{
-		{Group: "", Kind: "Namespace"}, // CreateNamespace=true
+		{Group: "", Kind: "Namespace"},                                    // CreateNamespace=true
 		{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}, // the dev umbrella's crds/
 		{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"},
 		{Group: "configuration.konghq.com", Kind: "KongClusterPlugin"},
@@ -106,40 +107,97 @@ func (e Environment) deliveryProblems() []string {
 
 // destination is the environment's Argo CD destination.
 func (e Environment) destination() pc.ArgoDestination {
-	return pc.ArgoDestination{Server: cmp.Or(e.Delivery.Server, pc.InClusterServer), Namespace: cmp.Or(e.Delivery.Namespace, e.Namespace)}
+	d := pc.ArgoDestination{Name: e.Delivery.Cluster, Namespace: cmp.Or(e.Delivery.Namespace, e.Namespace)}
+	if d.Name == "" {
+		d.Server = pc.InClusterServer
+	}
+	return d
 }
 
-// ComposeGitOps adds the AppProject and one Application per environment
+// UmbrellaClusterKinds are the cluster-scoped kinds an umbrella's
+// third-party charts create besides ProjectClusterKinds: their CRDs, RBAC,
+// ingress class and webhooks. An environment with an umbrella gets a
+// project of its own with these, and every namespaced kind, so that the
+// fence of the environments without one stays as narrow as their charts.
+var UmbrellaClusterKinds = []pc.GroupKind{
+	{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"},
+	{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"},
+	{Group: "networking.k8s.io", Kind: "IngressClass"},
+	{Group: "admissionregistration.k8s.io", Kind: "ValidatingWebhookConfiguration"},
+	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration"},
+}
+
+// ComposeGitOps adds the AppProjects and one Application per environment
 // to scope, the chart of charts/generated/argocd. scaled names, per
 // environment, the Deployments whose replicas an autoscaler owns.
+//
+// The environments without an umbrella share the project g.Project,
+// fenced to exactly the kinds their charts hold. An environment with an
+// umbrella gets the project "<g.Project>-<env>", which also admits the
+// umbrella's third-party charts (UmbrellaClusterKinds, every namespaced
+// kind), and only its own destination.
 func (g GitOps) ComposeGitOps(scope constructs.Construct, envs []Environment, scaled map[string][]string) {
 	var problems []string
+	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for _, f := range []struct{ field, value string }{
 		{"repoURL", g.RepoURL}, {"targetRevision", g.TargetRevision}, {"chartsPath", g.ChartsPath}, {"namespace", g.Namespace}, {"project", g.Project},
 	} {
 		if f.value == "" {
-			problems = append(problems, fmt.Sprintf("gitops.%s: is required", f.field))
+			addf("gitops.%s: is required", f.field)
+		}
+	}
+	claimed := map[pc.ArgoDestination]string{}
+	for _, e := range envs {
+		d := e.destination()
+		if other, dup := claimed[d]; dup {
+			addf("gitops: %s and %s both deploy to %s; two Applications would fight over it", other, e.Name, d)
+		}
+		claimed[d] = e.Name
+		if e.Namespace == g.Namespace {
+			addf("gitops.namespace: %q is also %s's namespace; keep Argo CD's objects apart from an environment's", g.Namespace, e.Name)
 		}
 	}
 	pc.AddProblems(scope, problems...)
 	labels := pc.Labels{Name: "argocd", Instance: pc.DefaultPartOf, Component: "delivery", PartOf: pc.DefaultPartOf}
-	var dests []pc.ArgoDestination
+	var shared []pc.ArgoDestination
 	for _, e := range envs {
-		if d := e.destination(); !slices.Contains(dests, d) {
-			dests = append(dests, d)
+		if e.Umbrella == nil && !slices.Contains(shared, e.destination()) {
+			shared = append(shared, e.destination())
 		}
 	}
-	project := pc.NewArgoProject(scope, "project", pc.ArgoProjectProps{
-		Name:            g.Project,
-		Namespace:       g.Namespace,
-		Labels:          labels,
-		Description:     "The Telepace platform, one Application per environment chart under " + g.ChartsPath,
-		SourceRepos:     []string{g.RepoURL},
-		Destinations:    dests,
-		ClusterKinds:    ProjectClusterKinds,
-		NamespacedKinds: ProjectNamespacedKinds,
-	})
+	projects := map[string]*pc.ArgoProject{}
+	if len(shared) > 0 {
+		projects[""] = pc.NewArgoProject(scope, "project", pc.ArgoProjectProps{
+			Name:            g.Project,
+			Namespace:       g.Namespace,
+			Labels:          labels,
+			Description:     "The Telepace environment charts under " + g.ChartsPath + ", fenced to the kinds they hold",
+			SourceRepos:     []string{g.RepoURL},
+			Destinations:    shared,
+			ClusterKinds:    ProjectClusterKinds,
+			NamespacedKinds: ProjectNamespacedKinds,
+		})
+	}
 	for _, e := range envs {
+		if e.Umbrella == nil {
+			continue
+		}
+		projects[e.Name] = pc.NewArgoProject(scope, "project-"+e.Name, pc.ArgoProjectProps{
+			Name:            g.Project + "-" + e.Name,
+			Namespace:       g.Namespace,
+			Labels:          labels,
+			Description:     "The Telepace " + e.Name + " umbrella: the services and the third-party charts it installs beside them",
+			SourceRepos:     []string{g.RepoURL},
+			Destinations:    []pc.ArgoDestination{e.destination()},
+			ClusterKinds:    append(slices.Clone(ProjectClusterKinds), UmbrellaClusterKinds...),
+			NamespacedKinds: []pc.GroupKind{{Group: "*", Kind: "*"}},
+		})
+	}
+	for _, e := range envs {
+		project := projects[""]
+		if e.Umbrella != nil {
+			project = projects[e.Name]
+		}
 		pc.NewArgoApplication(scope, e.Name, pc.ArgoApplicationProps{
 			Name:              "telepace-" + e.Name,
 			Labels:            labels,

@@ -75,7 +75,7 @@ func Dev() Environment {
 	}
 	// One click: the middleware, monitoring and operators beside the
 	// services, configured from the fields above.
-	e.Dependencies = devDependencies(e)
+	e.Umbrella = devDependencies
 	// The Gateway API (for the chart's Gateway and HTTPRoutes) and the
 	// External Secrets Operator (its chart installs them from templates,
 	// too late for the chart's own ExternalSecrets). Kong, the Prometheus

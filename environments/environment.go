@@ -48,10 +48,12 @@ type Environment struct {
 	Secrets Secrets
 	// Delivery is how Argo CD deploys the environment's chart.
 	Delivery Delivery
-	// Dependencies are the charts the environment's chart installs beside
+	// Umbrella returns the charts the environment's chart installs beside
 	// the services (the dev umbrella's middleware, monitoring and
-	// operators). Defaults to none: the layers are run separately.
-	Dependencies []Dependency
+	// operators), configured from the environment it is given, so that an
+	// edited Retention or Monitoring reaches them. Defaults to none: the
+	// layers are run separately.
+	Umbrella func(Environment) []Dependency
 	// Retention is how long monitoring data is kept and how large the data
 	// volumes are. Required with Dependencies.
 	Retention Retention
@@ -207,6 +209,13 @@ func (e Environment) Compose(scope constructs.Construct) *Composition {
 			tracing := e.Monitoring.Tracing
 			props.Telemetry = &tracing
 			props.Egress = append(props.Egress, e.collectorEgress())
+		}
+		if props.Migration != nil && e.Umbrella != nil {
+			// The umbrella installs the database and the secrets operator
+			// in the same sync: migrate once they are up.
+			m := *props.Migration
+			m.AfterSync = true
+			props.Migration = &m
 		}
 		if s.Customize != nil {
 			s.Customize(&props)

@@ -113,6 +113,14 @@ type PrometheusStackValues struct {
 	Prometheus         PrometheusInstance   `json:"prometheus"`
 	Alertmanager       AlertmanagerInstance `json:"alertmanager"`
 	Grafana            GrafanaValues        `json:"grafana"`
+	// The control-plane scrape targets live in kube-system, outside the
+	// umbrella's namespace and its Argo CD project; clusters differ in
+	// what they expose there anyway.
+	CoreDNS               Toggle `json:"coreDns"`
+	KubeEtcd              Toggle `json:"kubeEtcd"`
+	KubeControllerManager Toggle `json:"kubeControllerManager"`
+	KubeScheduler         Toggle `json:"kubeScheduler"`
+	KubeProxy             Toggle `json:"kubeProxy"`
 }
 
 // PrometheusOperator configures the operator; its admission webhook is off
@@ -319,10 +327,19 @@ type JaegerValues struct {
 // come from the umbrella's crds/ (so the umbrella's own ExternalSecrets
 // can be created in the same release), and no webhook blocks a first
 // install.
+//
+// The controller is scoped to the umbrella's namespace, with Roles rather
+// than ClusterRoles, and ignores the cluster-wide kinds.
 type ExternalSecretsValues struct {
-	InstallCRDs    bool   `json:"installCRDs"`
-	Webhook        Create `json:"webhook"`
-	CertController Create `json:"certController"`
+	InstallCRDs                  bool   `json:"installCRDs"`
+	Webhook                      Create `json:"webhook"`
+	CertController               Create `json:"certController"`
+	ScopedNamespace              string `json:"scopedNamespace"`
+	ScopedRBAC                   bool   `json:"scopedRBAC"`
+	ProcessClusterStore          bool   `json:"processClusterStore"`
+	ProcessClusterExternalSecret bool   `json:"processClusterExternalSecret"`
+	ProcessClusterPushSecret     bool   `json:"processClusterPushSecret"`
+	ProcessPushSecret            bool   `json:"processPushSecret"`
 }
 
 // Create is a chart component's create switch.
@@ -334,6 +351,9 @@ type Create struct {
 type SealedSecretsValues struct {
 	// FullnameOverride gives the controller the name kubeseal looks for.
 	FullnameOverride string `json:"fullnameOverride"`
+	// Args are extra controller flags: in dev, unseal in the umbrella's
+	// namespace only.
+	Args []string `json:"args"`
 }
 
 // alloyLogs is the Alloy pipeline: every pod's logs, labelled with the
@@ -488,13 +508,16 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "external-secrets", Version: "0.16.1", Repository: "https://charts.external-secrets.io",
-			Why:    "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
-			Values: &ExternalSecretsValues{InstallCRDs: false, Webhook: Create{Create: false}, CertController: Create{Create: false}},
+			Why: "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
+			Values: &ExternalSecretsValues{
+				InstallCRDs: false, Webhook: Create{Create: false}, CertController: Create{Create: false},
+				ScopedNamespace: e.Namespace, ScopedRBAC: true,
+			},
 		},
 		{
 			Name: "sealed-secrets", Version: "2.19.3", Repository: "https://bitnami-labs.github.io/sealed-secrets",
 			Why:    "the chart the pinned sealed-secrets module ships; unseals SealedSecrets",
-			Values: &SealedSecretsValues{FullnameOverride: "sealed-secrets-controller"},
+			Values: &SealedSecretsValues{FullnameOverride: "sealed-secrets-controller", Args: []string{"--all-namespaces=false"}},
 		},
 	}
 }

@@ -52,7 +52,12 @@ func Prod() Environment {
 			RefreshInterval: 15 * time.Minute,
 		},
 		// Synced by hand in Argo CD, after the diff is reviewed.
-		Delivery: Delivery{Automated: false},
+		Delivery: Delivery{Cluster: "telepace-prod", Automated: false},
+		// What the separately run layers are expected to keep.
+		Retention: Retention{
+			Metrics: "30d", MetricsSize: "45GB", Alerts: "120h", Logs: "720h",
+			Volumes: map[string]string{"postgres": "20Gi", "valkey": "10Gi", "object-store": "100Gi", "prometheus": "50Gi", "loki": "50Gi"},
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 3, MaxReplicas: 10, Resources: server},
 			{App: "collection", Replicas: 3, MaxReplicas: 10, Resources: server},

@@ -342,7 +342,11 @@ func (e Environment) composeSecrets(scope constructs.Construct, c *Composition) 
 		}
 	}
 	slices.SortFunc(c.Secrets, func(a, b SecretSource) int { return cmp.Compare(a.Name, b.Name) })
-	orderSecretsLayer(c)
+	if e.Umbrella == nil {
+		orderSecretsLayer(c)
+	} else {
+		keepGenerated(c)
+	}
 	return problems
 }
 
@@ -379,6 +383,26 @@ const (
 // uninstall and reinstall would otherwise hand the data store a password
 // other than the one it was initialised with. Kept, the ExternalSecret is
 // adopted by the next install as it is.
+// keepGenerated is orderSecretsLayer without waves, for an umbrella chart:
+// its secrets operator is one of its own dependencies, in wave 0, so an
+// earlier wave waiting for the ExternalSecrets to be Ready would never end;
+// its migrations run after the sync instead (Migration.AfterSync).
+func keepGenerated(c *Composition) {
+	keep := func(a cdk8s.ApiObject) {
+		md := a.Metadata()
+		md.AddAnnotation(jsii.String("helm.sh/resource-policy"), jsii.String("keep"))
+		md.AddAnnotation(jsii.String("argocd.argoproj.io/sync-options"), jsii.String("Delete=false,Prune=false"))
+	}
+	for _, es := range c.ExternalSecrets {
+		if es.Generates() {
+			keep(es.ApiObject)
+		}
+	}
+	if c.PasswordGenerator != nil {
+		keep(c.PasswordGenerator.ApiObject)
+	}
+}
+
 func orderSecretsLayer(c *Composition) {
 	annotate := func(a cdk8s.ApiObject, kv ...string) {
 		md := a.Metadata()

@@ -50,7 +50,13 @@ func Staging() Environment {
 			RefreshInterval: time.Hour,
 		},
 		// Argo CD syncs every change on main, with prune and self-heal.
-		Delivery: Delivery{Automated: true},
+		// On the staging cluster, registered in Argo CD under this name.
+		Delivery: Delivery{Cluster: "telepace-staging", Automated: true},
+		// What the separately run layers are expected to keep.
+		Retention: Retention{
+			Metrics: "15d", MetricsSize: "20GB", Alerts: "120h", Logs: "336h",
+			Volumes: map[string]string{"postgres": "10Gi", "valkey": "5Gi", "object-store": "50Gi", "prometheus": "25Gi", "loki": "25Gi"},
+		},
 		Services: []Service{
 			{App: "analysis", Replicas: 2, MaxReplicas: 4, Resources: server},
 			{App: "collection", Replicas: 2, MaxReplicas: 4, Resources: server},

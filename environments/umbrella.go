@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,6 +39,14 @@ type Dependency struct {
 	Values any
 }
 
+// Dependencies returns the environment's umbrella dependencies, or none.
+func (e Environment) Dependencies() []Dependency {
+	if e.Umbrella == nil {
+		return nil
+	}
+	return e.Umbrella(e)
+}
+
 // Key returns the dependency's values key: its alias, or its name.
 func (d Dependency) Key() string {
 	if d.Alias != "" {
@@ -49,7 +58,7 @@ func (d Dependency) Key() string {
 // Retention is how long, and how much, the monitoring layer keeps, and
 // how large the data volumes are. The dev umbrella passes it to its
 // charts; the other environments' READMEs state it as what they expect of
-// the layers run beside them.
+// the layers run beside them. Checked whenever it is set.
 type Retention struct {
 	// Metrics is Prometheus' retention time ("15d") and RetentionSize its
 	// cap on disk ("8GB"). Required.
@@ -75,6 +84,32 @@ var MinVolumes = map[string]string{
 	"loki":         "1Gi",
 }
 
+// chartName is a Helm chart name as repositories publish them.
+var chartName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// alertmanagerDuration is the pattern of the Alertmanager CRD's retention.
+var alertmanagerDuration = regexp.MustCompile(`^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$`)
+
+// recursiveType returns a type that contains itself within t, or nil.
+func recursiveType(t reflect.Type, path []reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	if slices.Contains(path, t) {
+		return t
+	}
+	path = append(path, t)
+	for i := range t.NumField() {
+		if r := recursiveType(t.Field(i).Type, path); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
 // prometheusSize is the pattern of the Prometheus CRD's retentionSize.
 var prometheusSize = regexp.MustCompile(`^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$`)
 
@@ -86,10 +121,14 @@ func (e Environment) dependencyProblems() []string {
 	var problems []string
 	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	keys := map[string]int{}
-	for i, d := range e.Dependencies {
+	deps := e.Dependencies()
+	for i, d := range deps {
 		field := fmt.Sprintf("dependencies[%d]", i)
-		if d.Name == "" {
-			addf("%s.name: is required", field)
+		if !chartName.MatchString(d.Name) {
+			addf("%s.name: %q is not a chart name (lower-case letters, digits and '-')", field, d.Name)
+		}
+		if d.Key() == "global" || d.Key() == "tags" {
+			addf("%s.alias: %q is a values key Helm reserves", field, d.Key())
 		}
 		if !exactVersion.MatchString(d.Version) {
 			addf("%s.version: %q is not an exact chart version (such as 1.2.3); ranges, \"latest\" and empty versions install whatever the repository serves that day", field, d.Version)
@@ -108,21 +147,33 @@ func (e Environment) dependencyProblems() []string {
 			addf("%s.why: say why this chart; the README records it", field)
 		}
 		if d.Values != nil {
-			if raw, err := json.Marshal(d.Values); err != nil {
+			if t := recursiveType(reflect.TypeOf(d.Values), nil); t != nil {
+				addf("%s.values: %v refers to itself; a values schema cannot be generated for it", field, t)
+			} else if raw, err := json.Marshal(d.Values); err != nil {
 				addf("%s.values: %v", field, err)
 			} else if !bytes.HasPrefix(raw, []byte("{")) {
 				addf("%s.values: %T is not a struct or map of the chart's keys", field, d.Values)
+			} else {
+				var top map[string]any
+				if json.Unmarshal(raw, &top) == nil {
+					if _, ok := top["enabled"]; ok {
+						addf("%s.values: sets enabled, which the umbrella sets: <key>.enabled installs the chart", field)
+					}
+				}
 			}
 		}
 	}
-	if len(e.Dependencies) == 0 {
-		return problems
+	if len(deps) == 0 && e.Retention.Metrics == "" && len(e.Retention.Volumes) == 0 {
+		return problems // no umbrella, and nothing stated of the layers beside it
 	}
 	r := e.Retention
-	for _, f := range []struct{ field, value string }{{"retention.metrics", r.Metrics}, {"retention.alerts", r.Alerts}, {"retention.logs", r.Logs}} {
+	for _, f := range []struct{ field, value string }{{"retention.metrics", r.Metrics}, {"retention.logs", r.Logs}} {
 		if d, err := model.ParseDuration(f.value); err != nil || d <= 0 {
 			addf("%s: %q is not a duration such as 15d or 168h", f.field, f.value)
 		}
+	}
+	if !alertmanagerDuration.MatchString(r.Alerts) || r.Alerts == "0" {
+		addf("retention.alerts: %q is not an Alertmanager duration such as 120h (hours, minutes, seconds)", r.Alerts)
 	}
 	if !prometheusSize.MatchString(r.MetricsSize) {
 		addf("retention.metricsSize: %q is not a Prometheus size such as 8GB", r.MetricsSize)

@@ -24,10 +24,29 @@ const InClusterServer = "https://kubernetes.default.svc"
 
 // ArgoDestination is a cluster and namespace Argo CD deploys to.
 type ArgoDestination struct {
-	// Server is the cluster's API server URL. Defaults to InClusterServer.
+	// Server is the cluster's API server URL, exactly as registered in
+	// Argo CD. Defaults to InClusterServer unless Name is set.
 	Server string
+	// Name is the cluster's name in Argo CD (`argocd cluster add --name`);
+	// set Server or Name, not both.
+	Name string
 	// Namespace is the namespace. Required.
 	Namespace string
+}
+
+// withDefault fills in the in-cluster server when neither field is set.
+func (d ArgoDestination) withDefault() ArgoDestination {
+	if d.Server == "" && d.Name == "" {
+		d.Server = InClusterServer
+	}
+	return d
+}
+
+func (d ArgoDestination) String() string {
+	if d.Name != "" {
+		return fmt.Sprintf("cluster %s namespace %q", d.Name, d.Namespace)
+	}
+	return fmt.Sprintf("%s namespace %q", d.Server, d.Namespace)
 }
 
 // GroupKind is an API group ("" for the core group) and a kind.
@@ -86,11 +105,15 @@ func NewArgoProject(scope constructs.Construct, id string, props ArgoProjectProp
 	if len(props.Destinations) == 0 {
 		errs.addf("destinations", "name at least one destination")
 	}
-	spec := argov1alpha1.AppProjectSpec{Description: props.Description, SourceRepos: props.SourceRepos, OrphanedResources: &argov1alpha1.OrphanedResources{Warn: ptr.To(true)}}
+	spec := argov1alpha1.AppProjectSpec{Description: props.Description, SourceRepos: props.SourceRepos}
+	if props.Name == "default" {
+		errs.addf("name", "\"default\" is Argo CD's built-in project; applying this one would replace it")
+	}
+	props.Destinations = slices.Clone(props.Destinations)
 	for i, d := range props.Destinations {
-		d.Server = cmp.Or(d.Server, InClusterServer)
+		d = d.withDefault()
 		validateDestination(&errs, fmt.Sprintf("destinations[%d]", i), d)
-		spec.Destinations = append(spec.Destinations, argov1alpha1.ApplicationDestination{Server: d.Server, Namespace: d.Namespace})
+		spec.Destinations = append(spec.Destinations, argov1alpha1.ApplicationDestination{Server: d.Server, Name: d.Name, Namespace: d.Namespace})
 		props.Destinations[i] = d
 	}
 	if len(props.NamespacedKinds) == 0 {
@@ -186,11 +209,10 @@ func NewArgoApplication(scope constructs.Construct, id string, props ArgoApplica
 	if props.Path == "" || path.IsAbs(props.Path) || path.Clean(props.Path) != props.Path || strings.HasPrefix(props.Path, "..") {
 		errs.addf("path", "%q is not a clean path inside the repository", props.Path)
 	}
-	dest := props.Destination
-	dest.Server = cmp.Or(dest.Server, InClusterServer)
+	dest := props.Destination.withDefault()
 	validateDestination(&errs, "destination", dest)
 	if !slices.Contains(project.Destinations, dest) {
-		errs.addf("destination", "%s namespace %q is not a destination of project %q", dest.Server, dest.Namespace, project.Name)
+		errs.addf("destination", "%s is not a destination of project %q", dest, project.Name)
 	}
 	options := []string{"CreateNamespace=true", "RespectIgnoreDifferences=true"}
 	if props.ServerSideApply {
@@ -219,7 +241,7 @@ func NewArgoApplication(scope constructs.Construct, id string, props ArgoApplica
 				RepoURL: props.RepoURL, TargetRevision: props.TargetRevision, Path: props.Path,
 				Helm: &argov1alpha1.ApplicationSourceHelm{ReleaseName: cmp.Or(props.ReleaseName, name)},
 			},
-			Destination:          argov1alpha1.ApplicationDestination{Server: dest.Server, Namespace: dest.Namespace},
+			Destination:          argov1alpha1.ApplicationDestination{Server: dest.Server, Name: dest.Name, Namespace: dest.Namespace},
 			SyncPolicy:           policy,
 			IgnoreDifferences:    ignore,
 			RevisionHistoryLimit: ptr.To(int64(10)),
@@ -235,8 +257,16 @@ func validateNamespace(errs *problems, field, ns string) {
 }
 
 func validateDestination(errs *problems, field string, d ArgoDestination) {
-	if u, err := url.Parse(d.Server); err != nil || u.Scheme != "https" || u.Host == "" {
-		errs.addf(field+".server", "%q is not an https API server URL", d.Server)
+	switch {
+	case d.Server != "" && d.Name != "":
+		errs.addf(field, "set server or name, not both")
+	case d.Name != "":
+		validateObjectName(errs, field+".name", d.Name)
+	default:
+		// Argo CD matches the URL as registered: no path, no trailing slash.
+		if u, err := url.Parse(d.Server); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			errs.addf(field+".server", "%q is not an https API server URL (no path, no trailing slash)", d.Server)
+		}
 	}
 	validateNamespace(errs, field+".namespace", d.Namespace)
 }

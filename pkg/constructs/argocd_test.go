@@ -55,11 +55,31 @@ func TestArgoValidation(t *testing.T) {
 				`[test/app] repoURL: "https://user:token@github.com/telepace/platform-charts.git" carries credentials; give Argo CD a repository Secret instead`,
 				`[test/app] targetRevision: "main branch" is not a branch, tag or commit`,
 				`[test/app] path: "../charts" is not a clean path inside the repository`,
-				`[test/app] destination.server: "http://10.0.0.1" is not an https API server URL`,
+				`[test/app] destination.server: "http://10.0.0.1" is not an https API server URL (no path, no trailing slash)`,
 				`[test/app] destination: http://10.0.0.1 namespace "telepace" is not a destination of project "telepace"`,
 			},
 		},
 	}
+	tests = append(tests, struct {
+		name    string
+		project pc.ArgoProjectProps
+		app     pc.ArgoApplicationProps
+		want    []string
+	}{
+		name: "Argo CD's own project, a destination named twice over, a server URL with a slash",
+		project: func() pc.ArgoProjectProps {
+			p := argoProject(pc.ArgoDestination{Server: "https://10.0.0.1:6443/", Namespace: "telepace"}, pc.ArgoDestination{Server: "https://10.0.0.1", Name: "prod", Namespace: "telepace"})
+			p.Name = "default"
+			return p
+		}(),
+		app: pc.ArgoApplicationProps{RepoURL: "https://github.com/telepace/platform-charts.git", TargetRevision: "main", Path: "charts/generated/prod", Destination: pc.ArgoDestination{Name: "prod", Namespace: "telepace"}},
+		want: []string{
+			`[test/project] name: "default" is Argo CD's built-in project; applying this one would replace it`,
+			`[test/project] destinations[0].server: "https://10.0.0.1:6443/" is not an https API server URL (no path, no trailing slash)`,
+			`[test/project] destinations[1]: set server or name, not both`,
+			`[test/app] destination: cluster prod namespace "telepace" is not a destination of project "default"`,
+		},
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := constructstest.Synth(func(chart constructs.Construct) {

@@ -56,8 +56,6 @@ func ExampleNewArgoApplication() {
 	//   namespaceResourceWhitelist:
 	//     - group: apps
 	//       kind: Deployment
-	//   orphanedResources:
-	//     warn: true
 	//   sourceRepos:
 	//     - https://github.com/telepace/platform-charts.git
 	// ---

@@ -56,6 +56,10 @@ func (m *Microservice) migrationJob() *batchv1.Job {
 		"argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation,HookSucceeded",
 		"argocd.argoproj.io/sync-wave":          MigrationSyncWave,
 	}
+	if p.Migration.AfterSync {
+		meta.Annotations["argocd.argoproj.io/hook"] = "PostSync"
+		delete(meta.Annotations, "argocd.argoproj.io/sync-wave")
+	}
 	podLabels := migration.Map()
 	podLabels[EnvironmentLabel] = p.Environment
 	return &batchv1.Job{

@@ -91,6 +91,12 @@ type Disruption struct {
 // in sync wave MigrationSyncWave of every sync, after the secrets layer and
 // before the Deployments.
 type Migration struct {
+	// AfterSync runs it under Argo CD as a PostSync hook, once every other
+	// object is healthy, instead of in MigrationSyncWave: for a chart that
+	// installs its database and secrets operator itself (the dev
+	// umbrella), whose objects no earlier wave could wait for. Defaults to
+	// false.
+	AfterSync bool
 	// Command is the migration's entrypoint, for example
 	// ["python", "manage.py", "migrate", "--noinput"]. Required.
 	Command []string

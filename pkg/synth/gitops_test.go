@@ -29,7 +29,7 @@ type application struct {
 				ReleaseName string `json:"releaseName"`
 			}
 		}
-		Destination struct{ Server, Namespace string }
+		Destination struct{ Server, Name, Namespace string }
 		SyncPolicy  struct {
 			Automated *struct{ Prune, SelfHeal bool }
 			Options   []string `json:"syncOptions"`
@@ -60,13 +60,16 @@ func TestGitOpsChart(t *testing.T) {
 	resolved, err := synth.ResolveWithGitOps(environments.All(), environments.Repository)
 	require.NoError(t, err)
 	apps := map[string]application{}
-	var project struct {
-		Metadata struct{ Namespace string }
+	type project struct {
+		Metadata struct{ Name, Namespace string }
 		Spec     struct {
-			SourceRepos  []string `json:"sourceRepos"`
-			Destinations []struct{ Server, Namespace string }
+			SourceRepos      []string `json:"sourceRepos"`
+			Destinations     []struct{ Server, Name, Namespace string }
+			NamespacedKinds  []struct{ Group, Kind string } `json:"namespaceResourceWhitelist"`
+			ClusterWhitelist []struct{ Group, Kind string } `json:"clusterResourceWhitelist"`
 		}
 	}
+	projects := map[string]project{}
 	for _, o := range resolved[environments.GitOpsChart].Objects {
 		switch o.Kind {
 		case "Application":
@@ -74,23 +77,41 @@ func TestGitOpsChart(t *testing.T) {
 			require.NoError(t, yaml.Unmarshal(o.YAML, &a))
 			apps[a.Metadata.Name] = a
 		case "AppProject":
-			require.NoError(t, yaml.Unmarshal(o.YAML, &project))
+			var p project
+			require.NoError(t, yaml.Unmarshal(o.YAML, &p))
+			projects[p.Metadata.Name] = p
 		}
 	}
 	g := environments.Repository
-	assert.Equal(t, []string{g.RepoURL}, project.Spec.SourceRepos)
-	assert.Equal(t, g.Namespace, project.Metadata.Namespace)
+	for _, p := range projects {
+		assert.Equal(t, []string{g.RepoURL}, p.Spec.SourceRepos)
+		assert.Equal(t, g.Namespace, p.Metadata.Namespace)
+	}
 	require.Len(t, apps, len(environments.All()))
 	for _, env := range environments.All() {
 		a, ok := apps["telepace-"+env.Name]
 		require.True(t, ok, "no Application for %s", env.Name)
 		assert.Equal(t, g.Namespace, a.Metadata.Namespace)
-		assert.Equal(t, g.Project, a.Spec.Project)
+		// The environments without an umbrella share the narrow project;
+		// one with an umbrella has its own, for its destination alone.
+		p, ok := projects[a.Spec.Project]
+		require.True(t, ok, "%s: project %s", env.Name, a.Spec.Project)
+		if env.Umbrella == nil {
+			assert.Equal(t, g.Project, a.Spec.Project)
+			assert.NotContains(t, p.Spec.NamespacedKinds, struct{ Group, Kind string }{"*", "*"})
+		} else {
+			assert.Equal(t, g.Project+"-"+env.Name, a.Spec.Project)
+			assert.Len(t, p.Spec.Destinations, 1)
+			assert.Contains(t, a.Spec.SyncPolicy.Options, "ServerSideApply=true", "the umbrella's CRDs are too large for client-side apply")
+		}
 		assert.Equal(t, g.ChartsPath+"/"+env.Name, a.Spec.Source.Path)
 		assert.Equal(t, g.TargetRevision, a.Spec.Source.TargetRevision)
 		assert.Equal(t, synth.ChartName(env.Name), a.Spec.Source.Helm.ReleaseName, "the release the chart README installs")
 		assert.Equal(t, env.Namespace, a.Spec.Destination.Namespace)
-		assert.Contains(t, project.Spec.Destinations, struct{ Server, Namespace string }{a.Spec.Destination.Server, env.Namespace})
+		assert.Contains(t, p.Spec.Destinations, struct{ Server, Name, Namespace string }{a.Spec.Destination.Server, a.Spec.Destination.Name, env.Namespace})
+		if env.Delivery.Cluster != "" {
+			assert.Equal(t, env.Delivery.Cluster, a.Spec.Destination.Name, "%s deploys to its own cluster, by name", env.Name)
+		}
 		assert.Contains(t, a.Spec.SyncPolicy.Options, "CreateNamespace=true")
 		if env.TelepaceEnvironment == "production" {
 			assert.Nil(t, a.Spec.SyncPolicy.Automated, "%s is synced by hand", env.Name)
@@ -165,5 +186,21 @@ func TestKindOutsideTheProject(t *testing.T) {
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, []string{
 		"[prod/analysis/pdb] kind: policy/v1 PodDisruptionBudget is not a kind the Argo CD project allows; add it to environments.ProjectNamespacedKinds or ProjectClusterKinds",
+	}, verr.Problems)
+}
+
+// TestGitOpsThatCannotWork: two environments on one destination, and Argo
+// CD's namespace shared with an environment, fail synth, named.
+func TestGitOpsThatCannotWork(t *testing.T) {
+	qa := lookup("staging")
+	qa.Name = "qa"
+	g := environments.Repository
+	g.Namespace = "telepace-dev"
+	_, err := synth.SynthesizeWithGitOps([]environments.Environment{lookup("dev"), lookup("staging"), qa}, g)
+	var verr *pc.ValidationError
+	require.ErrorAs(t, err, &verr)
+	assert.Equal(t, []string{
+		`[argocd] gitops.namespace: "telepace-dev" is also dev's namespace; keep Argo CD's objects apart from an environment's`,
+		`[argocd] gitops: staging and qa both deploy to cluster telepace-staging namespace "telepace-staging"; two Applications would fight over it`,
 	}, verr.Problems)
 }

@@ -54,7 +54,7 @@ func TestHelmLint(t *testing.T) {
 			lint.KubeVersion = kubeVersion(t)
 			env, _ := environments.Lookup(c.Env)
 			lint.Namespace = cmp.Or(env.Namespace, environments.Repository.Namespace)
-			if len(env.Dependencies) > 0 {
+			if len(env.Dependencies()) > 0 {
 				// As after `helm dependency build`: the real charts where the
 				// pinned modules ship them, stand-ins for the rest.
 				_, err := cluster.VendorDependencies(context.Background(), filepath.Join(dir, c.Env))

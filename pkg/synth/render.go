@@ -34,7 +34,7 @@ func renderChart(env environments.Environment, r Resolved) Chart {
 		".helmignore": []byte(helmignore),
 		"README.md":   readme(env, r),
 	}
-	if len(env.Dependencies) > 0 {
+	if len(env.Dependencies()) > 0 {
 		// Checked when the environment was composed.
 		schema, err := umbrellaSchema(env)
 		if err != nil {
@@ -77,7 +77,7 @@ annotations:
 }
 
 func valuesYAML(env environments.Environment) []byte {
-	if len(env.Dependencies) > 0 {
+	if len(env.Dependencies()) > 0 {
 		values, err := umbrellaValues(env)
 		if err != nil {
 			panic(fmt.Sprintf("synth: %s: %v", env.Name, err)) // checked when composed
@@ -122,8 +122,8 @@ func readme(env environments.Environment, r Resolved) []byte {
 	fmt.Fprintf(&b, "Telepace platform services for the **%s** environment, version %s.\n", env.Name, ChartVersion)
 	fmt.Fprintf(&b, "This chart is generated from `environments/%s.go` by `make synth`; do not edit it by hand.\n\n", env.Name)
 	b.WriteString("## Install\n\n```sh\n")
-	if len(env.Dependencies) > 0 {
-		for _, d := range env.Dependencies {
+	if len(env.Dependencies()) > 0 {
+		for _, d := range env.Dependencies() {
 			if strings.HasPrefix(d.Repository, "https://") {
 				fmt.Fprintf(&b, "helm repo add %s %s\n", repoName(d.Repository), d.Repository)
 			}
@@ -257,12 +257,13 @@ func writeMonitoring(b *bytes.Buffer, env environments.Environment, c *environme
 // writeDependencies lists the umbrella's dependencies and the retention
 // and volume sizes passed to them.
 func writeDependencies(b *bytes.Buffer, env environments.Environment) {
-	if len(env.Dependencies) == 0 {
+	if len(env.Dependencies()) == 0 {
+		writeExpectations(b, env)
 		return
 	}
 	b.WriteString("## Dependencies\n\nEach is pinned to an exact version and installed unless `<key>.enabled` is false (`values.yaml`, checked by `values.schema.json`).\n\n")
 	b.WriteString("| key | chart | version | repository | why |\n| --- | --- | --- | --- | --- |\n")
-	for _, d := range env.Dependencies {
+	for _, d := range env.Dependencies() {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", d.Key(), d.Name, d.Version, d.Repository, d.Why)
 	}
 	r := env.Retention
@@ -271,6 +272,31 @@ func writeDependencies(b *bytes.Buffer, env environments.Environment) {
 		fmt.Fprintf(b, "| %s volume | %s |\n", name, r.Volumes[name])
 	}
 	b.WriteString("\n")
+}
+
+// writeExpectations says what a chart without an umbrella relies on
+// beside it: the layers run separately, and the names and labels it uses.
+func writeExpectations(b *bytes.Buffer, env environments.Environment) {
+	gw := env.Gateway.Ref.Name
+	if env.Gateway.Ref.Namespace != "" {
+		gw = env.Gateway.Ref.Namespace + "/" + gw
+	}
+	m := env.Monitoring
+	b.WriteString("## Expected beside this chart\n\nThis chart carries the services only; these layers are run separately, and the chart relies on them by these names and labels:\n\n| layer | what the chart relies on |\n| --- | --- |\n")
+	fmt.Fprintf(b, "| gateway | Kong, through the Gateway API: the Gateway `%s` accepts this namespace's HTTPRoutes; the Kong CRDs |\n", gw)
+	fmt.Fprintf(b, "| monitoring | the Prometheus Operator's CRDs; a Prometheus and an Alertmanager that select `%s`; Grafana's dashboard sidecar watching `grafana_dashboard: \"1\"`; an OTLP collector at `%s` |\n", labelList(m.SelectorLabels), m.Tracing.Endpoint)
+	fmt.Fprintf(b, "| data | PostgreSQL at `%s`, Redis-compatible at `%s`, an S3-compatible object store at `%s` |\n", env.Backends.Postgres, env.Backends.Redis, env.Backends.ObjectStore)
+	b.WriteString("| secrets | the External Secrets Operator (and, for SealedSecrets, the Sealed Secrets controller) with their CRDs |\n")
+	r := env.Retention
+	if r.Metrics == "" {
+		b.WriteString("\n")
+		return
+	}
+	fmt.Fprintf(b, "\nThose layers are expected to keep metrics %s (at most %s), Alertmanager state %s and logs %s, on volumes of:", r.Metrics, r.MetricsSize, r.Alerts, r.Logs)
+	for _, name := range slices.Sorted(maps.Keys(r.Volumes)) {
+		fmt.Fprintf(b, " %s %s;", name, r.Volumes[name])
+	}
+	fmt.Fprintf(b, " as stated in `environments/%s.go`.\n\n", env.Name)
 }
 
 // repoName is the local name `helm repo add` gives a repository URL: its

@@ -61,15 +61,16 @@ func gitOpsReadme(g environments.GitOps, envs []environments.Environment, r Reso
 	fmt.Fprintf(&b, "## Bootstrap\n\nWith Argo CD installed in namespace `%s`, apply this folder once; from then on Argo CD follows `%s` of %s:\n\n", g.Namespace, g.TargetRevision, g.RepoURL)
 	fmt.Fprintf(&b, "```sh\nkubectl apply -n %s -f charts/generated/%s/templates/\n```\n\n", g.Namespace, environments.GitOpsChart)
 	fmt.Fprintf(&b, "Changes to this folder are applied the same way; it is not an Application itself, so a pull request cannot widen the project that fences it.\n\n")
-	fmt.Fprintf(&b, "## Project `%s`\n\nSources: %s. Destinations and kinds are limited to what the environment charts hold (`environments.ProjectNamespacedKinds`, `ProjectClusterKinds`); synth refuses a chart with any other kind.\n\n", g.Project, g.RepoURL)
+	fmt.Fprintf(&b, "## Projects\n\n`%s` admits %s only, the destinations of the environments without an umbrella, and the kinds their charts hold (`environments.ProjectNamespacedKinds`, `ProjectClusterKinds`); synth refuses a chart with any other kind. An environment with an umbrella has a project of its own, `%s-<env>`, which also admits the cluster-scoped kinds of its third-party charts (`environments.UmbrellaClusterKinds`) and every namespaced kind, for its destination alone.\n\n", g.Project, g.RepoURL, g.Project)
+	fmt.Fprintf(&b, "Clusters other than Argo CD's own are registered by name first (`argocd cluster add <context> --name <cluster>`). The repo-server fetches the umbrella's dependencies itself (`helm dependency build`): it needs to reach their repositories, and credentials for Docker Hub's OCI registry (`enableOCI`) to avoid its anonymous rate limit.\n\n")
 	b.WriteString("## Applications\n\n| environment | Application | chart | destination | sync |\n| --- | --- | --- | --- | --- |\n")
 	for _, e := range envs {
 		sync := "manual: a person syncs after reviewing the diff"
 		if e.Delivery.Automated {
 			sync = "automated, prune and self-heal"
 		}
-		server := e.Delivery.Server
-		if server == "" {
+		server := "cluster " + e.Delivery.Cluster
+		if e.Delivery.Cluster == "" {
 			server = "in-cluster"
 		}
 		fmt.Fprintf(&b, "| %s | telepace-%s | `%s/%s` | %s, namespace `%s` | %s |\n", e.Name, e.Name, g.ChartsPath, e.Name, server, e.Namespace, sync)

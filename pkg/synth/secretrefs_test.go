@@ -390,6 +390,9 @@ func TestSecretsLayerInstallsFirst(t *testing.T) {
 		return w
 	}
 	for _, env := range environments.All() {
+		if env.Umbrella != nil {
+			continue // TestUmbrellaSecretsLayer
+		}
 		t.Run(env.Name, func(t *testing.T) {
 			waves := map[string][]int{}
 			for _, o := range resolved[env.Name].Objects {
@@ -491,4 +494,38 @@ func TestChartReadmeNamesTheStoreValues(t *testing.T) {
 		slices.Sort(got)
 		assert.Equal(t, want, got, c.Env)
 	}
+}
+
+// TestUmbrellaSecretsLayer: in an umbrella chart the secrets operator is a
+// dependency in wave 0, so no object of the secrets layer is in an earlier
+// wave (Argo CD would wait forever for ExternalSecrets nobody reconciles),
+// and the migrations run after the sync (PostSync), once the database and
+// the operator are up; generated Secrets are still kept.
+func TestUmbrellaSecretsLayer(t *testing.T) {
+	dev := lookup("dev")
+	require.NotNil(t, dev.Umbrella)
+	resolved, err := synth.Resolve([]environments.Environment{dev})
+	require.NoError(t, err)
+	var migrations, kept int
+	for _, o := range resolved["dev"].Objects {
+		var m struct {
+			Metadata struct {
+				Annotations map[string]string
+				Labels      map[string]string
+			}
+		}
+		require.NoError(t, yaml.Unmarshal(o.YAML, &m))
+		a := m.Metadata.Annotations
+		assert.NotContains(t, a, "argocd.argoproj.io/sync-wave", "%s %s", o.Kind, o.Name)
+		if o.Kind == "Job" {
+			migrations++
+			assert.Equal(t, "PostSync", a["argocd.argoproj.io/hook"], o.Name)
+			assert.Equal(t, "post-install,pre-upgrade", a["helm.sh/hook"], o.Name)
+		}
+		if a["helm.sh/resource-policy"] == "keep" {
+			kept++
+		}
+	}
+	assert.Positive(t, migrations)
+	assert.Equal(t, 4, kept, "three generated ExternalSecrets and their generator")
 }

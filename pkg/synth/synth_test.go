@@ -121,7 +121,7 @@ func TestChartLayout(t *testing.T) {
 				"templates/analysis.yaml", "templates/collection.yaml", "templates/feedback-collection-api.yaml",
 				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/secrets.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
 			}
-			if env, _ := environments.Lookup(c.Env); len(env.Dependencies) > 0 {
+			if env, _ := environments.Lookup(c.Env); len(env.Dependencies()) > 0 {
 				want = append(want, "values.schema.json") // the umbrella's typed values
 			}
 			assert.ElementsMatch(t, want, paths)
@@ -780,12 +780,12 @@ var badInputs = []struct {
 	{
 		name: "umbrella dependencies that are not pinned or collide, retention that does not parse, volumes too small",
 		envs: one(func(e environments.Environment) environments.Environment {
-			deps := slices.Clone(e.Dependencies)
+			deps := e.Dependencies()
 			deps[0].Version = "~0.24"
 			deps[1].Version = ""
 			deps[2].Version = "latest"
 			deps[3].Alias = "kong"
-			e.Dependencies = deps
+			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
 			e.Retention.Metrics = "a week"
 			e.Retention.MetricsSize = "4G"
 			volumes := maps.Clone(e.Retention.Volumes)
@@ -803,6 +803,26 @@ var badInputs = []struct {
 			`[dev] retention.metricsSize: "4G" is not a Prometheus size such as 8GB`,
 			`[dev] retention.volumes[postgres]: 100Mi is below the 1Gi the chart needs`,
 			`[dev] retention.volumes[redis]: no data store of that name`,
+		},
+	},
+	{
+		name: "umbrella dependencies Helm would misread: a reserved key, a bad name, values that set enabled or contain themselves",
+		envs: one(func(e environments.Environment) environments.Environment {
+			deps := e.Dependencies()
+			deps[0].Alias = "global"
+			deps[1].Name = "a: b"
+			deps[2].Values = map[string]any{"enabled": false}
+			deps[3].Values = &recursiveValues{}
+			e.Retention.Alerts = "5d"
+			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
+			return e
+		}),
+		want: []string{
+			`[dev] dependencies[0].alias: "global" is a values key Helm reserves`,
+			`[dev] dependencies[1].name: "a: b" is not a chart name (lower-case letters, digits and '-')`,
+			`[dev] dependencies[2].values: sets enabled, which the umbrella sets: <key>.enabled installs the chart`,
+			`[dev] dependencies[3].values: synth_test.recursiveValues refers to itself; a values schema cannot be generated for it`,
+			`[dev] retention.alerts: "5d" is not an Alertmanager duration such as 120h (hours, minutes, seconds)`,
 		},
 	},
 	{
@@ -1013,4 +1033,9 @@ func TestShippedCRDs(t *testing.T) {
 	dev := lookup("dev")
 	assert.Contains(t, dev.CRDs, "gateway-api")
 	assert.Contains(t, dev.CRDs, "external-secrets")
+}
+
+// recursiveValues is a values type that contains itself.
+type recursiveValues struct {
+	Children []recursiveValues `json:"children"`
 }

@@ -16,12 +16,12 @@ import (
 // chartDependencies returns Chart.yaml's dependencies list: each pinned,
 // aliased where the alias differs, and behind <key>.enabled.
 func chartDependencies(env environments.Environment) string {
-	if len(env.Dependencies) == 0 {
+	if len(env.Dependencies()) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString("dependencies:\n")
-	for _, d := range env.Dependencies {
+	for _, d := range env.Dependencies() {
 		fmt.Fprintf(&b, "  - name: %s\n    version: %q\n    repository: %q\n", d.Name, d.Version, d.Repository)
 		if d.Alias != "" && d.Alias != d.Name {
 			fmt.Fprintf(&b, "    alias: %s\n", d.Alias)
@@ -35,7 +35,7 @@ func chartDependencies(env environments.Environment) string {
 // dependencies: each dependency's Values under its key, with enabled: true.
 func umbrellaValues(env environments.Environment) ([]byte, error) {
 	doc := map[string]any{}
-	for _, d := range env.Dependencies {
+	for _, d := range env.Dependencies() {
 		section := map[string]any{}
 		if d.Values != nil {
 			raw, err := json.Marshal(d.Values)
@@ -62,7 +62,7 @@ func umbrellaSchema(env environments.Environment) ([]byte, error) {
 	r := &jsonschema.Reflector{DoNotReference: true, AllowAdditionalProperties: true, RequiredFromJSONSchemaTags: true}
 	props := jsonschema.NewProperties()
 	props.Set("global", &jsonschema.Schema{Type: "object", Description: "Helm's values shared with every subchart."})
-	for _, d := range env.Dependencies {
+	for _, d := range env.Dependencies() {
 		var s *jsonschema.Schema
 		if d.Values != nil {
 			s = r.ReflectFromType(reflect.TypeOf(d.Values))

@@ -150,7 +150,7 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 	manifest, err := renderWith(nil)
 	require.NoError(t, err)
 	has := func(s string) bool { return strings.Contains(manifest, s) }
-	for _, d := range lookup("dev").Dependencies {
+	for _, d := range lookup("dev").Dependencies() {
 		if slices.Contains(standIns, d.Name) {
 			// An aliased subchart renders under its alias.
 			assert.True(t, has("name: telepace-dev-"+d.Key()+"-stand-in"), "%s renders", d.Key())
@@ -170,4 +170,3 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 	_, err = renderWith(map[string]any{"postgresql": map[string]any{"persistence": map[string]any{"size": 5}}})
 	require.ErrorContains(t, err, "/postgresql/persistence/size")
 }
-

@@ -256,22 +256,47 @@ func isVendored(rel string) bool {
 }
 
 // keepVendored copies the vendored dependencies of the chart at old, if
-// any, into the staged chart at staging. It copies rather than moves, so a
-// rolled-back swap leaves the old chart whole.
+// any, into the staged chart at staging, when they were fetched for the
+// same dependencies: when Chart.yaml's dependencies changed, they are
+// stale (Helm would install the old versions, or a chart no longer
+// declared) and are left behind, for `helm dependency update` to fetch
+// again. Only a real directory charts/ and a regular file Chart.lock are
+// carried; a symbolic link or anything else is not. It copies rather than
+// moves, so a rolled-back swap leaves the old chart whole.
 func keepVendored(old, staging string) error {
-	if _, err := os.Lstat(filepath.Join(old, vendoredDir)); err == nil {
+	oldChart, err := os.ReadFile(filepath.Join(old, "Chart.yaml"))
+	if err != nil {
+		return nil // reported as hand-edited elsewhere; nothing to carry
+	}
+	newChart, err := os.ReadFile(filepath.Join(staging, "Chart.yaml"))
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(dependencyBlock(oldChart), dependencyBlock(newChart)) {
+		return nil
+	}
+	if fi, err := os.Lstat(filepath.Join(old, vendoredDir)); err == nil && fi.IsDir() {
 		if err := os.CopyFS(filepath.Join(staging, vendoredDir), os.DirFS(filepath.Join(old, vendoredDir))); err != nil {
 			return fmt.Errorf("carrying over %s: %w", filepath.Join(old, vendoredDir), err)
 		}
 	}
-	lock, err := os.ReadFile(filepath.Join(old, vendoredLock))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return err
+	if fi, err := os.Lstat(filepath.Join(old, vendoredLock)); err == nil && fi.Mode().IsRegular() {
+		lock, err := os.ReadFile(filepath.Join(old, vendoredLock))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(staging, vendoredLock), lock, 0o644)
 	}
-	return os.WriteFile(filepath.Join(staging, vendoredLock), lock, 0o644)
+	return nil
+}
+
+// dependencyBlock returns the dependencies: section of a generated
+// Chart.yaml (synth writes it last), or nil.
+func dependencyBlock(chartYAML []byte) []byte {
+	if i := bytes.Index(chartYAML, []byte("\ndependencies:\n")); i >= 0 {
+		return chartYAML[i:]
+	}
+	return nil
 }
 
 // checkCharts rejects charts that would write outside their directory or

@@ -1,11 +1,14 @@
 package synth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -347,4 +350,41 @@ func TestVendoredDependenciesSurvive(t *testing.T) {
 	stale, err = synth.Check(out, charts, synth.WriteOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"dev/notes.txt (not generated)"}, stale)
+}
+
+// TestStaleVendoredDependenciesAreDropped: when Chart.yaml's dependencies
+// change, what was vendored for the old ones is not carried over (Helm
+// would install the old versions); nor is a charts/ that is a symbolic
+// link or a file.
+func TestStaleVendoredDependenciesAreDropped(t *testing.T) {
+	out := t.TempDir()
+	charts := synthAll(t)
+	_, err := synth.Write(context.Background(), out, charts, synth.WriteOptions{})
+	require.NoError(t, err)
+	vendored := filepath.Join(out, "dev", "charts", "valkey", "Chart.yaml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(vendored), 0o755))
+	require.NoError(t, os.WriteFile(vendored, []byte("apiVersion: v2\nname: valkey\nversion: 0.10.0\n"), 0o644))
+
+	bumped := slices.Clone(charts)
+	for i, c := range bumped {
+		if c.Env == "dev" {
+			files := maps.Clone(c.Files)
+			files["Chart.yaml"] = bytes.Replace(files["Chart.yaml"], []byte(`version: "0.11.0"`), []byte(`version: "0.12.0"`), 1)
+			bumped[i].Files = files
+		}
+	}
+	_, err = synth.Write(context.Background(), out, bumped, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.NoFileExists(t, vendored, "vendored for valkey 0.11.0, stale for 0.12.0")
+
+	// A symbolic link or a file named charts is not carried over, and does
+	// not fail the write.
+	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(out, "dev", "charts")))
+	_, err = synth.Write(context.Background(), out, bumped, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.NoFileExists(t, filepath.Join(out, "dev", "charts"))
+	require.NoError(t, os.WriteFile(filepath.Join(out, "dev", "charts"), []byte("x"), 0o644))
+	_, err = synth.Write(context.Background(), out, bumped, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.NoFileExists(t, filepath.Join(out, "dev", "charts"))
 }

@@ -2,12 +2,12 @@ package e2e
 
 import (
 	"context"
-	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/telepace/platform-charts/test/e2e/cluster"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -39,7 +39,7 @@ func TestGitOpsObjects(t *testing.T) {
 	if err := k.ensureNamespace(ctx, argoNamespace); err != nil {
 		t.Fatal(err)
 	}
-	var project *unstructured.Unstructured
+	projects := map[string]*unstructured.Unstructured{}
 	var apps []*unstructured.Unstructured
 	for _, o := range r.Objects {
 		if err := k.dryRunCreate(ctx, o, argoNamespace); err != nil {
@@ -47,16 +47,16 @@ func TestGitOpsObjects(t *testing.T) {
 		}
 		switch o.GetKind() {
 		case "AppProject":
-			project = o
+			projects[o.GetName()] = o
 		case "Application":
 			apps = append(apps, o)
 		}
 	}
-	if project == nil || len(apps) == 0 {
+	if len(projects) == 0 || len(apps) == 0 {
 		t.Fatalf("%s renders no AppProject or no Application", dir)
 	}
 
-	list := func(field string) map[schema.GroupKind]bool {
+	list := func(project *unstructured.Unstructured, field string) map[schema.GroupKind]bool {
 		items, _, _ := unstructured.NestedSlice(project.Object, "spec", field)
 		out := map[schema.GroupKind]bool{}
 		for _, it := range items {
@@ -65,7 +65,6 @@ func TestGitOpsObjects(t *testing.T) {
 		}
 		return out
 	}
-	clusterKinds, namespacedKinds := list("clusterResourceWhitelist"), list("namespaceResourceWhitelist")
 	scopeOf := func(gk schema.GroupKind) (string, error) {
 		m, err := k.mapper.RESTMapping(gk)
 		if err != nil && meta.IsNoMatchError(err) {
@@ -77,21 +76,34 @@ func TestGitOpsObjects(t *testing.T) {
 		}
 		return string(m.Scope.Name()), nil
 	}
-	for gk := range clusterKinds {
-		if s, err := scopeOf(gk); err != nil || s != string(meta.RESTScopeNameRoot) {
-			t.Errorf("project clusterResourceWhitelist %v: scope %q, %v; want cluster-scoped", gk, s, err)
+	checkLists := func(project *unstructured.Unstructured) (clusterKinds, namespacedKinds map[schema.GroupKind]bool) {
+		clusterKinds, namespacedKinds = list(project, "clusterResourceWhitelist"), list(project, "namespaceResourceWhitelist")
+		for gk := range clusterKinds {
+			if s, err := scopeOf(gk); err != nil || s != string(meta.RESTScopeNameRoot) {
+				t.Errorf("project clusterResourceWhitelist %v: scope %q, %v; want cluster-scoped", gk, s, err)
+			}
 		}
-	}
-	for gk := range namespacedKinds {
-		if s, err := scopeOf(gk); err != nil || s != string(meta.RESTScopeNameNamespace) {
-			t.Errorf("project namespaceResourceWhitelist %v: scope %q, %v; want namespaced", gk, s, err)
+		for gk := range namespacedKinds {
+			if gk.Group == "*" && gk.Kind == "*" {
+				continue // an umbrella's project admits every namespaced kind
+			}
+			if s, err := scopeOf(gk); err != nil || s != string(meta.RESTScopeNameNamespace) {
+				t.Errorf("project namespaceResourceWhitelist %v: scope %q, %v; want namespaced", gk, s, err)
+			}
 		}
+		return clusterKinds, namespacedKinds
 	}
-
-	destinations, _, _ := unstructured.NestedSlice(project.Object, "spec", "destinations")
-	repos, _, _ := unstructured.NestedStringSlice(project.Object, "spec", "sourceRepos")
 	var checked int
 	for _, a := range apps {
+		projectName, _, _ := unstructured.NestedString(a.Object, "spec", "project")
+		project, ok := projects[projectName]
+		if !ok {
+			t.Errorf("Application %s: project %q is not in the chart", a.GetName(), projectName)
+			continue
+		}
+		clusterKinds, namespacedKinds := checkLists(project)
+		destinations, _, _ := unstructured.NestedSlice(project.Object, "spec", "destinations")
+		repos, _, _ := unstructured.NestedStringSlice(project.Object, "spec", "sourceRepos")
 		path, _, _ := unstructured.NestedString(a.Object, "spec", "source", "path")
 		repo, _, _ := unstructured.NestedString(a.Object, "spec", "source", "repoURL")
 		dest, _, _ := unstructured.NestedStringMap(a.Object, "spec", "destination")
@@ -100,12 +112,19 @@ func TestGitOpsObjects(t *testing.T) {
 		}
 		if !slices.ContainsFunc(destinations, func(d any) bool {
 			m := d.(map[string]any)
-			return m["server"] == dest["server"] && m["namespace"] == dest["namespace"]
+			return m["server"] == nilIfEmpty(dest["server"]) && m["name"] == nilIfEmpty(dest["name"]) && m["namespace"] == dest["namespace"]
 		}) {
 			t.Errorf("Application %s: destination %v is not in the project's destinations", a.GetName(), dest)
 		}
 		env := filepath.Base(path)
 		chartDir := filepath.Join(repoRoot, filepath.FromSlash(path))
+		if _, err := os.Stat(filepath.Join(chartDir, "values.schema.json")); err == nil {
+			// An umbrella: render it with its dependencies, as Argo CD does.
+			chartDir = copyChart(t, chartDir)
+			if _, err := cluster.VendorDependencies(ctx, chartDir); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if want, ok := envNamespaces[env]; !ok || want != dest["namespace"] {
 			t.Errorf("Application %s: deploys %s into %q; the chart is installed into %q", a.GetName(), path, dest["namespace"], want)
 		}
@@ -117,9 +136,12 @@ func TestGitOpsObjects(t *testing.T) {
 				t.Errorf("%s: %s: %v", env, objKey(o), err)
 				continue
 			}
-			allowed := namespacedKinds[gk]
+			allowed := namespacedKinds[gk] || namespacedKinds[schema.GroupKind{Group: "*", Kind: "*"}]
 			if s == string(meta.RESTScopeNameRoot) {
 				allowed = clusterKinds[gk]
+			}
+			if ns := o.GetNamespace(); ns != "" && ns != dest["namespace"] && s != string(meta.RESTScopeNameRoot) {
+				t.Errorf("%s: %s goes to namespace %s, outside the Application's destination %s", env, objKey(o), ns, dest["namespace"])
 			}
 			if !allowed {
 				t.Errorf("%s: %s is %s-scoped and not admitted by the project: Argo CD would refuse to sync it", env, objKey(o), s)
@@ -127,15 +149,14 @@ func TestGitOpsObjects(t *testing.T) {
 			checked++
 		}
 	}
-	t.Logf("%d Argo CD objects accepted by server-side dry-run; %d objects of %d environment charts are admitted by project %s (%s)",
-		len(r.Objects), checked, len(apps), project.GetName(), strings.Join(kindList(clusterKinds), ", "))
+	t.Logf("%d Argo CD objects accepted by server-side dry-run; %d objects of %d environment charts are admitted by their projects", len(r.Objects), checked, len(apps))
 }
 
-func kindList(m map[schema.GroupKind]bool) []string {
-	var out []string
-	for gk := range m {
-		out = append(out, fmt.Sprintf("%s/%s", gk.Group, gk.Kind))
+// nilIfEmpty is what an absent string field of an unstructured object
+// compares equal to.
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
 	}
-	slices.Sort(out)
-	return out
+	return s
 }
