@@ -73,7 +73,9 @@ func TestDevUmbrellaLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("vendored the real external-secrets and sealed-secrets charts; stand-ins for %v", standIns)
-	runLifecycle(t, c, lifecycle{env: "dev-umbrella", chart: dir, namespace: "telepace-dev-umbrella", release: "telepace-dev", wantHookJob: true})
+	// The environment's own namespace: the umbrella's scoped operators and
+	// its secret store name it.
+	runLifecycle(t, c, lifecycle{env: "dev-umbrella", chart: dir, namespace: envNamespaces["dev"], release: "telepace-dev", wantHookJob: true})
 }
 
 // TestFixtureChartLifecycle runs the same lifecycle against the small
