@@ -53,9 +53,15 @@ e2e-tools:
 golden: node
 	$(GO) test ./pkg/... -run Golden -update
 
-## bench: benchmarks with medians (full synth budget: 1.5 s wall)
-bench: node
+## bench: benchmarks with medians (full synth budget: 1.5 s wall), then the
+## side-by-side table against cdk8s in plain Node (bench/cdk8s-ts)
+bench: node bench/cdk8s-ts/node_modules
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 10x ./pkg/synth/
+	$(GO) test -run '^$$' -bench SideBySide -benchtime 1x -v ./bench/ | grep -E 'ratio|Benchmark|ok|FAIL'
+
+bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json
+	npm ci --prefix bench/cdk8s-ts --no-audit --no-fund
+	@touch $@
 
 ## generate: rewrite the deepcopy functions of the custom resource types in pkg/apis/
 generate:

@@ -1,0 +1,88 @@
+// Package bench_test holds the side-by-side benchmark of `make bench`:
+// this project's synth against cdk8s in plain Node on the same objects,
+// both as whole processes, alternating, on the same machine in the same
+// run. Machines differ in speed; the ratio is the figure that travels.
+package bench_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// runs is how many times each side runs, alternating; the medians are
+// reported.
+const runs = 9
+
+// BenchmarkSideBySide times, for today's charts and for synthetic
+// environments of about 600 and 3000 objects, the Go synth as a fresh
+// process (bench/synthgo, which writes the charts as `synth` does) and
+// the cdk8s-in-Node twin (bench/cdk8s-ts) creating one ApiObject per
+// object of the same resolved objects and synthesising them. It reports
+// both medians and their ratio; `make bench` installs the twin's node
+// modules first.
+func BenchmarkSideBySide(b *testing.B) {
+	twin, err := filepath.Abs("cdk8s-ts")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(twin, "node_modules", "cdk8s")); err != nil {
+		b.Fatalf("the twin's node modules are missing: run `npm ci --prefix bench/cdk8s-ts` (make bench does)")
+	}
+	goBin := filepath.Join(b.TempDir(), "synthgo")
+	if out, err := exec.Command("go", "build", "-o", goBin, "./synthgo").CombinedOutput(); err != nil {
+		b.Fatalf("go build ./synthgo: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		name     string
+		services int
+	}{{"today", 0}, {"600", 60}, {"3000", 300}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			fixture := filepath.Join(dir, "fixture.json")
+			args := []string{"-fixture", fixture}
+			if tc.services > 0 {
+				args = append(args, "-services", fmt.Sprint(tc.services))
+			}
+			if out, err := exec.Command(goBin, args...).CombinedOutput(); err != nil {
+				b.Fatalf("synthgo %v: %v\n%s", args, err, out)
+			}
+			var goTimes, tsTimes []time.Duration
+			for b.Loop() {
+				for i := range runs {
+					out := filepath.Join(dir, fmt.Sprintf("go-%d", i))
+					goArgs := []string{"-out", out}
+					if tc.services > 0 {
+						goArgs = append(goArgs, "-services", fmt.Sprint(tc.services))
+					}
+					goTimes = append(goTimes, timed(b, exec.Command(goBin, goArgs...)))
+					tsTimes = append(tsTimes, timed(b, exec.Command("node", filepath.Join(twin, "synth.js"), fixture, filepath.Join(dir, fmt.Sprintf("ts-%d", i)))))
+				}
+			}
+			g, ts := median(goTimes), median(tsTimes)
+			b.ReportMetric(float64(g.Milliseconds()), "go-ms")
+			b.ReportMetric(float64(ts.Milliseconds()), "ts-ms")
+			b.ReportMetric(float64(g)/float64(ts), "ratio")
+			b.Logf("%-6s Go %v, cdk8s-TS %v, ratio %.2f (medians of %d alternating runs)", tc.name, g.Round(time.Millisecond), ts.Round(time.Millisecond), float64(g)/float64(ts), len(goTimes))
+		})
+	}
+}
+
+func timed(b *testing.B, cmd *exec.Cmd) time.Duration {
+	b.Helper()
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
+	return time.Since(start)
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
