@@ -67,11 +67,12 @@ bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json
 generate:
 	$(GO) tool deepcopy-gen --go-header-file /dev/null --output-file zz_generated.deepcopy.go ./pkg/apis/externalsecrets/v1 ./pkg/apis/generators/v1alpha1 ./pkg/apis/argocd/v1alpha1
 
-## vet: gofmt and go vet
+## vet: gofmt, go vet, and actionlint on the GitHub workflows
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool actionlint
 
 node:
 	@command -v node >/dev/null || { echo "Node.js 20 or newer must be on PATH (cdk8s runs its jsii kernel in node)"; exit 1; }
