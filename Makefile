@@ -56,8 +56,8 @@ golden: node
 ## bench: benchmarks with medians (full synth budget: 1.5 s wall), then the
 ## side-by-side table against cdk8s in plain Node (bench/cdk8s-ts)
 bench: node bench/cdk8s-ts/node_modules
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 10x ./pkg/synth/
 	$(GO) test -run '^$$' -bench SideBySide -benchtime 1x -v ./bench/ | grep -E 'ratio|Benchmark|ok|FAIL'
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 10x ./pkg/synth/
 
 bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json
 	npm ci --prefix bench/cdk8s-ts --no-audit --no-fund

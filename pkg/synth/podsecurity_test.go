@@ -26,7 +26,9 @@ var podTemplates = map[string]func(runtime.Object) corev1.PodTemplateSpec{
 	"StatefulSet": func(o runtime.Object) corev1.PodTemplateSpec { return o.(*appsv1.StatefulSet).Spec.Template },
 	"DaemonSet":   func(o runtime.Object) corev1.PodTemplateSpec { return o.(*appsv1.DaemonSet).Spec.Template },
 	"Job":         func(o runtime.Object) corev1.PodTemplateSpec { return o.(*batchv1.Job).Spec.Template },
-	"CronJob":     func(o runtime.Object) corev1.PodTemplateSpec { return o.(*batchv1.CronJob).Spec.JobTemplate.Spec.Template },
+	"CronJob": func(o runtime.Object) corev1.PodTemplateSpec {
+		return o.(*batchv1.CronJob).Spec.JobTemplate.Spec.Template
+	},
 }
 
 // podHardeningProblems returns every way a pod template breaks the secure

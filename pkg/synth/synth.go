@@ -318,9 +318,13 @@ func shippedCRDs(envs []environments.Environment) (map[string]map[string][]byte,
 	for _, env := range envs {
 		for i, name := range env.CRDs {
 			docs, err := cluster.CRDDocuments(context.Background(), name)
-			if err != nil {
+			if errors.Is(err, cluster.ErrNotPinned) {
 				problems = append(problems, fmt.Sprintf("[%s] crds[%d]: %v", env.Name, i, err))
 				continue
+			}
+			if err != nil {
+				// The machine, not the input: no go command, no proxy.
+				return nil, fmt.Errorf("reading the CRDs the %s chart ships: %w", env.Name, err)
 			}
 			if out[env.Name] == nil {
 				out[env.Name] = map[string][]byte{}

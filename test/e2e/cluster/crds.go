@@ -218,7 +218,7 @@ func CRDDocuments(ctx context.Context, name string) (map[string][]byte, error) {
 	}
 	i := slices.IndexFunc(srcs, func(s CRDSource) bool { return s.Name == name })
 	if i < 0 {
-		return nil, fmt.Errorf("crd-versions.txt pins no module named %q", name)
+		return nil, fmt.Errorf("%w named %q", ErrNotPinned, name)
 	}
 	src := srcs[i]
 	dir, err := downloadModule(ctx, src)

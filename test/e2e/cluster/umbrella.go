@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,8 +24,12 @@ func ModuleDir(ctx context.Context, name string) (string, error) {
 			return downloadModule(ctx, s)
 		}
 	}
-	return "", fmt.Errorf("crd-versions.txt pins no module named %q", name)
+	return "", fmt.Errorf("%w named %q", ErrNotPinned, name)
 }
+
+// ErrNotPinned is the error for a source name crd-versions.txt does not
+// pin.
+var ErrNotPinned = errors.New("crd-versions.txt pins no module")
 
 // realCharts are the dependencies whose real charts ship inside a pinned
 // module: the module's name in crd-versions.txt, the chart's directory in
