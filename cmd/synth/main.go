@@ -116,6 +116,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = reportInternal(stderr, &internalError{value: r, stack: debug.Stack()})
 		}
 	}()
+	if len(args) > 0 && args[0] == "set-image" {
+		return runSetImage(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "seal" {
 		return runSeal(args[1:], stdout, stderr)
 	}
@@ -233,6 +236,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, `Usage: synth [--env NAME[,NAME...]] [--out DIR] [--check]
        synth seal --cert FILE --namespace NS --name NAME   (see synth seal --help)
+       synth set-image --env ENV --service NAME --tag TAG   (see synth set-image --help)
 
 Synthesise the Telepace Helm charts from environments/*.go with cdk8s into
 DIR/<env>/ (Chart.yaml, values.yaml, README.md, .helmignore, templates/).

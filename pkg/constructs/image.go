@@ -106,3 +106,10 @@ func envLabel(env string) string {
 	}
 	return env
 }
+
+// Check returns the problems with the image in environment env, which
+// accepts floating tags only when allowFloating, each as "image: ...", or
+// none.
+func (i Image) Check(env string, allowFloating bool) []string {
+	return i.validate(env, allowFloating)
+}
