@@ -10,7 +10,9 @@ require (
 	github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2 v2.69.10
 	github.com/distribution/reference v0.6.0
 	github.com/getsops/sops/v3 v3.13.3
+	github.com/google/go-containerregistry v0.22.1
 	github.com/grafana/grafana-foundation-sdk/go v0.0.22
+	github.com/invopop/jsonschema v0.14.0
 	github.com/kong/kubernetes-configuration v1.5.2
 	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2
 	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.94.1
@@ -163,7 +165,6 @@ require (
 	github.com/huaweicloud/huaweicloud-sdk-go-v3 v0.1.207 // indirect
 	github.com/imdario/mergo v0.3.16 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/invopop/jsonschema v0.14.0 // indirect
 	github.com/jmoiron/sqlx v1.4.0 // indirect
 	github.com/json-iterator/go v1.1.13-0.20220915233716-71ac16282d12 // indirect
 	github.com/kong/go-kong v0.66.1 // indirect
