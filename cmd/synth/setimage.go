@@ -39,6 +39,7 @@ func runSetImage(args []string, stdout, stderr io.Writer) int {
 	check := fs.Bool("check", false, "only validate; change nothing")
 	file := fs.String("file", "", "the environment's Go file; defaults to environments/<env>.go in the module")
 	synthAfter := fs.Bool("synth", true, "run the full synth after the edit")
+	fromEnv := fs.String("from-env", "", "refuse unless this environment already runs the same reference (prod promotes only what staging runs)")
 	fs.Usage = func() {
 		io.WriteString(stderr, `Usage: synth set-image --env ENV --service NAME (--tag TAG | --digest sha256:...) [--check]
 
@@ -93,6 +94,16 @@ Flags:
 			return usage("--digest: %q is not sha256: followed by 64 lower-case hex digits", *digest)
 		}
 		ref = *digest
+	}
+	if *fromEnv != "" {
+		from, ok := environments.Lookup(*fromEnv)
+		if !ok {
+			return usage("--from-env: %q is not an environment", *fromEnv)
+		}
+		if got := from.Images[*service]; got != ref {
+			fmt.Fprintf(stderr, "synth set-image: [%s] images[%s]: %s runs %q, not %q; promote what %s runs\n", env.Name, *service, from.Name, got, ref, from.Name)
+			return exitFailed
+		}
 	}
 	repo := ""
 	for _, s := range env.Services {

@@ -75,8 +75,14 @@ func TestSetImageRefusals(t *testing.T) {
 		})
 	}
 
+	// Promotion: only what the source environment runs.
+	code, _, stderr := runSynth("set-image", "--env", "staging", "--service", "web", "--tag", "v99.0.0", "--from-env", "dev", "--file", path, "--synth=false")
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, `synth set-image: [staging] images[web]: dev runs "main", not "v99.0.0"; promote what dev runs`+"\n", stderr)
+
 	// --check validates a good reference and writes nothing.
-	code, stdout, stderr := runSynth("set-image", "--env", "staging", "--service", "web", "--digest", "sha256:"+strings.Repeat("ab", 32), "--check", "--file", path)
+	var stdout string
+	code, stdout, stderr = runSynth("set-image", "--env", "staging", "--service", "web", "--digest", "sha256:"+strings.Repeat("ab", 32), "--check", "--file", path)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "is valid")
 	got, err := os.ReadFile(path)
