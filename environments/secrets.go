@@ -99,6 +99,8 @@ type SecretSource struct {
 	// Producer is "ExternalSecret (store <name>)", "ExternalSecret
 	// (generated)" or "SealedSecret".
 	Producer string
+	// FromStore says the Secret's values are read from the SecretStore.
+	FromStore bool
 	// Keys are the keys it is known to hold, sorted; Extracted means it
 	// holds whatever keys the store value has.
 	Keys      []string
@@ -319,7 +321,7 @@ func (e Environment) composeSecrets(scope constructs.Construct, c *Composition) 
 		es := pc.NewExternalSecret(root, name, props)
 		c.ExternalSecrets = append(c.ExternalSecrets, es)
 		c.Secrets = append(c.Secrets, SecretSource{
-			Name: name, Producer: fmt.Sprintf("ExternalSecret (store %s)", store.Name()),
+			Name: name, Producer: fmt.Sprintf("ExternalSecret (store %s)", store.Name()), FromStore: true,
 			Keys: es.Keys(), Extracted: es.Extracts(), Readers: readersOf(w),
 		})
 	}
@@ -342,11 +344,7 @@ func (e Environment) composeSecrets(scope constructs.Construct, c *Composition) 
 		}
 	}
 	slices.SortFunc(c.Secrets, func(a, b SecretSource) int { return cmp.Compare(a.Name, b.Name) })
-	if e.Umbrella == nil {
-		orderSecretsLayer(c)
-	} else {
-		keepGenerated(c)
-	}
+	annotateSecretsLayer(c, e.Umbrella == nil)
 	return problems
 }
 
@@ -370,12 +368,16 @@ const (
 	SecretSyncWave = "-2"
 )
 
-// orderSecretsLayer annotates the secrets layer for the two installers.
+// annotateSecretsLayer annotates the secrets layer for the two installers.
 //
 // Helm creates the layer's objects with the release and, on a first
 // install, runs the migration Jobs after them (post-install); the External
-// Secrets Operator fills the Secrets meanwhile. Argo CD applies the layer
-// in the waves above, before the migrations.
+// Secrets Operator fills the Secrets meanwhile. With waves, Argo CD
+// applies the layer in the waves above, before the migrations. An umbrella
+// chart gets no waves: its secrets operator is one of its own
+// dependencies, in wave 0, so an earlier wave waiting for the
+// ExternalSecrets to be Ready would never end; its migrations run after
+// the sync instead (Migration.AfterSync).
 //
 // Generated Secrets are kept by both (helm.sh/resource-policy: keep, and
 // Argo CD's Delete=false and Prune=false): the operator generates a
@@ -383,52 +385,30 @@ const (
 // uninstall and reinstall would otherwise hand the data store a password
 // other than the one it was initialised with. Kept, the ExternalSecret is
 // adopted by the next install as it is.
-// keepGenerated is orderSecretsLayer without waves, for an umbrella chart:
-// its secrets operator is one of its own dependencies, in wave 0, so an
-// earlier wave waiting for the ExternalSecrets to be Ready would never end;
-// its migrations run after the sync instead (Migration.AfterSync).
-func keepGenerated(c *Composition) {
-	keep := func(a cdk8s.ApiObject) {
+func annotateSecretsLayer(c *Composition, waves bool) {
+	annotate := func(a cdk8s.ApiObject, wave string, keep bool) {
 		md := a.Metadata()
-		md.AddAnnotation(jsii.String("helm.sh/resource-policy"), jsii.String("keep"))
-		md.AddAnnotation(jsii.String("argocd.argoproj.io/sync-options"), jsii.String("Delete=false,Prune=false"))
-	}
-	for _, es := range c.ExternalSecrets {
-		if es.Generates() {
-			keep(es.ApiObject)
+		if waves {
+			md.AddAnnotation(jsii.String("argocd.argoproj.io/sync-wave"), jsii.String(wave))
+		}
+		if keep {
+			md.AddAnnotation(jsii.String("helm.sh/resource-policy"), jsii.String("keep"))
+			md.AddAnnotation(jsii.String("argocd.argoproj.io/sync-options"), jsii.String("Delete=false,Prune=false"))
 		}
 	}
-	if c.PasswordGenerator != nil {
-		keep(c.PasswordGenerator.ApiObject)
-	}
-}
-
-func orderSecretsLayer(c *Composition) {
-	annotate := func(a cdk8s.ApiObject, kv ...string) {
-		md := a.Metadata()
-		for i := 0; i < len(kv); i += 2 {
-			md.AddAnnotation(jsii.String(kv[i]), jsii.String(kv[i+1]))
-		}
-	}
-	const wave = "argocd.argoproj.io/sync-wave"
-	keep := []string{"helm.sh/resource-policy", "keep", "argocd.argoproj.io/sync-options", "Delete=false,Prune=false"}
 	if c.SecretStore != nil {
 		for _, a := range c.SecretStore.ApiObjects() {
-			annotate(a, wave, StoreSyncWave)
+			annotate(a, StoreSyncWave, false)
 		}
 	}
 	if c.PasswordGenerator != nil {
-		annotate(c.PasswordGenerator.ApiObject, append([]string{wave, StoreSyncWave}, keep...)...)
+		annotate(c.PasswordGenerator.ApiObject, StoreSyncWave, true)
 	}
 	for _, es := range c.ExternalSecrets {
-		if es.Generates() {
-			annotate(es.ApiObject, append([]string{wave, SecretSyncWave}, keep...)...)
-		} else {
-			annotate(es.ApiObject, wave, SecretSyncWave)
-		}
+		annotate(es.ApiObject, SecretSyncWave, es.Generates())
 	}
 	for _, ss := range c.SealedSecrets {
-		annotate(ss.ApiObject, wave, SecretSyncWave)
+		annotate(ss.ApiObject, SecretSyncWave, false)
 	}
 }
 

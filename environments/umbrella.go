@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -178,7 +179,7 @@ func (e Environment) dependencyProblems() []string {
 	if !prometheusSize.MatchString(r.MetricsSize) {
 		addf("retention.metricsSize: %q is not a Prometheus size such as 8GB", r.MetricsSize)
 	}
-	for _, name := range sortedKeys(MinVolumes) {
+	for _, name := range slices.Sorted(maps.Keys(MinVolumes)) {
 		v, ok := r.Volumes[name]
 		if !ok {
 			addf("retention.volumes[%s]: is required", name)
@@ -193,19 +194,10 @@ func (e Environment) dependencyProblems() []string {
 			addf("retention.volumes[%s]: %s is below the %s the chart needs", name, v, MinVolumes[name])
 		}
 	}
-	for _, name := range sortedKeys(r.Volumes) {
+	for _, name := range slices.Sorted(maps.Keys(r.Volumes)) {
 		if _, ok := MinVolumes[name]; !ok {
 			addf("retention.volumes[%s]: no data store of that name", name)
 		}
 	}
 	return problems
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

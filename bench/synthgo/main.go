@@ -19,8 +19,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/benchenv"
 	"github.com/telepace/platform-charts/internal/jsiienv"
-	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -45,7 +45,7 @@ func run(services int, out, fixture string) error {
 	envs := environments.All()
 	gitops := &environments.Repository
 	if services > 0 {
-		envs = []environments.Environment{Synthetic(services)}
+		envs = []environments.Environment{benchenv.Synthetic(services)}
 		gitops = nil
 	}
 	if fixture != "" {
@@ -87,26 +87,4 @@ func run(services int, out, fixture string) error {
 	}
 	_, err = synth.Write(context.Background(), out, charts, synth.WriteOptions{Complete: true})
 	return err
-}
-
-// Synthetic is dev with n copies of the analysis service, each routed on
-// its own path: about ten objects per service.
-func Synthetic(n int) environments.Environment {
-	env, _ := environments.Lookup("dev")
-	env.Umbrella = nil
-	env.CRDs = nil
-	env.Retention = environments.Retention{}
-	env.Secrets = environments.Secrets{}
-	env.Services = nil
-	env.Images = map[string]string{}
-	for i := range n {
-		name := fmt.Sprintf("svc-%03d", i)
-		env.Services = append(env.Services, environments.Service{
-			App: "analysis", Name: name, Replicas: 1,
-			Resources: environments.Resources("10m", "32Mi", "100m", "64Mi"),
-			Routes:    []pc.Route{{Host: env.Domains.API, Path: "/api/" + name}},
-		})
-		env.Images[name] = "main"
-	}
-	return env
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,14 +78,7 @@ Flags:
 		return usage("--env: %q is not an environment; known: %s", *envName, strings.Join(names, ", "))
 	}
 	if _, ok := env.Images[*service]; !ok {
-		known := slices.Sorted(func(yield func(string) bool) {
-			for k := range env.Images {
-				if !yield(k) {
-					return
-				}
-			}
-		})
-		return usage("--service: %q has no image in %s; known: %s", *service, env.Name, strings.Join(known, ", "))
+		return usage("--service: %q has no image in %s; known: %s", *service, env.Name, strings.Join(slices.Sorted(maps.Keys(env.Images)), ", "))
 	}
 	if (*tag == "") == (*digest == "") {
 		return usage("give exactly one of --tag and --digest")
@@ -107,7 +102,7 @@ Flags:
 	}
 	repo := ""
 	for _, s := range env.Services {
-		if cmpName(s) == *service {
+		if cmp.Or(s.Name, s.App) == *service {
 			if app, ok := apps.Lookup(s.App); ok {
 				repo = app.Repository
 			}
@@ -167,13 +162,6 @@ Flags:
 		return exitFailed
 	}
 	return exitOK
-}
-
-func cmpName(s environments.Service) string {
-	if s.Name != "" {
-		return s.Name
-	}
-	return s.App
 }
 
 // setImage returns src with the value of service's entry in the file's

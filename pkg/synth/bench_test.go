@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/telepace/platform-charts/environments"
-	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/internal/benchenv"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -58,7 +58,7 @@ func BenchmarkSynthesizeAll(b *testing.B) {
 func BenchmarkMicroservices(b *testing.B) {
 	for _, n := range []int{10, 100, 500} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			benchmarkSynthesize(b, []environments.Environment{syntheticEnv(n)})
+			benchmarkSynthesize(b, []environments.Environment{benchenv.Synthetic(n)})
 		})
 	}
 }
@@ -87,24 +87,6 @@ func benchmarkSynthesize(b *testing.B, envs []environments.Environment) {
 	b.ReportMetric(float64(objects), "objects")
 }
 
-// syntheticEnv is dev with n copies of the analysis service.
-func syntheticEnv(n int) environments.Environment {
-	env, _ := environments.Lookup("dev")
-	env.Services = nil
-	env.Images = map[string]string{}
-	env.Secrets = environments.Secrets{} // analysis reads no Secret
-	for i := range n {
-		name := fmt.Sprintf("svc-%03d", i)
-		env.Services = append(env.Services, environments.Service{
-			App: "analysis", Name: name, Replicas: 1,
-			Resources: environments.Resources("10m", "32Mi", "100m", "64Mi"),
-			Routes:    []pc.Route{{Host: env.Domains.API, Path: "/api/" + name}},
-		})
-		env.Images[name] = "main"
-	}
-	return env
-}
-
 func medianOf(samples []time.Duration) time.Duration {
 	if len(samples) == 0 {
 		return 0
@@ -118,7 +100,7 @@ func medianOf(samples []time.Duration) time.Duration {
 // `make bench` is not part of `make test`, so this is what notices when a
 // new check rejects it.
 func TestSyntheticEnvironmentSynthesizes(t *testing.T) {
-	resolved, err := synth.Resolve([]environments.Environment{syntheticEnv(3)})
+	resolved, err := synth.Resolve([]environments.Environment{benchenv.Synthetic(3)})
 	require.NoError(t, err)
 	assert.NotEmpty(t, resolved["dev"].Objects)
 }

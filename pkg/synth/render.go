@@ -332,7 +332,7 @@ func writeSecrets(b *bytes.Buffer, env environments.Environment, c *environments
 	for _, s := range c.Secrets {
 		keys := "`" + strings.Join(s.Keys, "`, `") + "`"
 		var remote []string
-		if env.Secrets.Store != nil && strings.Contains(s.Producer, "store") {
+		if env.Secrets.Store != nil && s.FromStore {
 			if s.Extracted {
 				name, _ := environments.RemoteName(env.Secrets.Store, env.Name, s.Name, "")
 				remote = append(remote, "`"+name+"` (every key it holds; optional)")
@@ -364,7 +364,7 @@ func writeGoogleSetup(b *bytes.Buffer, env environments.Environment, c *environm
 	fmt.Fprintf(b, "gcloud iam service-accounts add-iam-policy-binding %s --project %s --role roles/iam.workloadIdentityUser \\\n  --member 'serviceAccount:%s.svc.id.goog[%s/%s]'\n",
 		g.ServiceAccount, g.ProjectID, g.ProjectID, env.Namespace, c.SecretStore.Name())
 	for _, s := range c.Secrets {
-		if !strings.Contains(s.Producer, "store") {
+		if !s.FromStore {
 			continue
 		}
 		if s.Extracted {

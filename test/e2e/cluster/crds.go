@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -127,12 +126,37 @@ func LoadCRDs(ctx context.Context) ([]*apiextensionsv1.CustomResourceDefinition,
 }
 
 func readCRDs(path string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	docs, err := crdDocuments(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*apiextensionsv1.CustomResourceDefinition, 0, len(docs))
+	for _, d := range docs {
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := yaml.UnmarshalStrict(d.doc, crd); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, crd)
+	}
+	return out, nil
+}
+
+// crdDocument is one CustomResourceDefinition document of a file, as the
+// file holds it.
+type crdDocument struct {
+	name string
+	doc  []byte
+}
+
+// crdDocuments returns the apiextensions.k8s.io/v1 CustomResourceDefinition
+// documents of the YAML file at path, skipping every other document.
+func crdDocuments(path string) ([]crdDocument, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var out []*apiextensionsv1.CustomResourceDefinition
+	var out []crdDocument
 	r := utilyaml.NewYAMLReader(bufio.NewReaderSize(f, 1<<20))
 	for {
 		doc, err := r.Read()
@@ -142,18 +166,17 @@ func readCRDs(path string) ([]*apiextensionsv1.CustomResourceDefinition, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		var tm metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &tm); err != nil {
+		var head struct {
+			metav1.TypeMeta `json:",inline"`
+			Metadata        struct{ Name string } `json:"metadata"`
+		}
+		if err := yaml.Unmarshal(doc, &head); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if tm.Kind != "CustomResourceDefinition" || tm.APIVersion != "apiextensions.k8s.io/v1" {
+		if head.Kind != "CustomResourceDefinition" || head.APIVersion != "apiextensions.k8s.io/v1" {
 			continue
 		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := yaml.UnmarshalStrict(doc, crd); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, crd)
+		out = append(out, crdDocument{name: head.Metadata.Name, doc: bytes.TrimLeft(doc, "\n")})
 	}
 }
 
@@ -212,15 +235,10 @@ func InstallCRDs(ctx context.Context, c apiextensionsclient.Interface, crds []*a
 // by the CRD's name (such as "gateways.gateway.networking.k8s.io"). The
 // dev umbrella chart ships them in its crds/ directory.
 func CRDDocuments(ctx context.Context, name string) (map[string][]byte, error) {
-	srcs, err := CRDSources()
+	src, err := sourceNamed(name)
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(srcs, func(s CRDSource) bool { return s.Name == name })
-	if i < 0 {
-		return nil, fmt.Errorf("%w named %q", ErrNotPinned, name)
-	}
-	src := srcs[i]
 	dir, err := downloadModule(ctx, src)
 	if err != nil {
 		return nil, err
@@ -232,33 +250,15 @@ func CRDDocuments(ctx context.Context, name string) (map[string][]byte, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			raw, err := os.ReadFile(f)
+			docs, err := crdDocuments(f)
 			if err != nil {
 				return nil, err
 			}
-			r := utilyaml.NewYAMLReader(bufio.NewReaderSize(bytes.NewReader(raw), 1<<20))
-			for {
-				doc, err := r.Read()
-				if errors.Is(err, io.EOF) {
-					break
+			for _, d := range docs {
+				if _, dup := out[d.name]; dup {
+					return nil, fmt.Errorf("%s: CRD %s twice", src.Name, d.name)
 				}
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", f, err)
-				}
-				var head struct {
-					metav1.TypeMeta `json:",inline"`
-					Metadata        struct{ Name string } `json:"metadata"`
-				}
-				if err := yaml.Unmarshal(doc, &head); err != nil {
-					return nil, fmt.Errorf("%s: %w", f, err)
-				}
-				if head.Kind != "CustomResourceDefinition" || head.APIVersion != "apiextensions.k8s.io/v1" {
-					continue
-				}
-				if _, dup := out[head.Metadata.Name]; dup {
-					return nil, fmt.Errorf("%s: CRD %s twice", src.Name, head.Metadata.Name)
-				}
-				out[head.Metadata.Name] = bytes.TrimLeft(doc, "\n")
+				out[d.name] = d.doc
 			}
 		}
 	}
@@ -266,4 +266,18 @@ func CRDDocuments(ctx context.Context, name string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("%s@%s: no CustomResourceDefinition in %v", src.Module, src.Version, src.Dirs)
 	}
 	return out, nil
+}
+
+// sourceNamed returns the source crd-versions.txt pins under name.
+func sourceNamed(name string) (CRDSource, error) {
+	srcs, err := CRDSources()
+	if err != nil {
+		return CRDSource{}, err
+	}
+	for _, s := range srcs {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return CRDSource{}, fmt.Errorf("%w named %q", ErrNotPinned, name)
 }

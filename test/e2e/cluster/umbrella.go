@@ -15,16 +15,11 @@ import (
 // under name, fetched through the Go module proxy and checked against its
 // pinned sum.
 func ModuleDir(ctx context.Context, name string) (string, error) {
-	srcs, err := CRDSources()
+	src, err := sourceNamed(name)
 	if err != nil {
 		return "", err
 	}
-	for _, s := range srcs {
-		if s.Name == name {
-			return downloadModule(ctx, s)
-		}
-	}
-	return "", fmt.Errorf("%w named %q", ErrNotPinned, name)
+	return downloadModule(ctx, src)
 }
 
 // ErrNotPinned is the error for a source name crd-versions.txt does not
