@@ -119,6 +119,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	if len(args) > 0 && args[0] == "set-image" {
 		return runSetImage(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "diff" {
+		return runDiff(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "seal" {
 		return runSeal(args[1:], stdout, stderr)
 	}
@@ -169,35 +172,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	// A full run also writes the Argo CD chart, which deploys every
 	// environment; --env leaves it as it is.
 	charts, err := synthesizeSafely(envs, !set["env"])
-	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "synth: interrupted; temporary files removed, nothing written")
-		return exitFailed // main turns this into 128+signal
-	}
-	var internal *internalError
-	var verr *pc.ValidationError
-	switch {
-	case errors.As(err, &internal):
-		// jsii reports a kernel that cannot start or answer by panicking:
-		// that is the machine's Node.js or files, not a bug in synth.
-		if nodeErr := checkNodeVersion(); nodeErr != nil {
-			fmt.Fprintf(stderr, "synth: %v\n", nodeErr)
-			return exitFailed
-		}
-		if perr := (*os.PathError)(nil); errors.As(asError(internal.value), &perr) {
-			fmt.Fprintf(stderr, "synth: the jsii kernel cannot use %s: %v\n", perr.Path, perr.Err)
-			return exitFailed
-		}
-		return reportInternal(stderr, internal)
-	case errors.As(err, &verr):
-		fmt.Fprintf(stderr, "synth: %v\n", err)
-		return exitFailed
-	case err != nil:
-		// jsii failures other than validation are often an unusable node.
-		if nodeErr := checkNodeVersion(); nodeErr != nil {
-			fmt.Fprintf(stderr, "synth: %v\n", nodeErr)
-		}
-		fmt.Fprintf(stderr, "synth: %v\n", err)
-		return exitFailed
+	if err != nil || ctx.Err() != nil {
+		return synthFailed(ctx, stderr, err)
 	}
 
 	opts := synth.WriteOptions{Complete: !set["env"]}
@@ -424,4 +400,39 @@ func chartEnvs(charts []synth.Chart) []string {
 		names = append(names, c.Env)
 	}
 	return names
+}
+
+// synthFailed reports a synthesis that failed with err, or that a signal
+// interrupted, and returns the exit code.
+func synthFailed(ctx context.Context, stderr io.Writer, err error) int {
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "synth: interrupted; temporary files removed, nothing written")
+		return exitFailed // main turns this into 128+signal
+	}
+	var internal *internalError
+	var verr *pc.ValidationError
+	switch {
+	case errors.As(err, &internal):
+		// jsii reports a kernel that cannot start or answer by panicking:
+		// that is the machine's Node.js or files, not a bug in synth.
+		if nodeErr := checkNodeVersion(); nodeErr != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", nodeErr)
+			return exitFailed
+		}
+		if perr := (*os.PathError)(nil); errors.As(asError(internal.value), &perr) {
+			fmt.Fprintf(stderr, "synth: the jsii kernel cannot use %s: %v\n", perr.Path, perr.Err)
+			return exitFailed
+		}
+		return reportInternal(stderr, internal)
+	case errors.As(err, &verr):
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return exitFailed
+	default:
+		// jsii failures other than validation are often an unusable node.
+		if nodeErr := checkNodeVersion(); nodeErr != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", nodeErr)
+		}
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return exitFailed
+	}
 }

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/telepace/platform-charts/pkg/diff"
+)
+
+// diffMarker starts every summary, so that CI finds the pull request
+// comment it posted before and updates it.
+const diffMarker = "<!-- telepace-synth-diff -->"
+
+// runDiff implements `synth diff`: it compares the charts committed at the
+// base ref with the charts the working tree's code produces, and prints a
+// Markdown review summary.
+func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("synth diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	base := fs.String("base", "HEAD", "the git ref whose committed "+defaultOut+" is the base")
+	var envList envValues
+	fs.Var(&envList, "env", "compare only these environments (comma-separated, or --env repeated); default: every chart")
+	out := fs.String("out", "", "write the summary to this file instead of standard output")
+	failOnBreaking := fs.Bool("fail-on-breaking", false, "exit 3 when a change is breaking")
+	fs.Usage = func() {
+		io.WriteString(stderr, `Usage: synth diff [--base REF] [--env NAME[,NAME...]] [--out FILE] [--fail-on-breaking]
+
+Compare the charts committed under `+defaultOut+` at REF (default HEAD) with
+the charts the working tree's code produces, and print a Markdown summary:
+breaking changes first, then per chart the objects added, removed and
+changed, each change as field paths with old and new values, then a matrix
+of every service's image, scale, resources and routes per environment.
+Nothing is written to `+defaultOut+`. The committed charts are what the base
+code produces: CI's synth --check refuses a commit where they differ.
+
+Exit codes: 0 compared; 1 failed (synthesis, git, or reading a chart);
+2 bad usage (unknown flag or environment, empty or unknown --base);
+3 breaking changes found, with --fail-on-breaking.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "synth diff: "+format+"\n", a...)
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(exitUsage, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if strings.TrimSpace(*base) == "" {
+		return fail(exitUsage, "--base is empty; name a git ref such as main or origin/main")
+	}
+	if set["out"] && *out == "" {
+		return fail(exitUsage, "--out is empty; name a file, or leave it out for standard output")
+	}
+	envs, err := selectEnvs(strings.Join(envList, ","), set["env"])
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return fail(exitFailed, "%v", err)
+	}
+	root, err := moduleRoot(wd)
+	if err != nil {
+		return fail(exitFailed, "%v", err)
+	}
+	commit, err := resolveRef(root, *base)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	baseFiles, err := committedCharts(root, commit)
+	if err != nil {
+		return fail(exitFailed, "%v", err)
+	}
+	if err := lookNode(); err != nil {
+		return fail(exitFailed, "%v", err)
+	}
+	charts, err := synthesizeSafely(envs, !set["env"])
+	if err != nil || ctx.Err() != nil {
+		return synthFailed(ctx, stderr, err)
+	}
+	headFiles := map[string]map[string][]byte{}
+	for _, c := range charts {
+		headFiles[c.Env] = c.Files
+	}
+	if set["env"] {
+		// Compare only the charts asked for.
+		for env := range baseFiles {
+			if _, ok := headFiles[env]; !ok {
+				delete(baseFiles, env)
+			}
+		}
+	}
+	baseCharts, err := loadCharts(baseFiles)
+	if err != nil {
+		return fail(exitFailed, "base %s: %v", *base, err)
+	}
+	headCharts, err := loadCharts(headFiles)
+	if err != nil {
+		return fail(exitFailed, "working tree: %v", err)
+	}
+	report := diff.Compare(baseCharts, headCharts)
+	report.Base, report.Head = *base, "working tree"
+	text := diffMarker + "\n" + report.Markdown()
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(text), 0o644); err != nil {
+			return fail(exitFailed, "%v", err)
+		}
+	} else {
+		io.WriteString(stdout, text)
+	}
+	if *failOnBreaking && len(report.Breaking) > 0 {
+		fmt.Fprintf(stderr, "synth diff: %d breaking changes\n", len(report.Breaking))
+		return exitChanged
+	}
+	return exitOK
+}
+
+// resolveRef returns the commit that ref names in the repository at root.
+func resolveRef(root, ref string) (string, error) {
+	if strings.HasPrefix(ref, "-") {
+		return "", fmt.Errorf("--base %q is not a git ref", ref)
+	}
+	cmd := exec.Command("git", "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			if msg := strings.TrimSpace(stderr.String()); msg != "" {
+				return "", fmt.Errorf("--base %q: %s", ref, msg)
+			}
+			return "", fmt.Errorf("--base %q does not name a commit in %s (fetch it first, e.g. git fetch origin main)", ref, root)
+		}
+		return "", fmt.Errorf("--base %q: git: %v", ref, err)
+	}
+	return strings.TrimSpace(string(raw)), nil
+}
+
+// committedCharts returns the files of each chart under defaultOut at the
+// commit, by chart name and path inside the chart. Vendored dependencies
+// are left out.
+func committedCharts(root, commit string) (map[string]map[string][]byte, error) {
+	cmd := exec.Command("git", "archive", "--format=tar", commit, "--", defaultOut)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	out := map[string]map[string][]byte{}
+	if err != nil {
+		if strings.Contains(stderr.String(), "did not match any files") {
+			return out, nil // the base has no generated charts yet
+		}
+		return nil, fmt.Errorf("git archive %s: %v: %s", commit, err, strings.TrimSpace(stderr.String()))
+	}
+	tr := tar.NewReader(bytes.NewReader(raw))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("git archive %s: %v", commit, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		rel, ok := strings.CutPrefix(path.Clean(h.Name), defaultOut+"/")
+		if !ok {
+			continue
+		}
+		env, file, ok := strings.Cut(rel, "/")
+		if !ok || strings.HasPrefix(file, "charts/") || file == "Chart.lock" {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		if out[env] == nil {
+			out[env] = map[string][]byte{}
+		}
+		out[env][file] = data
+	}
+}
+
+// loadCharts reads every chart, in environment order with the Argo CD
+// chart last.
+func loadCharts(files map[string]map[string][]byte) ([]diff.Chart, error) {
+	var order []string
+	for _, e := range envNames() {
+		if _, ok := files[e]; ok {
+			order = append(order, e)
+		}
+	}
+	var rest []string
+	for name := range files {
+		if !slices.Contains(order, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	var out []diff.Chart
+	for _, name := range append(order, rest...) {
+		c, err := diff.LoadChart(name, files[name])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

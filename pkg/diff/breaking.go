@@ -1,0 +1,210 @@
+package diff
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Breaking is a change that makes helm upgrade or an Argo CD sync fail, or
+// that loses data.
+type Breaking struct {
+	// Env is the chart the change is in.
+	Env string
+	// Object is the object changed or removed; empty for a chart-level
+	// change.
+	Object ID
+	// Field is the path of the field at fault, or empty when the object as
+	// a whole is (a removal).
+	Field string
+	// Reason says what the cluster does with the change.
+	Reason string
+}
+
+// builtinGroups are the API groups the apiserver serves itself; an object
+// in any other group is a custom resource.
+var builtinGroups = map[string]bool{
+	"": true, "apps": true, "batch": true, "policy": true, "autoscaling": true,
+	"networking.k8s.io": true, "rbac.authorization.k8s.io": true, "storage.k8s.io": true,
+	"scheduling.k8s.io": true, "coordination.k8s.io": true, "discovery.k8s.io": true,
+	"admissionregistration.k8s.io": true, "apiextensions.k8s.io": true,
+	"certificates.k8s.io": true, "node.k8s.io": true, "events.k8s.io": true,
+	"flowcontrol.apiserver.k8s.io": true, "resource.k8s.io": true,
+}
+
+// statefulSetMutable are the StatefulSet spec fields an update may change;
+// the apiserver forbids the rest.
+var statefulSetMutable = []string{
+	"replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit",
+	"persistentVolumeClaimRetentionPolicy", "minReadySeconds",
+}
+
+func breaking(env string, base, head Chart, cd ChartDiff) []Breaking {
+	var out []Breaking
+	add := func(id ID, field, format string, args ...any) {
+		out = append(out, Breaking{Env: env, Object: id, Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	for _, f := range cd.Chart {
+		if f.Path == "namespace" {
+			add(ID{}, "namespace", "the chart moves from namespace %s to %s: every object is created anew there, and what the old namespace holds (volumes, generated Secrets) is deleted with the old release", f.Old, f.New)
+		}
+	}
+	for _, c := range cd.Changed {
+		id := c.Head.ID()
+		if c.Base.Namespace != c.Head.Namespace {
+			add(id, "metadata.namespace", "an object cannot change namespace (the apiserver refuses the update); it is deleted from %s and created in %s", c.Base.Namespace, c.Head.Namespace)
+			continue
+		}
+		out = append(out, immutable(env, c)...)
+	}
+	added := map[string][]string{}
+	for _, o := range cd.Added {
+		added[o.Kind] = append(added[o.Kind], o.Name)
+	}
+	for _, o := range cd.Removed {
+		if kept(o) || hook(o) {
+			continue
+		}
+		rename := ""
+		if names := added[o.Kind]; len(names) > 0 {
+			rename = fmt.Sprintf(" (%s %s is added: a rename starts empty)", o.Kind, strings.Join(names, ", "))
+		}
+		switch {
+		case holdsData(o):
+			add(o.ID(), "", "holds data; helm deletes it on upgrade and Argo CD prunes it%s", rename)
+		case o.Kind == "CustomResourceDefinition":
+			// Helm never deletes a CRD it installed from crds/; nothing
+			// breaks, and the CRD stays.
+		case !builtinGroups[o.ID().Group]:
+			add(o.ID(), "", "custom resource removed while its CRD stays installed: helm deletes it and its controller undoes what it made%s", rename)
+		}
+	}
+	return out
+}
+
+// immutable returns the changes to c that the apiserver refuses on update.
+func immutable(env string, c Change) []Breaking {
+	var out []Breaking
+	id := c.Head.ID()
+	changed := func(path ...string) bool {
+		return !reflect.DeepEqual(lookup(c.Base.Body, path...), lookup(c.Head.Body, path...))
+	}
+	add := func(field, reason string) {
+		out = append(out, Breaking{Env: env, Object: id, Field: field, Reason: reason})
+	}
+	group := id.Group
+	switch {
+	case group == "apps" && (id.Kind == "Deployment" || id.Kind == "DaemonSet" || id.Kind == "ReplicaSet"):
+		if changed("spec", "selector") {
+			add("spec.selector", "the selector is immutable: the apiserver refuses the update (field is immutable)")
+		}
+	case group == "apps" && id.Kind == "StatefulSet":
+		spec, _ := lookup(c.Head.Body, "spec").(map[string]any)
+		baseSpec, _ := lookup(c.Base.Body, "spec").(map[string]any)
+		for _, k := range slices.Sorted(mapKeys(spec, baseSpec)) {
+			if !slices.Contains(statefulSetMutable, k) && changed("spec", k) {
+				add("spec."+k, "a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (Forbidden)")
+			}
+		}
+	case group == "batch" && id.Kind == "Job":
+		if hook(c.Base) && hook(c.Head) {
+			break // a hook Job is deleted and created anew on every run
+		}
+		for _, k := range []string{"template", "selector", "completionMode"} {
+			if changed("spec", k) {
+				add("spec."+k, "a Job's spec."+k+" is immutable: the apiserver refuses the update (field is immutable)")
+			}
+		}
+	case group == "" && id.Kind == "Service":
+		oldIP, _ := lookup(c.Base.Body, "spec", "clusterIP").(string)
+		newIP, _ := lookup(c.Head.Body, "spec", "clusterIP").(string)
+		if newIP != "" && oldIP != newIP {
+			add("spec.clusterIP", "clusterIP is immutable once set: the apiserver refuses the update (field is immutable)")
+		}
+		oldType, _ := lookup(c.Base.Body, "spec", "type").(string)
+		newType, _ := lookup(c.Head.Body, "spec", "type").(string)
+		if (oldType == "ExternalName") != (newType == "ExternalName") {
+			add("spec.type", fmt.Sprintf("type %s → %s: %s", cmp.Or(oldType, "ClusterIP"), cmp.Or(newType, "ClusterIP"), externalNameReason))
+		}
+	case group == "" && id.Kind == "PersistentVolumeClaim":
+		spec, _ := lookup(c.Head.Body, "spec").(map[string]any)
+		baseSpec, _ := lookup(c.Base.Body, "spec").(map[string]any)
+		for _, k := range slices.Sorted(mapKeys(spec, baseSpec)) {
+			if k != "resources" && k != "volumeAttributesClassName" && changed("spec", k) {
+				add("spec."+k, "a claim's spec is immutable after creation except resources.requests and volumeAttributesClassName: the apiserver refuses the update (Forbidden)")
+			}
+		}
+		if shrinks(lookup(c.Base.Body, "spec", "resources", "requests", "storage"), lookup(c.Head.Body, "spec", "resources", "requests", "storage")) {
+			add("spec.resources.requests.storage", "a claim cannot shrink: the apiserver refuses the update (Forbidden)")
+		}
+	case group == "" && (id.Kind == "ConfigMap" || id.Kind == "Secret"):
+		if lookup(c.Base.Body, "immutable") == true && (changed("data") || changed("binaryData") || changed("stringData")) {
+			add("data", "the "+id.Kind+" is immutable: the apiserver refuses a change to its data (field is immutable when `immutable` is set)")
+		}
+	}
+	return out
+}
+
+// externalNameReason is why a Service's type cannot change to or from
+// ExternalName in place.
+const externalNameReason = "an ExternalName Service has no cluster IP and the others need one; Helm's and Argo CD's patches keep the field the other side had, and the apiserver refuses the result"
+
+func mapKeys(ms ...map[string]any) func(yield func(string) bool) {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		for k := range m {
+			seen[k] = true
+		}
+	}
+	return func(yield func(string) bool) {
+		for k := range seen {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// kept reports whether Helm leaves the object in place when the chart no
+// longer has it.
+func kept(o Object) bool {
+	return lookup(o.Body, "metadata", "annotations", "helm.sh/resource-policy") == "keep"
+}
+
+// hook reports whether the object is a Helm or Argo CD hook that is
+// deleted before it is created again.
+func hook(o Object) bool {
+	ann, _ := lookup(o.Body, "metadata", "annotations").(map[string]any)
+	if _, ok := ann["argocd.argoproj.io/hook"]; ok {
+		policy, _ := ann["argocd.argoproj.io/hook-delete-policy"].(string)
+		return policy == "" || strings.Contains(policy, "BeforeHookCreation")
+	}
+	if _, ok := ann["helm.sh/hook"]; ok {
+		policy, _ := ann["helm.sh/hook-delete-policy"].(string)
+		return policy == "" || strings.Contains(policy, "before-hook-creation")
+	}
+	return false
+}
+
+// holdsData reports whether deleting the object loses data: a volume
+// claim, a StatefulSet with claim templates, a Secret, or the custom
+// resources that make or hold one.
+func holdsData(o Object) bool {
+	switch id := o.ID(); {
+	case id.Group == "" && (id.Kind == "PersistentVolumeClaim" || id.Kind == "Secret"):
+		return true
+	case id.Group == "apps" && id.Kind == "StatefulSet":
+		vct, _ := lookup(o.Body, "spec", "volumeClaimTemplates").([]any)
+		return len(vct) > 0
+	case id.Group == "bitnami.com" && id.Kind == "SealedSecret":
+		return true
+	case id.Group == "external-secrets.io" && id.Kind == "ExternalSecret":
+		// A generated Secret is made again with new values.
+		return strings.Contains(fmt.Sprint(lookup(o.Body, "spec")), "generatorRef")
+	case id.Group == "generators.external-secrets.io":
+		return true
+	}
+	return false
+}
