@@ -3,8 +3,8 @@ package diff
 import (
 	"bytes"
 	"cmp"
-	"maps"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -208,4 +208,3 @@ func lookup(v any, keys ...string) any {
 	}
 	return v
 }
-
