@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -35,7 +34,11 @@ var builtinGroups = map[string]bool{
 }
 
 // statefulSetMutable are the StatefulSet spec fields an update may change;
-// the apiserver forbids the rest.
+// the apiserver refuses the rest.
+//
+// A Service's type may change to or from ExternalName: the apiserver drops
+// or allocates the cluster IP itself (test/e2e confirms both), so that is
+// not listed.
 var statefulSetMutable = []string{
 	"replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit",
 	"persistentVolumeClaimRetentionPolicy", "minReadySeconds",
@@ -72,7 +75,7 @@ func breaking(env string, base, head Chart, cd ChartDiff) []Breaking {
 			rename = fmt.Sprintf(" (%s %s is added: a rename starts empty)", o.Kind, strings.Join(names, ", "))
 		}
 		switch {
-		case holdsData(o):
+		case HoldsData(o):
 			add(o.ID(), "", "holds data; helm deletes it on upgrade and Argo CD prunes it%s", rename)
 		case o.Kind == "CustomResourceDefinition":
 			// Helm never deletes a CRD it installed from crds/; nothing
@@ -105,7 +108,7 @@ func immutable(env string, c Change) []Breaking {
 		baseSpec, _ := lookup(c.Base.Body, "spec").(map[string]any)
 		for _, k := range slices.Sorted(mapKeys(spec, baseSpec)) {
 			if !slices.Contains(statefulSetMutable, k) && changed("spec", k) {
-				add("spec."+k, "a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (Forbidden)")
+				add("spec."+k, "a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)")
 			}
 		}
 	case group == "batch" && id.Kind == "Job":
@@ -121,12 +124,7 @@ func immutable(env string, c Change) []Breaking {
 		oldIP, _ := lookup(c.Base.Body, "spec", "clusterIP").(string)
 		newIP, _ := lookup(c.Head.Body, "spec", "clusterIP").(string)
 		if newIP != "" && oldIP != newIP {
-			add("spec.clusterIP", "clusterIP is immutable once set: the apiserver refuses the update (field is immutable)")
-		}
-		oldType, _ := lookup(c.Base.Body, "spec", "type").(string)
-		newType, _ := lookup(c.Head.Body, "spec", "type").(string)
-		if (oldType == "ExternalName") != (newType == "ExternalName") {
-			add("spec.type", fmt.Sprintf("type %s → %s: %s", cmp.Or(oldType, "ClusterIP"), cmp.Or(newType, "ClusterIP"), externalNameReason))
+			add("spec.clusterIP", "clusterIP is immutable once set: the apiserver refuses the update (may not change once set)")
 		}
 	case group == "" && id.Kind == "PersistentVolumeClaim":
 		spec, _ := lookup(c.Head.Body, "spec").(map[string]any)
@@ -137,7 +135,7 @@ func immutable(env string, c Change) []Breaking {
 			}
 		}
 		if shrinks(lookup(c.Base.Body, "spec", "resources", "requests", "storage"), lookup(c.Head.Body, "spec", "resources", "requests", "storage")) {
-			add("spec.resources.requests.storage", "a claim cannot shrink: the apiserver refuses the update (Forbidden)")
+			add("spec.resources.requests.storage", "a claim cannot shrink: the apiserver refuses the update (can not be less than status.capacity)")
 		}
 	case group == "" && (id.Kind == "ConfigMap" || id.Kind == "Secret"):
 		if lookup(c.Base.Body, "immutable") == true && (changed("data") || changed("binaryData") || changed("stringData")) {
@@ -146,10 +144,6 @@ func immutable(env string, c Change) []Breaking {
 	}
 	return out
 }
-
-// externalNameReason is why a Service's type cannot change to or from
-// ExternalName in place.
-const externalNameReason = "an ExternalName Service has no cluster IP and the others need one; Helm's and Argo CD's patches keep the field the other side had, and the apiserver refuses the result"
 
 func mapKeys(ms ...map[string]any) func(yield func(string) bool) {
 	seen := map[string]bool{}
@@ -188,10 +182,10 @@ func hook(o Object) bool {
 	return false
 }
 
-// holdsData reports whether deleting the object loses data: a volume
+// HoldsData reports whether deleting the object loses data: a volume
 // claim, a StatefulSet with claim templates, a Secret, or the custom
 // resources that make or hold one.
-func holdsData(o Object) bool {
+func HoldsData(o Object) bool {
 	switch id := o.ID(); {
 	case id.Group == "" && (id.Kind == "PersistentVolumeClaim" || id.Kind == "Secret"):
 		return true

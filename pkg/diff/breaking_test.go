@@ -1,0 +1,94 @@
+package diff_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/telepace/platform-charts/internal/breakingcases"
+	"github.com/telepace/platform-charts/pkg/diff"
+)
+
+// compareCase loads both sides of a case and compares them.
+func compareCase(t *testing.T, c breakingcases.Case) diff.Report {
+	t.Helper()
+	base, err := diff.LoadChart(c.Name, c.Base)
+	require.NoError(t, err)
+	head, err := diff.LoadChart(c.Name, c.Head)
+	require.NoError(t, err)
+	return diff.Compare([]diff.Chart{base}, []diff.Chart{head})
+}
+
+// TestBreakingCases pins the verdict on every case under
+// testdata/breaking; test/e2e's TestBreakingChangesAgreeWithTheAPIServer
+// applies the same changes to a real apiserver.
+func TestBreakingCases(t *testing.T) {
+	want := map[string][]string{
+		"configmap-data": nil,
+		"configmap-immutable": {
+			"ConfigMap break/settings data: the ConfigMap is immutable: the apiserver refuses a change to its data (field is immutable when `immutable` is set)",
+		},
+		"custom-resource-removed": {
+			"ServiceMonitor break/api (whole): custom resource removed while its CRD stays installed: helm deletes it and its controller undoes what it made",
+		},
+		"deployment-image": nil,
+		"deployment-selector": {
+			"Deployment break/web spec.selector: the selector is immutable: the apiserver refuses the update (field is immutable)",
+		},
+		"job-hook-template": nil,
+		"job-template": {
+			"Job break/migrate spec.template: a Job's spec.template is immutable: the apiserver refuses the update (field is immutable)",
+		},
+		"kept-claim-removed": nil,
+		"namespace-change": {
+			"ConfigMap break-ns-b/settings metadata.namespace: an object cannot change namespace (the apiserver refuses the update); it is deleted from break-ns-a and created in break-ns-b",
+		},
+		"pvc-grow": nil,
+		"pvc-rename": {
+			"PersistentVolumeClaim break/data (whole): holds data; helm deletes it on upgrade and Argo CD prunes it (PersistentVolumeClaim data-v2 is added: a rename starts empty)",
+		},
+		"pvc-shrink": {
+			"PersistentVolumeClaim break/data spec.resources.requests.storage: a claim cannot shrink: the apiserver refuses the update (can not be less than status.capacity)",
+		},
+		"pvc-storage-class": {
+			"PersistentVolumeClaim break/data spec.storageClassName: a claim's spec is immutable after creation except resources.requests and volumeAttributesClassName: the apiserver refuses the update (Forbidden)",
+		},
+		"service-cluster-ip": {
+			"Service break/api spec.clusterIP: clusterIP is immutable once set: the apiserver refuses the update (may not change once set)",
+		},
+		"service-from-external-name": nil,
+		"service-port":               nil,
+		"service-to-external-name":   nil,
+		"statefulset-claim-templates": {
+			"StatefulSet break/db spec.volumeClaimTemplates: a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)",
+		},
+		"statefulset-image": nil,
+		"statefulset-selector": {
+			"StatefulSet break/db spec.selector: a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)",
+		},
+		"statefulset-service-name": {
+			"StatefulSet break/db spec.serviceName: a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)",
+		},
+	}
+	cases, err := breakingcases.Load("testdata/breaking")
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			seen[c.Name] = true
+			exp, ok := want[c.Name]
+			require.True(t, ok, "case %s has no expectation here", c.Name)
+			var got []string
+			for _, b := range compareCase(t, c).Breaking {
+				field := b.Field
+				if field == "" {
+					field = "(whole)"
+				}
+				got = append(got, fmt.Sprintf("%s %s: %s", b.Object, field, b.Reason))
+			}
+			require.Equal(t, exp, got)
+		})
+	}
+	require.Len(t, seen, len(want), "every expectation has a case directory")
+}
