@@ -292,4 +292,3 @@ func lastLine(s string) string {
 	}
 	return s
 }
-
