@@ -57,6 +57,9 @@ func breaking(env string, base, head Chart, cd ChartDiff) []Breaking {
 	for _, c := range cd.Changed {
 		id := c.Head.ID()
 		if c.Base.Namespace != c.Head.Namespace {
+			if c.Base.Namespace == base.Namespace && c.Head.Namespace == head.Namespace {
+				continue // it moves with its chart, reported above
+			}
 			add(id, "metadata.namespace", "an object cannot change namespace (the apiserver refuses the update); it is deleted from %s and created in %s", c.Base.Namespace, c.Head.Namespace)
 			continue
 		}

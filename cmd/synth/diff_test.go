@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDiffUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--base", ""}, "synth diff: --base is empty; name a git ref such as main or origin/main\n"},
+		{[]string{"--base", " "}, "synth diff: --base is empty; name a git ref such as main or origin/main\n"},
+		{[]string{"--base", "-x"}, "synth diff: --base \"-x\" is not a git ref\n"},
+		{[]string{"--base", "no-such-ref-anywhere"}, "synth diff: --base \"no-such-ref-anywhere\" does not name a commit in "},
+		{[]string{"--env", "qa"}, "synth diff: unknown environment \"qa\"; known environments: dev, staging, prod\n"},
+		{[]string{"--env", ""}, "synth diff: --env is empty; name one or more environments: dev, staging, prod\n"},
+		{[]string{"--out", ""}, "synth diff: --out is empty; name a file, or leave it out for standard output\n"},
+		{[]string{"extra"}, "synth diff: unexpected arguments: extra\n"},
+		{[]string{"--nope"}, "flag provided but not defined: -nope\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runSynth(append([]string{"diff"}, tt.args...)...)
+			assert.Equal(t, exitUsage, code, stderr)
+			assert.Empty(t, stdout)
+			assert.True(t, strings.HasPrefix(stderr, tt.want), "stderr: %s", stderr)
+		})
+	}
+}
+
+func TestDiffHelpDocumentsExitCodes(t *testing.T) {
+	code, _, stderr := runSynth("diff", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stderr, "Usage: synth diff [--base REF]")
+	assert.Contains(t, stderr, "3 breaking changes found, with --fail-on-breaking.")
+}
+
+// TestDiffAgainstHEAD runs the summary of the repository itself: whatever
+// the working tree holds, it is a summary with the marker CI looks for.
+func TestDiffAgainstHEAD(t *testing.T) {
+	code, stdout, stderr := runSynth("diff", "--env", "prod")
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, diffMarker+"\n## Chart changes: HEAD → working tree\n"), stdout)
+	assert.Contains(t, stdout, "| analysis | image | ")
+}
+
+// TestDiffFailsOnBreaking commits, in a repository of its own, a staging
+// chart whose Deployment selector differs from what the code produces:
+// the summary lists it first, and --fail-on-breaking exits 3.
+func TestDiffFailsOnBreaking(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is required for synth diff")
+	}
+	repo := t.TempDir()
+	goMod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(repo, "go.mod"), goMod, 0o644))
+	src := filepath.Join("..", "..", "charts", "generated", "staging")
+	dst := filepath.Join(repo, "charts", "generated", "staging")
+	require.NoError(t, os.CopyFS(dst, os.DirFS(src)))
+	web := filepath.Join(dst, "templates", "web.yaml")
+	raw, err := os.ReadFile(web)
+	require.NoError(t, err)
+	old := "  selector:\n    matchLabels:\n      app.kubernetes.io/component: frontend\n      app.kubernetes.io/instance: telepace-staging\n      app.kubernetes.io/name: web\n"
+	require.Contains(t, string(raw), old, "the web Deployment's selector, the file's first")
+	require.NoError(t, os.WriteFile(web, []byte(strings.Replace(string(raw), old, strings.Replace(old, "name: web", "name: web-old", 1), 1)), 0o644))
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "."},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	t.Chdir(repo)
+
+	out := filepath.Join(t.TempDir(), "summary.md")
+	code, stdout, stderr := runSynth("diff", "--env", "staging", "--fail-on-breaking", "--out", out)
+	require.Equal(t, exitChanged, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "synth diff: 1 breaking changes\n", stderr)
+	md, err := os.ReadFile(out)
+	require.NoError(t, err)
+	text := string(md)
+	assert.Contains(t, text, "**1 breaking change.**")
+	assert.Contains(t, text, "| staging | `Deployment telepace-staging/web` | `spec.selector` | the selector is immutable: the apiserver refuses the update (field is immutable) |")
+	assert.Less(t, strings.Index(text, "### Breaking"), strings.Index(text, "### staging"), "breaking changes come first")
+
+	code, _, stderr = runSynth("diff", "--env", "staging")
+	assert.Equal(t, exitOK, code, "without --fail-on-breaking the summary is the result: %s", stderr)
+}
