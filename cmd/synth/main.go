@@ -4,6 +4,11 @@
 // Usage:
 //
 //	synth [--env NAME[,NAME...]] [--out DIR] [--check]
+//	synth diff [--base REF] [--env NAME[,NAME...]] [--out FILE] [--fail-on-breaking]
+//	synth set-image --env ENV --service NAME (--tag TAG | --digest DIGEST) [--check]
+//	synth seal --cert FILE --namespace NS --name NAME
+//
+// Each subcommand documents its exit codes in its --help.
 //
 // Exit codes:
 //
@@ -213,6 +218,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, `Usage: synth [--env NAME[,NAME...]] [--out DIR] [--check]
        synth seal --cert FILE --namespace NS --name NAME   (see synth seal --help)
        synth set-image --env ENV --service NAME --tag TAG   (see synth set-image --help)
+       synth diff [--base REF] [--env NAME]                 (see synth diff --help)
 
 Synthesise the Telepace Helm charts from environments/*.go with cdk8s into
 DIR/<env>/ (Chart.yaml, values.yaml, README.md, .helmignore, templates/).

@@ -168,4 +168,3 @@ spec:
 	require.Contains(t, md, "| `spec.containers[name=b]` | `{\"image\":\"b:1\",\"name\":\"b\"}` | _(absent)_ |")
 	require.True(t, strings.HasPrefix(md, "## Chart changes:"))
 }
-
