@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -84,6 +85,11 @@ Flags:
 	if err != nil {
 		return fail(exitFailed, "%v", err)
 	}
+	if *out != "" {
+		if inside(root, filepath.Join(wd, *out), defaultOut) {
+			return fail(exitUsage, "--out %q is inside %s, which holds only generated charts; write the summary elsewhere", *out, defaultOut)
+		}
+	}
 	commit, err := resolveRef(root, *base)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
@@ -136,13 +142,27 @@ Flags:
 	return exitOK
 }
 
+// inside reports whether path lies in dir, a directory relative to root.
+func inside(root, path, dir string) bool {
+	rel, err := filepath.Rel(filepath.Join(root, filepath.FromSlash(dir)), filepath.Clean(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// git returns a git command run in root, with messages in English, which
+// committedCharts reads.
+func git(root string, args ...string) *exec.Cmd {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=")
+	return cmd
+}
+
 // resolveRef returns the commit that ref names in the repository at root.
 func resolveRef(root, ref string) (string, error) {
 	if strings.HasPrefix(ref, "-") {
 		return "", fmt.Errorf("--base %q is not a git ref", ref)
 	}
-	cmd := exec.Command("git", "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
-	cmd.Dir = root
+	cmd := git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -163,8 +183,7 @@ func resolveRef(root, ref string) (string, error) {
 // commit, by chart name and path inside the chart. Vendored dependencies
 // are left out.
 func committedCharts(root, commit string) (map[string]map[string][]byte, error) {
-	cmd := exec.Command("git", "archive", "--format=tar", commit, "--", defaultOut)
-	cmd.Dir = root
+	cmd := git(root, "archive", "--format=tar", commit, "--", defaultOut)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()

@@ -24,6 +24,7 @@ func TestDiffUsageErrors(t *testing.T) {
 		{[]string{"--env", ""}, "synth diff: --env is empty; name one or more environments: dev, staging, prod\n"},
 		{[]string{"--out", ""}, "synth diff: --out is empty; name a file, or leave it out for standard output\n"},
 		{[]string{"extra"}, "synth diff: unexpected arguments: extra\n"},
+		{[]string{"--out", "../../charts/generated/dev/values.yaml"}, "synth diff: --out \"../../charts/generated/dev/values.yaml\" is inside charts/generated, which holds only generated charts; write the summary elsewhere\n"},
 		{[]string{"--nope"}, "flag provided but not defined: -nope\n"},
 	}
 	for _, tt := range tests {

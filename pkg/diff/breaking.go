@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -73,18 +74,13 @@ func breaking(env string, base, head Chart, cd ChartDiff) []Breaking {
 		if kept(o) || hook(o) {
 			continue
 		}
+		renamed := added[o.Kind]
 		rename := ""
-		if names := added[o.Kind]; len(names) > 0 {
-			rename = fmt.Sprintf(" (%s %s is added: a rename starts empty)", o.Kind, strings.Join(names, ", "))
+		if len(renamed) > 0 {
+			rename = fmt.Sprintf(" (%s %s is added: a rename starts empty)", o.Kind, strings.Join(renamed, ", "))
 		}
-		switch {
-		case HoldsData(o):
-			add(o.ID(), "", "holds data; helm deletes it on upgrade and Argo CD prunes it%s", rename)
-		case o.Kind == "CustomResourceDefinition":
-			// Helm never deletes a CRD it installed from crds/; nothing
-			// breaks, and the CRD stays.
-		case !builtinGroups[o.ID().Group]:
-			add(o.ID(), "", "custom resource removed while its CRD stays installed: helm deletes it and its controller undoes what it made%s", rename)
+		if reason := lossOnRemoval(o, len(renamed) > 0); reason != "" {
+			add(o.ID(), "", "%s%s", reason, rename)
 		}
 	}
 	return out
@@ -110,7 +106,8 @@ func immutable(env string, c Change) []Breaking {
 		spec, _ := lookup(c.Head.Body, "spec").(map[string]any)
 		baseSpec, _ := lookup(c.Base.Body, "spec").(map[string]any)
 		for _, k := range slices.Sorted(mapKeys(spec, baseSpec)) {
-			if !slices.Contains(statefulSetMutable, k) && changed("spec", k) {
+			old, cur := withDefault(baseSpec, k, statefulSetDefaults), withDefault(spec, k, statefulSetDefaults)
+			if !slices.Contains(statefulSetMutable, k) && !reflect.DeepEqual(old, cur) {
 				add("spec."+k, "a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)")
 			}
 		}
@@ -118,7 +115,7 @@ func immutable(env string, c Change) []Breaking {
 		if hook(c.Base) && hook(c.Head) {
 			break // a hook Job is deleted and created anew on every run
 		}
-		for _, k := range []string{"template", "selector", "completionMode"} {
+		for _, k := range []string{"template", "selector", "completionMode", "completions", "podFailurePolicy", "backoffLimitPerIndex", "successPolicy", "managedBy"} {
 			if changed("spec", k) {
 				add("spec."+k, "a Job's spec."+k+" is immutable: the apiserver refuses the update (field is immutable)")
 			}
@@ -141,11 +138,41 @@ func immutable(env string, c Change) []Breaking {
 			add("spec.resources.requests.storage", "a claim cannot shrink: the apiserver refuses the update (can not be less than status.capacity)")
 		}
 	case group == "" && (id.Kind == "ConfigMap" || id.Kind == "Secret"):
-		if lookup(c.Base.Body, "immutable") == true && (changed("data") || changed("binaryData") || changed("stringData")) {
-			add("data", "the "+id.Kind+" is immutable: the apiserver refuses a change to its data (field is immutable when `immutable` is set)")
+		if lookup(c.Base.Body, "immutable") == true {
+			if changed("data") || changed("binaryData") || changed("stringData") {
+				add("data", "the "+id.Kind+" is immutable: the apiserver refuses a change to its data (field is immutable when `immutable` is set)")
+			}
+			if lookup(c.Head.Body, "immutable") != true {
+				add("immutable", "an immutable "+id.Kind+" cannot become mutable: the apiserver refuses the update (field is immutable when `immutable` is set)")
+			}
+		}
+		if id.Kind == "Secret" && cmp.Or(str(c.Base.Body, "type"), "Opaque") != cmp.Or(str(c.Head.Body, "type"), "Opaque") {
+			add("type", "a Secret's type is immutable: the apiserver refuses the update (field is immutable)")
+		}
+	case group == "rbac.authorization.k8s.io" && (id.Kind == "RoleBinding" || id.Kind == "ClusterRoleBinding"):
+		if changed("roleRef") {
+			add("roleRef", "a binding's roleRef is immutable: the apiserver refuses the update (field is immutable); a new role needs a new binding")
 		}
 	}
 	return out
+}
+
+// statefulSetDefaults are the values the apiserver gives fields a
+// StatefulSet leaves out; leaving one out where it was set to the default
+// changes nothing.
+var statefulSetDefaults = map[string]any{"podManagementPolicy": "OrderedReady"}
+
+// withDefault returns m[k], or the default when m leaves k out.
+func withDefault(m map[string]any, k string, defaults map[string]any) any {
+	if v, ok := m[k]; ok {
+		return v
+	}
+	return defaults[k]
+}
+
+func str(v any, keys ...string) string {
+	s, _ := lookup(v, keys...).(string)
+	return s
 }
 
 func mapKeys(ms ...map[string]any) func(yield func(string) bool) {
@@ -186,22 +213,52 @@ func hook(o Object) bool {
 }
 
 // HoldsData reports whether deleting the object loses data: a volume
-// claim, a StatefulSet with claim templates, a Secret, or the custom
-// resources that make or hold one.
-func HoldsData(o Object) bool {
+// claim, a Secret, a StatefulSet whose claims go with it, or a custom
+// resource whose controller deletes or regenerates what it made.
+func HoldsData(o Object) bool { return lossOnRemoval(o, false) != "" }
+
+// lossOnRemoval says what is lost when the chart no longer has o (and
+// another object of its kind is added, when renamed), or "" when nothing
+// is.
+func lossOnRemoval(o Object, renamed bool) string {
+	const deleted = "helm deletes it on upgrade and Argo CD prunes it"
 	switch id := o.ID(); {
-	case id.Group == "" && (id.Kind == "PersistentVolumeClaim" || id.Kind == "Secret"):
-		return true
+	case id.Group == "" && id.Kind == "PersistentVolumeClaim":
+		return "holds a volume; " + deleted
+	case id.Group == "" && id.Kind == "Secret":
+		return "holds credentials; " + deleted
 	case id.Group == "apps" && id.Kind == "StatefulSet":
 		vct, _ := lookup(o.Body, "spec", "volumeClaimTemplates").([]any)
-		return len(vct) > 0
+		switch {
+		case len(vct) == 0:
+			return ""
+		case str(o.Body, "spec", "persistentVolumeClaimRetentionPolicy", "whenDeleted") == "Delete":
+			return "its claims are deleted with it (whenDeleted: Delete); " + deleted
+		case renamed:
+			return "its claims stay behind, unused: the claims of a StatefulSet are named after it"
+		}
+		return "" // the claims stay, and a StatefulSet of the same name finds them again
 	case id.Group == "bitnami.com" && id.Kind == "SealedSecret":
-		return true
+		if lookup(o.Body, "metadata", "annotations", "sealedsecrets.bitnami.com/skip-set-owner-references") == "true" {
+			return ""
+		}
+		return "custom resource whose CRD stays installed: helm deletes it, and the Secret it owns is garbage-collected"
 	case id.Group == "external-secrets.io" && id.Kind == "ExternalSecret":
-		// A generated Secret is made again with new values.
-		return strings.Contains(fmt.Sprint(lookup(o.Body, "spec")), "generatorRef")
+		if strings.Contains(fmt.Sprint(lookup(o.Body, "spec")), "generatorRef") {
+			return "custom resource whose CRD stays installed: helm deletes it, and the values it generated are made anew by the next one"
+		}
+		if cmp.Or(str(o.Body, "spec", "target", "creationPolicy"), "Owner") == "Owner" {
+			return "custom resource whose CRD stays installed: helm deletes it, and the Secret it owns (creationPolicy Owner) is garbage-collected"
+		}
 	case id.Group == "generators.external-secrets.io":
-		return true
+		return "custom resource whose CRD stays installed: helm deletes it, and what it generated is made anew by its successor"
+	case id.Group == "argoproj.io" && id.Kind == "Application":
+		fin, _ := lookup(o.Body, "metadata", "finalizers").([]any)
+		for _, f := range fin {
+			if strings.HasPrefix(fmt.Sprint(f), "resources-finalizer.argocd.argoproj.io") {
+				return "custom resource whose CRD stays installed: helm deletes it, and its resources finalizer makes Argo CD delete every object the application deployed"
+			}
+		}
 	}
-	return false
+	return ""
 }

@@ -29,30 +29,43 @@ func TestBreakingCases(t *testing.T) {
 		"configmap-immutable": {
 			"ConfigMap break/settings data: the ConfigMap is immutable: the apiserver refuses a change to its data (field is immutable when `immutable` is set)",
 		},
-		"custom-resource-removed": {
-			"ServiceMonitor break/api (whole): custom resource removed while its CRD stays installed: helm deletes it and its controller undoes what it made",
+		"configmap-mutable-again": {
+			"ConfigMap break/settings immutable: an immutable ConfigMap cannot become mutable: the apiserver refuses the update (field is immutable when `immutable` is set)",
 		},
 		"deployment-image": nil,
 		"deployment-selector": {
 			"Deployment break/web spec.selector: the selector is immutable: the apiserver refuses the update (field is immutable)",
+		},
+		"external-secret-removed": {
+			"ExternalSecret break/creds (whole): custom resource whose CRD stays installed: helm deletes it, and the Secret it owns (creationPolicy Owner) is garbage-collected",
+		},
+		"job-completions": {
+			"Job break/migrate spec.completions: a Job's spec.completions is immutable: the apiserver refuses the update (field is immutable)",
 		},
 		"job-hook-template": nil,
 		"job-template": {
 			"Job break/migrate spec.template: a Job's spec.template is immutable: the apiserver refuses the update (field is immutable)",
 		},
 		"kept-claim-removed": nil,
+		"monitor-removed":    nil,
 		"namespace-change": {
 			"ConfigMap break-ns-b/settings metadata.namespace: an object cannot change namespace (the apiserver refuses the update); it is deleted from break-ns-a and created in break-ns-b",
 		},
 		"pvc-grow": nil,
 		"pvc-rename": {
-			"PersistentVolumeClaim break/data (whole): holds data; helm deletes it on upgrade and Argo CD prunes it (PersistentVolumeClaim data-v2 is added: a rename starts empty)",
+			"PersistentVolumeClaim break/data (whole): holds a volume; helm deletes it on upgrade and Argo CD prunes it (PersistentVolumeClaim data-v2 is added: a rename starts empty)",
 		},
 		"pvc-shrink": {
 			"PersistentVolumeClaim break/data spec.resources.requests.storage: a claim cannot shrink: the apiserver refuses the update (can not be less than status.capacity)",
 		},
 		"pvc-storage-class": {
 			"PersistentVolumeClaim break/data spec.storageClassName: a claim's spec is immutable after creation except resources.requests and volumeAttributesClassName: the apiserver refuses the update (Forbidden)",
+		},
+		"rolebinding-role-ref": {
+			"RoleBinding break/reader roleRef: a binding's roleRef is immutable: the apiserver refuses the update (field is immutable); a new role needs a new binding",
+		},
+		"secret-type": {
+			"Secret break/creds type: a Secret's type is immutable: the apiserver refuses the update (field is immutable)",
 		},
 		"service-cluster-ip": {
 			"Service break/api spec.clusterIP: clusterIP is immutable once set: the apiserver refuses the update (may not change once set)",
@@ -63,7 +76,11 @@ func TestBreakingCases(t *testing.T) {
 		"statefulset-claim-templates": {
 			"StatefulSet break/db spec.volumeClaimTemplates: a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)",
 		},
-		"statefulset-image": nil,
+		"statefulset-default": nil,
+		"statefulset-image":   nil,
+		"statefulset-rename": {
+			"StatefulSet break/db (whole): its claims stay behind, unused: the claims of a StatefulSet are named after it (StatefulSet db-v2 is added: a rename starts empty)",
+		},
 		"statefulset-selector": {
 			"StatefulSet break/db spec.selector: a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)",
 		},

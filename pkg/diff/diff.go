@@ -117,8 +117,11 @@ func compareChart(base, head Chart) ChartDiff {
 	if base.Namespace != head.Namespace && base.Env != "" && head.Env != "" {
 		cd.Chart = append(cd.Chart, Field{Path: "namespace", Old: base.Namespace, New: head.Namespace})
 	}
-	cd.Chart = append(cd.Chart, mapFields("dependencies.", toAny(base.Dependencies), toAny(head.Dependencies))...)
-	cd.Chart = append(cd.Chart, prefixed("values", fields(base.Values, head.Values))...)
+	if base.Env != "" && head.Env != "" {
+		// A chart on one side only is new or gone as a whole.
+		cd.Chart = append(cd.Chart, mapFields("dependencies.", toAny(base.Dependencies), toAny(head.Dependencies))...)
+		cd.Chart = append(cd.Chart, prefixed("values", fields(base.Values, head.Values))...)
+	}
 
 	inBase := map[ID]Object{}
 	for _, o := range base.Objects {
@@ -160,7 +163,12 @@ func compareChart(base, head Chart) ChartDiff {
 			continue
 		}
 		if h, ok := moved[o.ID()]; ok {
-			cd.Changed = append(cd.Changed, Change{Base: o, Head: h, Fields: fields(o.Body, h.Body)})
+			fs := fields(o.Body, h.Body)
+			if !slices.ContainsFunc(fs, func(f Field) bool { return f.Path == "metadata.namespace" }) {
+				// The namespace came from the chart, not the body.
+				fs = append([]Field{{Path: "metadata.namespace", Old: o.Namespace, New: h.Namespace}}, fs...)
+			}
+			cd.Changed = append(cd.Changed, Change{Base: o, Head: h, Fields: fs})
 			continue
 		}
 		cd.Removed = append(cd.Removed, o)
@@ -197,7 +205,15 @@ func mapFields(prefix string, a, b map[string]any) []Field {
 
 func prefixed(prefix string, fs []Field) []Field {
 	for i := range fs {
-		fs[i].Path = prefix + "." + fs[i].Path
+		if fs[i].Path == "" {
+			fs[i].Path = prefix
+			continue
+		}
+		sep := "."
+		if strings.HasPrefix(fs[i].Path, "[") {
+			sep = ""
+		}
+		fs[i].Path = prefix + sep + fs[i].Path
 	}
 	return fs
 }

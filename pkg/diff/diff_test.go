@@ -122,6 +122,9 @@ func TestChartNamespaceMoveIsBreaking(t *testing.T) {
 	r := diff.Compare(base, head)
 	require.NotEmpty(t, r.Charts[0].Changed, "every object changes namespace")
 	require.Len(t, r.Breaking, 1, "one entry for the chart, not one per object that moves with it")
+	for _, c := range r.Charts[0].Changed {
+		require.Equal(t, diff.Field{Path: "metadata.namespace", Old: "telepace-staging", New: "telepace-staging-2"}, c.Fields[0], "%s shows its move", c.Head.ID())
+	}
 	require.Equal(t, "namespace", r.Breaking[0].Field)
 	require.Equal(t, "the chart moves from namespace telepace-staging to telepace-staging-2: every object is created anew there, and what the old namespace holds (volumes, generated Secrets) is deleted with the old release", r.Breaking[0].Reason)
 	require.Empty(t, r.Charts[0].Added)
@@ -167,4 +170,26 @@ spec:
 	md := r.Markdown()
 	require.Contains(t, md, "| `spec.containers[name=b]` | `{\"image\":\"b:1\",\"name\":\"b\"}` | _(absent)_ |")
 	require.True(t, strings.HasPrefix(md, "## Chart changes:"))
+}
+
+// TestMarkdownValues: long values are cut around their first difference,
+// HTML characters stay as they are, backticks get a longer fence, and a
+// new chart has no values row.
+func TestMarkdownValues(t *testing.T) {
+	load := func(manifest string) diff.Chart {
+		c, err := diff.LoadChart("x", breakingcases.Chart("x", []byte(manifest)))
+		require.NoError(t, err)
+		return c
+	}
+	prefix := strings.Repeat("a", 300)
+	base := load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {expr: '" + prefix + "x > 1 && y', ticks: 'a``b'}\n")
+	head := load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {expr: '" + prefix + "z > 1 && y', ticks: 'a```b'}\n")
+	md := diff.Compare([]diff.Chart{base}, []diff.Chart{head}).Markdown()
+	require.Contains(t, md, "| `data.expr` | `…"+strings.Repeat("a", 40)+`x > 1 && y"`+"` | `…"+strings.Repeat("a", 40)+`z > 1 && y"`+"` |")
+	require.Contains(t, md, "| `data.ticks` | ``` \"a``b\" ``` | ```` \"a```b\" ```` |")
+	require.NotContains(t, md, `\u003e`)
+
+	md = diff.Compare(nil, []diff.Chart{head}).Markdown()
+	require.Contains(t, md, "x: new chart, 1 added")
+	require.NotContains(t, md, "values")
 }

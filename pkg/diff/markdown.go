@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxFields bounds the fields listed for one object; the rest are counted.
@@ -87,12 +88,12 @@ func (r Report) Markdown() string {
 		for _, row := range r.Services {
 			cells := make([]string, len(row.Cells))
 			for i, c := range row.Cells {
-				cells[i] = cell(c)
+				cells[i] = code(c)
 				if strings.Contains(c, " → ") {
 					cells[i] = "**" + cells[i] + "**"
 				}
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", row.Service, row.Field, strings.Join(cells, " | "))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(row.Service), row.Field, strings.Join(cells, " | "))
 		}
 	}
 	return b.String()
@@ -140,7 +141,11 @@ func writeFields(b *strings.Builder, fs []Field) {
 			fmt.Fprintf(b, "| … %d more | | |\n", len(fs)-maxFields)
 			break
 		}
-		fmt.Fprintf(b, "| %s | %s | %s |\n", code(f.Path), show(f.Old, f.OldMissing), show(f.New, f.NewMissing))
+		old, cur := show(f.Old, f.OldMissing), show(f.New, f.NewMissing)
+		if long(old) || long(cur) {
+			old, cur = window(old, cur)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", code(f.Path), codeOr(old, f.OldMissing), codeOr(cur, f.NewMissing))
 	}
 }
 
@@ -180,30 +185,76 @@ func groupChanges(cs []Change) [][]Change {
 	return groups
 }
 
-// show writes a value as compact JSON in a code span, or "(absent)".
+// show writes a value as compact JSON, without HTML escapes.
 func show(v any, missing bool) string {
 	if missing {
+		return ""
+	}
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+func long(s string) bool { return utf8.RuneCountInString(s) > maxValue }
+
+// window cuts two long values to the part around their first difference,
+// so that two values that share a long beginning do not look the same.
+func window(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	first := 0
+	for first < len(ra) && first < len(rb) && ra[first] == rb[first] {
+		first++
+	}
+	start := max(first-maxValue/3, 0)
+	cut := func(r []rune) string {
+		if len(r) <= maxValue {
+			return string(r)
+		}
+		from := min(start, len(r))
+		to := min(from+maxValue, len(r))
+		s := string(r[from:to])
+		if from > 0 {
+			s = "…" + s
+		}
+		if to < len(r) {
+			s += "…"
+		}
+		return s
+	}
+	return cut(ra), cut(rb)
+}
+
+// codeOr writes s as a code span, or marks an absent value.
+func codeOr(s string, missing bool) string {
+	if missing {
 		return "_(absent)_"
-	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		raw = fmt.Append(nil, v)
-	}
-	s := string(raw)
-	if r := []rune(s); len(r) > maxValue {
-		s = string(r[:maxValue]) + "…"
 	}
 	return code(s)
 }
 
-// code writes s as a Markdown code span that is safe in a table cell.
+// code writes s as a Markdown code span that is safe in a table cell: the
+// fence is one backtick longer than the longest run of backticks in s.
 func code(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\n", " ")
-	if strings.Contains(s, "`") {
-		return "`` " + s + " ``"
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
 	}
-	return "`" + s + "`"
+	if longest == 0 {
+		return "`" + s + "`"
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + " " + s + " " + fence
 }
 
 // cell makes s safe in a table cell.
