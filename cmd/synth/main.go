@@ -336,13 +336,17 @@ func lookNode() error {
 }
 
 // nodeCommand returns the node the jsii kernel runs, as jsii picks it:
-// JSII_NODE, or node on PATH. It reports false when JSII_RUNTIME replaces
-// node with a command of its own.
+// JSII_NODE, or node on PATH, which jsiienv's launcher runs too. It reports
+// false when JSII_RUNTIME replaces node with a command of its own.
 func nodeCommand() (string, bool) {
 	if os.Getenv("JSII_RUNTIME") != "" {
 		return "", false
 	}
-	return cmp.Or(os.Getenv("JSII_NODE"), "node"), true
+	node := os.Getenv("JSII_NODE")
+	if node == jsiienv.Launcher() {
+		node = ""
+	}
+	return cmp.Or(node, "node"), true
 }
 
 // checkNodeVersion runs node --version and returns an error when it is

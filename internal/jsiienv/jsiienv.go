@@ -1,15 +1,16 @@
 // Package jsiienv prepares the process environment for the jsii kernel
 // before it starts: it quiets the Node.js end-of-life banner for the
-// Node.js release this project supports, and gives the kernel a private
-// temporary directory that Cleanup removes.
+// Node.js release this project supports, gives the kernel a private
+// temporary directory that Cleanup removes, and starts the kernel in one
+// node process instead of two.
 //
 // The cdk8s and constructs packages create the jsii client from their
-// package initialisers, and the client unpacks its runtime into the
-// temporary directory there and then. So the environment must be set before
+// package initialisers, and the client unpacks its runtime into the temporary
+// directory there and then. So the environment must be set before
 // those run. Go initialises packages in import-path order among those whose
-// imports are ready; this package imports only the standard library's
-// fmt and os, so it is ready, and first in that order, before any jsii
-// package. Importing it (pkg/constructs does) is enough.
+// imports are ready; this package imports only the standard library, so it
+// is ready, and first in that order, before any jsii package. Importing it
+// (pkg/constructs does) is enough.
 //
 // jsii prints a banner on every run when Node.js is past its end of life.
 // Node.js 20 is the runtime this project supports and tests on, so its banner
@@ -18,6 +19,18 @@
 // list of major versions. A value already set in the environment is left as
 // it is, and every other jsii warning (untested or known-broken Node.js
 // releases) still shows.
+//
+// jsii's runtime is two node processes: an entry point that checks the
+// Node.js release and relays every request and response, and the kernel
+// behind it. That costs a second node start (about 100 ms on a small
+// machine) and a relay hop on every call into the kernel (about 90 µs of
+// the 150 µs a trivial call takes). Unless JSII_NODE or JSII_RUNTIME is
+// set, JSII_NODE is pointed at a launcher in the private temporary
+// directory that runs the kernel alone, on the node on PATH (see
+// launcherScript); on any Node.js release but the supported one it runs
+// jsii's two processes as before, so their release notices still show. A
+// kernel started this way writes what its JavaScript prints to stdout to
+// stderr instead.
 //
 // The kernel and its Node.js child leave files in the temporary directory
 // when they are stopped by a signal. TMPDIR is therefore pointed at a
@@ -42,6 +55,9 @@ const SupportedNodeMajor = "20"
 // tempDir is the private temporary directory, or "" when none was made.
 var tempDir string
 
+// launcher is the path JSII_NODE points at, or "".
+var launcher string
+
 func init() {
 	if _, set := os.LookupEnv(EndOfLifeVariable); !set {
 		_ = os.Setenv(EndOfLifeVariable, SupportedNodeMajor)
@@ -54,7 +70,13 @@ func init() {
 	}
 	tempDir = dir
 	_ = os.Setenv("TMPDIR", dir)
+	launcher = installLauncher(dir)
 }
+
+// Launcher returns the path of the launcher JSII_NODE points at, or "" when
+// jsii starts node itself (JSII_NODE or JSII_RUNTIME were set, or no
+// launcher could be written). The launcher runs the node on PATH.
+func Launcher() string { return launcher }
 
 // TempDir returns the private temporary directory the kernel uses.
 func TempDir() string { return tempDir }

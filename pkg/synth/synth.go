@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/yamlhead"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -70,13 +71,24 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	if len(envs) == 0 {
 		return nil, errors.New("no environments to synthesise")
 	}
+	// The shipped CRDs need no kernel: read them (a go command per source,
+	// and YAML) while cdk8s runs, and wait for them whatever happens, so
+	// that no go command outlives synthesize.
+	var crds map[string]map[string][]byte
+	var crdErr error
+	crdsRead := make(chan struct{})
+	go func() {
+		defer close(crdsRead)
+		crds, crdErr = shippedCRDs(envs)
+	}()
+	defer func() { <-crdsRead }()
 	resolved, err := resolve(envs, g)
 	if err != nil {
 		return nil, err
 	}
-	crds, err := shippedCRDs(envs)
-	if err != nil {
-		return nil, err
+	<-crdsRead
+	if crdErr != nil {
+		return nil, crdErr
 	}
 	charts := make([]Chart, 0, len(envs)+1)
 	for _, env := range envs {
@@ -409,7 +421,7 @@ func splitObjects(raw []byte) ([]Object, error) {
 				Labels map[string]string `json:"labels"`
 			} `json:"metadata"`
 		}
-		if err := yaml.Unmarshal(doc, &head); err != nil {
+		if err := yaml.Unmarshal(yamlhead.Head(doc), &head); err != nil {
 			return nil, fmt.Errorf("reading cdk8s output: %w", err)
 		}
 		component := head.Metadata.Labels["app.kubernetes.io/name"]

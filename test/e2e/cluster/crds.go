@@ -23,6 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/internal/yamlhead"
 )
 
 //go:embed crd-versions.txt
@@ -170,7 +172,7 @@ func crdDocuments(path string) ([]crdDocument, error) {
 			metav1.TypeMeta `json:",inline"`
 			Metadata        struct{ Name string } `json:"metadata"`
 		}
-		if err := yaml.Unmarshal(doc, &head); err != nil {
+		if err := yaml.Unmarshal(yamlhead.Head(doc), &head); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if head.Kind != "CustomResourceDefinition" || head.APIVersion != "apiextensions.k8s.io/v1" {

@@ -1,0 +1,128 @@
+//go:build linux
+
+package jsiienv_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telepace/platform-charts/internal/jsiienv"
+)
+
+// probeVariable makes TestProbeKernel, run by TestKernelProcesses in a
+// process of its own, start the kernel and print its process tree.
+const probeVariable = "TELEPACE_JSIIENV_PROBE"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	jsiienv.Cleanup()
+	os.Exit(code)
+}
+
+// TestKernelProcesses starts the kernel in a fresh test process with no
+// jsii switch set, and reads its process tree from /proc. On the supported
+// Node.js release the launcher runs jsii's lib/program.js as the only node
+// process and jsii prints nothing; when that release's end-of-life banner
+// is wanted, the launcher hands over to jsii's own entry point, which
+// prints it and relays to the kernel in a node child of its own.
+func TestKernelProcesses(t *testing.T) {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JSII_") {
+			env = append(env, kv)
+		}
+	}
+	tests := []struct {
+		name       string
+		env        []string
+		wantTree   string
+		wantStderr string
+	}{
+		{"supported release", nil, "node lib/program.js", ""},
+		{"banner wanted", []string{jsiienv.EndOfLifeVariable + "=18"}, "node lib/program.js > node bin/jsii-runtime.js > node lib/program.js", "end-of-life"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestProbeKernel$", "-test.count=1")
+			cmd.Env = append(append(env, probeVariable+"=1"), tt.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Run(), stderr.String())
+			assert.Contains(t, stdout.String(), "tree: "+tt.wantTree+"\n")
+			if tt.wantStderr == "" {
+				assert.Empty(t, stderr.String())
+			} else {
+				assert.Contains(t, stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestProbeKernel is TestKernelProcesses's probe: it does nothing unless
+// probeVariable is set.
+func TestProbeKernel(t *testing.T) {
+	if os.Getenv(probeVariable) == "" {
+		return
+	}
+	require.NotEmpty(t, jsiienv.Launcher(), "no launcher installed")
+	require.Equal(t, jsiienv.Launcher(), os.Getenv("JSII_NODE"))
+	app := cdk8s.NewApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+	chart := cdk8s.NewChart(app, jsii.String("c"), nil)
+	require.Equal(t, "c", *chart.Node().Id(), "the kernel answers")
+	var tree []string
+	for pid := os.Getpid(); ; {
+		kids := children(t, pid)
+		if len(kids) == 0 {
+			break
+		}
+		require.Len(t, kids, 1, "one child of %d", pid)
+		pid = kids[0]
+		tree = append(tree, describe(pid))
+	}
+	fmt.Printf("tree: %s\n", strings.Join(tree, " > "))
+}
+
+// children returns the pids of pid's children, from every thread's
+// /proc/<pid>/task/<tid>/children.
+func children(t *testing.T, pid int) []int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
+	require.NoError(t, err)
+	var out []int
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread ended
+		}
+		for _, field := range strings.Fields(string(data)) {
+			child, err := strconv.Atoi(field)
+			require.NoError(t, err)
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// describe returns "node" and the script a node process runs, its last two
+// path elements; or the command line of any other process.
+func describe(pid int) string {
+	data, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	args := strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
+	if filepath.Base(args[0]) != "node" {
+		return strings.Join(args, " ")
+	}
+	script := args[len(args)-1]
+	return "node " + filepath.Join(filepath.Base(filepath.Dir(script)), filepath.Base(script))
+}
