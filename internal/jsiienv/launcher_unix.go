@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // launcherScript runs the jsii kernel in one node process instead of two.
@@ -67,6 +69,11 @@ func installLauncher(dir string) string {
 	js := fmt.Sprintf(shimFile, EndOfLifeVariable, SupportedNodeMajor)
 	if os.WriteFile(shim, []byte(js), 0o600) != nil || os.WriteFile(launcher, []byte(script), 0o700) != nil {
 		return "" // jsii starts node itself, as it would without us
+	}
+	// A temporary directory mounted noexec cannot run the launcher; jsii
+	// then starts node itself.
+	if unix.Access(launcher, unix.X_OK) != nil {
+		return ""
 	}
 	_ = os.Setenv("JSII_NODE", launcher)
 	return launcher
