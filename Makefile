@@ -56,7 +56,7 @@ golden: node
 ## bench: benchmarks with medians (full synth budget: 1.5 s wall), then the
 ## side-by-side table against cdk8s in plain Node (bench/cdk8s-ts)
 bench: node bench/cdk8s-ts/node_modules
-	$(GO) test -run '^$$' -bench SideBySide -benchtime 1x -v ./bench/ | grep -E 'ratio|Benchmark|ok|FAIL'
+	$(GO) test -run '^$$' -bench SideBySide -benchtime 1x -v ./bench/ | grep -E 'ratio|bound|Benchmark|ok|FAIL'
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 10x ./pkg/synth/
 
 bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json

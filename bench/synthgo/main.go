@@ -6,6 +6,11 @@
 //
 //	synthgo [-services N] -out DIR
 //	synthgo [-services N] -fixture FILE
+//	synthgo -empty -out DIR
+//
+// With -empty it measures the fixed cost of synthesising with cdk8s from
+// Go: the jsii kernel starts, an App with one empty chart per chart that
+// synth writes is synthesised, and nothing else happens.
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"os"
 
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
@@ -28,8 +34,14 @@ func main() {
 	services := flag.Int("services", 0, "synthesise one environment of this many synthetic services instead of every environment")
 	out := flag.String("out", "", "write the charts into this directory")
 	fixture := flag.String("fixture", "", "write the resolved objects, by chart, as JSON to this file")
+	empty := flag.Bool("empty", false, "synthesise an App of empty charts into -out: the fixed cost")
 	flag.Parse()
-	err := run(*services, *out, *fixture)
+	var err error
+	if *empty {
+		err = runEmpty(*out)
+	} else {
+		err = run(*services, *out, *fixture)
+	}
 	jsii.Close()
 	jsiienv.Cleanup()
 	if err != nil {
@@ -87,4 +99,32 @@ func run(services int, out, fixture string) error {
 	}
 	_, err = synth.Write(context.Background(), out, charts, synth.WriteOptions{Complete: true})
 	return err
+}
+
+// emptyCharts are the charts a full synth writes: every environment's and
+// the Argo CD chart.
+func emptyCharts() []string {
+	var names []string
+	for _, e := range environments.All() {
+		names = append(names, e.Name)
+	}
+	return append(names, environments.GitOpsChart)
+}
+
+// runEmpty synthesises an App of empty charts: the kernel's start and an
+// App synth, with no object.
+func runEmpty(out string) error {
+	if out == "" {
+		return fmt.Errorf("-empty needs -out")
+	}
+	app := cdk8s.NewApp(&cdk8s.AppProps{
+		Outdir:              jsii.String(out),
+		OutputFileExtension: jsii.String(".yaml"),
+		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
+	})
+	for _, name := range emptyCharts() {
+		cdk8s.NewChart(app, jsii.String(name), &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)})
+	}
+	app.Synth()
+	return nil
 }
