@@ -74,8 +74,11 @@ func downloadModule(ctx context.Context, src CRDSource) (string, error) {
 	if res.Error != "" {
 		return "", fmt.Errorf("go mod download %s@%s: %s", src.Module, src.Version, res.Error)
 	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return "", fmt.Errorf("go mod download %s@%s: the go command must be on PATH: the CRDs come from the Go module cache", src.Module, src.Version)
+	}
 	if err != nil {
-		return "", fmt.Errorf("go mod download %s@%s: %v: %s", src.Module, src.Version, err, stderr.String())
+		return "", fmt.Errorf("go mod download %s@%s: %v: %s", src.Module, src.Version, err, strings.TrimSpace(stderr.String()))
 	}
 	if res.Sum != src.Sum {
 		return "", fmt.Errorf("%s@%s has content hash %s, crd-versions.txt pins %s", src.Module, src.Version, res.Sum, src.Sum)
