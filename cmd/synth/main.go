@@ -137,11 +137,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	out := fs.String("out", "", "directory that holds one generated chart directory per environment; default: "+defaultOut+" under the module root, wherever synth runs from")
 	check := fs.Bool("check", false, "write nothing; exit 3 and name every stale file if the charts under --out differ from the code")
 	fs.Usage = func() { usage(stderr, fs) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "synth: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
@@ -212,6 +209,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stdout, "synth: removed stale charts no environment generates: %s\n", strings.Join(res.Removed, ", "))
 	}
 	return exitOK
+}
+
+// parseFlags parses args into fs. When it returns false the command ends
+// with the code: 0 after --help, 2 for a bad flag (the flag package has
+// printed why).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	default:
+		return exitUsage, false
+	}
 }
 
 func usage(w io.Writer, fs *flag.FlagSet) {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/telepace/platform-charts/pkg/diff"
 )
 
 // Namespace is the namespace the cases' charts install into; a case may
@@ -22,6 +24,24 @@ type Case struct {
 	// Base and Head are the files of the chart before and after the
 	// change, as pkg/diff.LoadChart reads them.
 	Base, Head map[string][]byte
+}
+
+// Charts loads both sides of the case as pkg/diff reads charts.
+func (c Case) Charts() (base, head diff.Chart, err error) {
+	if base, err = diff.LoadChart(c.Name, c.Base); err != nil {
+		return base, head, err
+	}
+	head, err = diff.LoadChart(c.Name, c.Head)
+	return base, head, err
+}
+
+// Compare is synth diff's comparison of the case's two sides.
+func (c Case) Compare() (diff.Report, error) {
+	base, head, err := c.Charts()
+	if err != nil {
+		return diff.Report{}, err
+	}
+	return diff.Compare([]diff.Chart{base}, []diff.Chart{head}), nil
 }
 
 // Load reads every case under dir, in name order.

@@ -3,6 +3,7 @@ package diff
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -105,7 +106,7 @@ func immutable(env string, c Change) []Breaking {
 	case group == "apps" && id.Kind == "StatefulSet":
 		spec, _ := lookup(c.Head.Body, "spec").(map[string]any)
 		baseSpec, _ := lookup(c.Base.Body, "spec").(map[string]any)
-		for _, k := range slices.Sorted(mapKeys(spec, baseSpec)) {
+		for _, k := range slices.Sorted(maps.Keys(mergeKeys(spec, baseSpec))) {
 			old, cur := withDefault(baseSpec, k, statefulSetDefaults), withDefault(spec, k, statefulSetDefaults)
 			if !slices.Contains(statefulSetMutable, k) && !reflect.DeepEqual(old, cur) {
 				add("spec."+k, "a StatefulSet's spec is immutable except replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds: the apiserver refuses the update (field is immutable)")
@@ -129,7 +130,7 @@ func immutable(env string, c Change) []Breaking {
 	case group == "" && id.Kind == "PersistentVolumeClaim":
 		spec, _ := lookup(c.Head.Body, "spec").(map[string]any)
 		baseSpec, _ := lookup(c.Base.Body, "spec").(map[string]any)
-		for _, k := range slices.Sorted(mapKeys(spec, baseSpec)) {
+		for _, k := range slices.Sorted(maps.Keys(mergeKeys(spec, baseSpec))) {
 			if k != "resources" && k != "volumeAttributesClassName" && changed("spec", k) {
 				add("spec."+k, "a claim's spec is immutable after creation except resources.requests and volumeAttributesClassName: the apiserver refuses the update (Forbidden)")
 			}
@@ -173,22 +174,6 @@ func withDefault(m map[string]any, k string, defaults map[string]any) any {
 func str(v any, keys ...string) string {
 	s, _ := lookup(v, keys...).(string)
 	return s
-}
-
-func mapKeys(ms ...map[string]any) func(yield func(string) bool) {
-	seen := map[string]bool{}
-	for _, m := range ms {
-		for k := range m {
-			seen[k] = true
-		}
-	}
-	return func(yield func(string) bool) {
-		for k := range seen {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // kept reports whether Helm leaves the object in place when the chart no

@@ -7,18 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/internal/breakingcases"
-	"github.com/telepace/platform-charts/pkg/diff"
 )
-
-// compareCase loads both sides of a case and compares them.
-func compareCase(t *testing.T, c breakingcases.Case) diff.Report {
-	t.Helper()
-	base, err := diff.LoadChart(c.Name, c.Base)
-	require.NoError(t, err)
-	head, err := diff.LoadChart(c.Name, c.Head)
-	require.NoError(t, err)
-	return diff.Compare([]diff.Chart{base}, []diff.Chart{head})
-}
 
 // TestBreakingCases pins the verdict on every case under
 // testdata/breaking; test/e2e's TestBreakingChangesAgreeWithTheAPIServer
@@ -97,7 +86,9 @@ func TestBreakingCases(t *testing.T) {
 			exp, ok := want[c.Name]
 			require.True(t, ok, "case %s has no expectation here", c.Name)
 			var got []string
-			for _, b := range compareCase(t, c).Breaking {
+			r, err := c.Compare()
+			require.NoError(t, err)
+			for _, b := range r.Breaking {
 				field := b.Field
 				if field == "" {
 					field = "(whole)"

@@ -154,10 +154,9 @@ func parseObjects(file string, data []byte, namespace string) ([]Object, error) 
 			continue
 		}
 		o := Object{File: file, Body: body}
-		o.APIVersion, _ = body["apiVersion"].(string)
-		o.Kind, _ = body["kind"].(string)
-		o.Name, _ = lookup(body, "metadata", "name").(string)
-		ns, _ := lookup(body, "metadata", "namespace").(string)
+		o.APIVersion, o.Kind = str(body, "apiVersion"), str(body, "kind")
+		o.Name = str(body, "metadata", "name")
+		ns := str(body, "metadata", "namespace")
 		if o.APIVersion == "" || o.Kind == "" || o.Name == "" {
 			return nil, fmt.Errorf("%s: document %d: not a Kubernetes object (apiVersion, kind and metadata.name are required)", file, i+1)
 		}

@@ -42,9 +42,16 @@ func renderChart(env environments.Environment, r Resolved) Chart {
 		}
 		files["values.schema.json"] = schema
 	}
+	addTemplates(files, fmt.Sprintf(generatedHeader, env.Name), objs)
+	return Chart{Env: env.Name, Files: files}
+}
+
+// addTemplates adds one template per component of objs to files, each
+// file the header and then its objects in order, escaped for Helm.
+func addTemplates(files map[string][]byte, header string, objs []Object) {
 	for _, component := range components(objs) {
 		var b bytes.Buffer
-		fmt.Fprintf(&b, generatedHeader, env.Name)
+		b.WriteString(header)
 		first := true
 		for _, o := range objs {
 			if o.Component != component {
@@ -58,7 +65,6 @@ func renderChart(env environments.Environment, r Resolved) Chart {
 		}
 		files["templates/"+component+".yaml"] = b.Bytes()
 	}
-	return Chart{Env: env.Name, Files: files}
 }
 
 func chartYAML(env environments.Environment) []byte {

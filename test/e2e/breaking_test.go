@@ -65,7 +65,10 @@ func TestBreakingChangesAgreeWithTheAPIServer(t *testing.T) {
 	var breaking, safe int
 	for _, bc := range cases {
 		t.Run(bc.Name, func(t *testing.T) {
-			report := compare(t, bc)
+			report, err := bc.Compare()
+			if err != nil {
+				t.Fatal(err)
+			}
 			ns := "brk-" + bc.Name
 			if err := k.ensureNamespace(ctx, ns); err != nil {
 				t.Fatal(err)
@@ -87,7 +90,7 @@ func TestBreakingChangesAgreeWithTheAPIServer(t *testing.T) {
 			up.Namespace, up.Timeout = ns, 2*time.Minute
 			_, upErr := up.RunWithContext(ctx, "brk", loadChart(t, writeChart(t, bc.Name, bc.Head)), nil)
 
-			base, err := diff.LoadChart(bc.Name, bc.Base)
+			base, _, err := bc.Charts()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,20 +139,6 @@ func TestBreakingChangesAgreeWithTheAPIServer(t *testing.T) {
 		})
 	}
 	record("breaking changes: %d cases the diff calls breaking and the apiserver refuses or deletes; %d it lets through and helm upgrades", breaking, safe)
-}
-
-// compare runs synth diff's comparison on one case.
-func compare(t *testing.T, bc breakingcases.Case) diff.Report {
-	t.Helper()
-	base, err := diff.LoadChart(bc.Name, bc.Base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := diff.LoadChart(bc.Name, bc.Head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return diff.Compare([]diff.Chart{base}, []diff.Chart{head})
 }
 
 // writeChart writes a case's chart files into a new directory.
