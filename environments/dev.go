@@ -49,7 +49,7 @@ func Dev() Environment {
 		// to the in-cluster Jaeger.
 		Monitoring: monitoring("dev", "telepace-dev",
 			alerts.Policy{Severity: "warning", For: "15m", ErrorRatio: 0.2, LatencyP99Ms: 5000},
-			"http://"+devJaegerHost+":4318", 1, inCluster),
+			"http://"+devJaegerCollector+":4318", 1, inCluster),
 		// No credential in git, and none to fetch: data-store passwords are
 		// generated in the cluster; optional provider keys come from a
 		// Secret developers create (docs/secrets.md).

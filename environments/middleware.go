@@ -1,6 +1,10 @@
 package environments
 
-import "fmt"
+import (
+	"fmt"
+
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+)
 
 // The dev umbrella's dependencies. Each chart's values are a Go struct
 // whose json tags are the chart's own keys (checked against the chart's
@@ -18,6 +22,27 @@ type Persistence struct {
 // gateway, both the kong chart under aliases.
 type KongValues struct {
 	Controller KongController `json:"controller"`
+	Gateway    KongGateway    `json:"gateway"`
+}
+
+// KongGateway is the gateway instance of kong/ingress.
+type KongGateway struct {
+	// ServiceMonitor makes Prometheus scrape the gateway's status
+	// listener, where the cluster-wide prometheus plugin's metrics are,
+	// so the 5xx and p99 alerts and the route panels have data.
+	ServiceMonitor KongServiceMonitor `json:"serviceMonitor"`
+}
+
+// KongServiceMonitor is the kong chart's ServiceMonitor: it selects the
+// proxy Service (labelled enable-metrics) and scrapes its status port.
+type KongServiceMonitor struct {
+	Enabled bool `json:"enabled"`
+	// TrustCRDsExist renders it on a first install, before the
+	// monitoring dependency's CRDs are known to the API server.
+	TrustCRDsExist bool `json:"trustCRDsExist"`
+	// Labels are the environment's monitoring selector labels, which
+	// Prometheus selects ServiceMonitors by.
+	Labels map[string]string `json:"labels"`
 }
 
 // KongController is the controller instance of kong/ingress.
@@ -86,11 +111,28 @@ type ValkeyStore struct {
 
 // SeaweedFSValues are the seaweedfs chart's values: master, volume and
 // filer servers with the S3 gateway (service <fullname>-s3, port 8333),
-// which voiceflow's VOICEFLOW_MINIO_* settings point at.
+// which voiceflow's VOICEFLOW_MINIO_* settings point at. Every server
+// keeps its data on a persistent volume claim; the chart's default for
+// the master and the filer is a hostPath on the node.
 type SeaweedFSValues struct {
 	FullnameOverride string        `json:"fullnameOverride"`
+	Master           SeaweedServer `json:"master"`
+	Filer            SeaweedServer `json:"filer"`
 	S3               Toggle        `json:"s3"`
 	Volume           SeaweedVolume `json:"volume"`
+}
+
+// SeaweedServer is a master's or filer's storage.
+type SeaweedServer struct {
+	Data SeaweedStorage `json:"data"`
+	Logs SeaweedStorage `json:"logs"`
+}
+
+// SeaweedStorage is one of a server's volumes: "persistentVolumeClaim"
+// with a size, or "emptyDir".
+type SeaweedStorage struct {
+	Type string `json:"type"`
+	Size string `json:"size,omitempty"`
 }
 
 // SeaweedVolume is the volume server's storage.
@@ -127,6 +169,10 @@ type PrometheusStackValues struct {
 // in dev, for the same reason as Kong's.
 type PrometheusOperator struct {
 	AdmissionWebhooks Toggle `json:"admissionWebhooks"`
+	// TLS is the operator's own HTTPS listener, which exists to serve
+	// the admission webhooks; with them off, nothing creates the
+	// certificate Secret it mounts, and the pod could never start.
+	TLS Toggle `json:"tls"`
 }
 
 // PrometheusInstance is the Prometheus server.
@@ -188,8 +234,29 @@ type VolumeRequests struct {
 // loads the services' dashboard ConfigMaps; Loki and Jaeger are data
 // sources.
 type GrafanaValues struct {
+	// Admin takes the admin user and password from a generated Secret,
+	// so no render invents one (a random password in the chart's own
+	// Secret would differ on every render, and Argo CD would never see
+	// the application in sync).
+	Admin GrafanaAdmin `json:"admin"`
+	// RBAC gives the sidecars a Role in the umbrella's namespace rather
+	// than a ClusterRole over every namespace.
+	RBAC                  GrafanaRBAC         `json:"rbac"`
 	Sidecar               GrafanaSidecar      `json:"sidecar"`
 	AdditionalDataSources []GrafanaDataSource `json:"additionalDataSources"`
+}
+
+// GrafanaAdmin names the Secret, and its keys, that hold Grafana's admin
+// user and password.
+type GrafanaAdmin struct {
+	ExistingSecret string `json:"existingSecret"`
+	UserKey        string `json:"userKey"`
+	PasswordKey    string `json:"passwordKey"`
+}
+
+// GrafanaRBAC scopes Grafana's RBAC.
+type GrafanaRBAC struct {
+	Namespaced bool `json:"namespaced"`
 }
 
 // GrafanaSidecar watches for dashboards.
@@ -197,12 +264,22 @@ type GrafanaSidecar struct {
 	Dashboards GrafanaDashboards `json:"dashboards"`
 }
 
-// GrafanaDashboards is the dashboard sidecar.
+// GrafanaDashboards is the dashboard sidecar. It watches the release's
+// namespace, where the services' dashboard ConfigMaps are.
 type GrafanaDashboards struct {
-	Enabled         bool   `json:"enabled"`
-	Label           string `json:"label"`
-	LabelValue      string `json:"labelValue"`
-	SearchNamespace string `json:"searchNamespace"`
+	Enabled    bool   `json:"enabled"`
+	Label      string `json:"label"`
+	LabelValue string `json:"labelValue"`
+	// FolderAnnotation is the ConfigMap annotation whose value is the
+	// dashboard's folder; the provider turns those directories into
+	// Grafana folders.
+	FolderAnnotation string                   `json:"folderAnnotation"`
+	Provider         GrafanaDashboardProvider `json:"provider"`
+}
+
+// GrafanaDashboardProvider is the dashboard provider of the sidecar.
+type GrafanaDashboardProvider struct {
+	FoldersFromFilesStructure bool `json:"foldersFromFilesStructure"`
 }
 
 // GrafanaDataSource is a Grafana data source.
@@ -317,10 +394,10 @@ type AlloyCRDs struct {
 }
 
 // JaegerValues are the jaeger (v2) chart's values: one all-in-one
-// instance, traces in memory, OTLP on 4317 and 4318.
+// instance (the chart's default), traces in memory, OTLP on 4317 and 4318
+// of <fullname>-collector, the UI and API on 16686 of <fullname>-query.
 type JaegerValues struct {
 	FullnameOverride string `json:"fullnameOverride"`
-	Jaeger           Toggle `json:"jaeger"`
 }
 
 // ExternalSecretsValues are the external-secrets chart's values: its CRDs
@@ -404,8 +481,16 @@ const (
 	devS3Host       = "seaweedfs-s3" // <fullname>-s3
 	devS3Port       = 8333
 	devLokiHost     = "loki"
-	devJaegerHost   = "jaeger-collector"
+	devJaeger       = "jaeger"
+	// The jaeger chart names its Services <fullname>-collector (OTLP on
+	// 4317 and 4318) and <fullname>-query (UI and API on 16686).
+	devJaegerCollector = devJaeger + "-collector"
+	devJaegerQuery     = devJaeger + "-query"
 )
+
+// devGrafanaAdmin is the generated Secret Grafana's admin user and
+// password come from.
+const devGrafanaAdmin = "telepace-grafana"
 
 // devDependencies are the dev umbrella's charts, pinned, with values from
 // the environment: the data stores read the generated Secrets the services
@@ -422,11 +507,14 @@ func devDependencies(e Environment) []Dependency {
 	return []Dependency{
 		{
 			Name: "ingress", Alias: "kong", Version: "0.24.0", Repository: "https://charts.konghq.com",
-			Why:    "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
-			Values: &KongValues{Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}}},
+			Why: "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
+			Values: &KongValues{
+				Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}},
+				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}},
+			},
 		},
 		{
-			Name: "postgres", Alias: "postgresql", Version: "0.12.5", Repository: "oci://registry-1.docker.io/cloudpirates",
+			Name: "postgres", Alias: "postgresql", Version: "0.12.4", Repository: "oci://registry-1.docker.io/cloudpirates",
 			Why: "maintained, on the official postgres image (Bitnami's images went to a no-update registry in 2025; CloudNativePG needs its operator first)",
 			Values: &PostgresValues{
 				FullnameOverride: devPostgresHost,
@@ -436,6 +524,7 @@ func devDependencies(e Environment) []Dependency {
 				},
 				Persistence: Persistence{Enabled: true, Size: r.Volumes["postgres"]},
 			},
+			Reads: []pc.SecretReference{{Secret: "telepace-postgres", Key: "postgres-password", Field: "auth.existingSecret"}},
 		},
 		{
 			Name: "valkey", Version: "0.11.0", Repository: "https://valkey.io/valkey-helm/",
@@ -448,22 +537,25 @@ func devDependencies(e Environment) []Dependency {
 				},
 				DataStorage: ValkeyStore{Enabled: true, RequestedSize: r.Volumes["valkey"]},
 			},
+			Reads: []pc.SecretReference{{Secret: "telepace-redis", Key: "redis-password", Field: "auth.usersExistingSecret"}},
 		},
 		{
 			Name: "seaweedfs", Version: "4.22.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
 			Why: "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
 			Values: &SeaweedFSValues{
 				FullnameOverride: "seaweedfs",
+				Master:           SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
+				Filer:            SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
 				S3:               Toggle{Enabled: true},
 				Volume:           SeaweedVolume{DataDirs: []SeaweedDataDir{{Name: "data", Type: "persistentVolumeClaim", Size: r.Volumes["object-store"], MaxVolumes: 0}}},
 			},
 		},
 		{
-			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "91.5.0", Repository: "https://prometheus-community.github.io/helm-charts",
+			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "88.5.3", Repository: "https://prometheus-community.github.io/helm-charts",
 			Why: "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
 			Values: &PrometheusStackValues{
 				FullnameOverride:   "monitoring",
-				PrometheusOperator: PrometheusOperator{AdmissionWebhooks: Toggle{Enabled: false}},
+				PrometheusOperator: PrometheusOperator{AdmissionWebhooks: Toggle{Enabled: false}, TLS: Toggle{Enabled: false}},
 				Prometheus: PrometheusInstance{PrometheusSpec: PrometheusSpec{
 					Retention: r.Metrics, RetentionSize: r.MetricsSize, StorageSpec: claim(r.Volumes["prometheus"]),
 					ServiceMonitorSelector: selector, RuleSelector: selector,
@@ -472,16 +564,26 @@ func devDependencies(e Environment) []Dependency {
 					Retention: r.Alerts, Storage: claim("1Gi"), AlertmanagerConfigSelector: selector,
 				}},
 				Grafana: GrafanaValues{
-					Sidecar: GrafanaSidecar{Dashboards: GrafanaDashboards{Enabled: true, Label: "grafana_dashboard", LabelValue: "1", SearchNamespace: "ALL"}},
+					Admin: GrafanaAdmin{ExistingSecret: devGrafanaAdmin, UserKey: "admin-user", PasswordKey: "admin-password"},
+					RBAC:  GrafanaRBAC{Namespaced: true},
+					Sidecar: GrafanaSidecar{Dashboards: GrafanaDashboards{
+						Enabled: true, Label: pc.DashboardLabel, LabelValue: "1",
+						FolderAnnotation: pc.DashboardFolderAnnotation,
+						Provider:         GrafanaDashboardProvider{FoldersFromFilesStructure: true},
+					}},
 					AdditionalDataSources: []GrafanaDataSource{
 						{Name: "Loki", Type: "loki", UID: "loki", URL: fmt.Sprintf("http://%s:3100", devLokiHost), Access: "proxy"},
-						{Name: "Jaeger", Type: "jaeger", UID: "jaeger", URL: fmt.Sprintf("http://%s:16686", devJaegerHost), Access: "proxy"},
+						{Name: "Jaeger", Type: "jaeger", UID: "jaeger", URL: fmt.Sprintf("http://%s:16686", devJaegerQuery), Access: "proxy"},
 					},
 				},
 			},
+			Reads: []pc.SecretReference{
+				{Secret: devGrafanaAdmin, Key: "admin-user", Field: "grafana.admin.userKey"},
+				{Secret: devGrafanaAdmin, Key: "admin-password", Field: "grafana.admin.passwordKey"},
+			},
 		},
 		{
-			Name: "loki", Version: "18.11.7", Repository: "https://grafana-community.github.io/helm-charts",
+			Name: "loki", Version: "18.11.0", Repository: "https://grafana-community.github.io/helm-charts",
 			Why: "log store, monolithic on a filesystem volume, retention by its compactor (loki-stack and promtail are deprecated)",
 			Values: &LokiValues{
 				FullnameOverride: devLokiHost,
@@ -497,14 +599,14 @@ func devDependencies(e Environment) []Dependency {
 			},
 		},
 		{
-			Name: "alloy", Version: "1.12.1", Repository: "https://grafana.github.io/helm-charts",
+			Name: "alloy", Version: "1.11.1", Repository: "https://grafana.github.io/helm-charts",
 			Why:    "log agent, from the Alloy team's repository: pod logs through the Kubernetes API to Loki, with the labels the dashboards query",
 			Values: &AlloyValues{Alloy: AlloyConfig{ConfigMap: AlloyConfigMap{Create: true, Content: alloyLogs(fmt.Sprintf("http://%s:3100/loki/api/v1/push", devLokiHost))}}},
 		},
 		{
 			Name: "jaeger", Version: "4.1.0", Repository: "https://jaegertracing.github.io/helm-charts",
 			Why:    "Jaeger v2 all-in-one, traces in memory, OTLP on 4318 where the services send them",
-			Values: &JaegerValues{FullnameOverride: devJaegerHost, Jaeger: Toggle{Enabled: true}},
+			Values: &JaegerValues{FullnameOverride: devJaeger},
 		},
 		{
 			Name: "external-secrets", Version: "0.16.1", Repository: "https://charts.external-secrets.io",

@@ -126,6 +126,16 @@ func (e Environment) composeSecrets(scope constructs.Construct, c *Composition) 
 	if c.Alertmanager != nil {
 		readers = append(readers, reader{c.Alertmanager.Construct, c.Alertmanager.SecretReferences()})
 	}
+	if deps := e.Dependencies(); len(deps) > 0 {
+		// The umbrella's charts read Secrets too: a construct per reading
+		// dependency gives them a path, as "dev/umbrella/postgresql".
+		umbrella := constructs.NewConstruct(scope, jsii.String("umbrella"))
+		for _, d := range deps {
+			if len(d.Reads) > 0 {
+				readers = append(readers, reader{constructs.NewConstruct(umbrella, jsii.String(d.Key())), d.Reads})
+			}
+		}
+	}
 	want := map[string]*wanted{}
 	for _, r := range readers {
 		path := *r.construct.Node().Path()
@@ -461,5 +471,6 @@ func devDataStores() map[string]GeneratedSecret {
 		"telepace-postgres": {Passwords: []string{"postgres-password"}, Values: map[string]string{"postgres-username": "telepace", "postgres-database": "telepace"}},
 		"telepace-redis":    {Passwords: []string{"redis-password"}},
 		"telepace-minio":    {Passwords: []string{"minio-secret-key"}, Values: map[string]string{"minio-access-key": "telepace"}},
+		devGrafanaAdmin:     {Passwords: []string{"admin-password"}, Values: map[string]string{"admin-user": "admin"}},
 	}
 }

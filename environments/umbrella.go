@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	pc "github.com/telepace/platform-charts/pkg/constructs"
+
 	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -38,6 +40,12 @@ type Dependency struct {
 	// Values are the subchart's values: a pointer to a Go struct whose
 	// json tags are the chart's keys. Defaults to none.
 	Values any
+	// Reads are the Secret keys the chart's pods read, such as a data
+	// store's password; the secrets layer produces them like the
+	// services' own, and the chart README lists the dependency among
+	// their readers. Field is the values key that names the Secret.
+	// Defaults to none.
+	Reads []pc.SecretReference
 }
 
 // Dependencies returns the environment's umbrella dependencies, or none.
