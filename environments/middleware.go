@@ -507,7 +507,8 @@ func devDependencies(e Environment) []Dependency {
 	return []Dependency{
 		{
 			Name: "ingress", Alias: "kong", Version: "0.24.0", Repository: "https://charts.konghq.com",
-			Why: "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
+			Source: ChartSource{Repository: "github.com/Kong/charts", Path: "charts/ingress", Tag: "ingress-0.24.0", Commit: "1be63fbf765e9e85606a382e039f0ee93c0b05d5"},
+			Why:    "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
 			Values: &KongValues{
 				Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}},
 				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}},
@@ -515,7 +516,8 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "postgres", Alias: "postgresql", Version: "0.12.4", Repository: "oci://registry-1.docker.io/cloudpirates",
-			Why: "maintained, on the official postgres image (Bitnami's images went to a no-update registry in 2025; CloudNativePG needs its operator first)",
+			Source: ChartSource{Repository: "github.com/CloudPirates-io/helm-charts", Path: "charts/postgres", Tag: "postgres-0.12.4", Commit: "834af3560b5c2c0e824a0aaa77ed7380cdc8a46e"},
+			Why:    "maintained, on the official postgres image (Bitnami's images went to a no-update registry in 2025; CloudNativePG needs its operator first)",
 			Values: &PostgresValues{
 				FullnameOverride: devPostgresHost,
 				Auth: PostgresAuth{
@@ -528,7 +530,8 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "valkey", Version: "0.11.0", Repository: "https://valkey.io/valkey-helm/",
-			Why: "the official Valkey chart; Valkey speaks the Redis protocol the feedback API uses",
+			Source: ChartSource{Repository: "github.com/valkey-io/valkey-helm", Path: "valkey", Tag: "valkey-0.11.0", Commit: "dbcf6a6093cab69ef174ed0c1bb679ba92d0bf2d"},
+			Why:    "the official Valkey chart; Valkey speaks the Redis protocol the feedback API uses",
 			Values: &ValkeyValues{
 				FullnameOverride: devValkeyHost,
 				Auth: ValkeyAuth{
@@ -541,7 +544,8 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "seaweedfs", Version: "4.22.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
-			Why: "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
+			Source: ChartSource{Repository: "github.com/seaweedfs/seaweedfs", Path: "k8s/charts/seaweedfs", Tag: "4.22", Commit: "0b3cc8d121cf0e633c9081983171d3814eb16e2b"},
+			Why:    "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
 			Values: &SeaweedFSValues{
 				FullnameOverride: "seaweedfs",
 				Master:           SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
@@ -552,7 +556,8 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "88.5.3", Repository: "https://prometheus-community.github.io/helm-charts",
-			Why: "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
+			Source: ChartSource{Repository: "github.com/prometheus-community/helm-charts", Path: "charts/kube-prometheus-stack", Tag: "kube-prometheus-stack-88.5.3", Commit: "ea930baeebeba39f56d6b44e351f23b2a072a600"},
+			Why:    "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
 			Values: &PrometheusStackValues{
 				FullnameOverride:   "monitoring",
 				PrometheusOperator: PrometheusOperator{AdmissionWebhooks: Toggle{Enabled: false}, TLS: Toggle{Enabled: false}},
@@ -584,7 +589,8 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "loki", Version: "18.11.0", Repository: "https://grafana-community.github.io/helm-charts",
-			Why: "log store, monolithic on a filesystem volume, retention by its compactor (loki-stack and promtail are deprecated)",
+			Source: ChartSource{Repository: "github.com/grafana-community/helm-charts", Path: "charts/loki", Tag: "loki-18.11.0", Commit: "3386a1156177c6bcd7fdb1ad4c6b1dda094296e0"},
+			Why:    "log store, monolithic on a filesystem volume, retention by its compactor (loki-stack and promtail are deprecated)",
 			Values: &LokiValues{
 				FullnameOverride: devLokiHost,
 				DeploymentMode:   "SingleBinary",
@@ -600,17 +606,20 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "alloy", Version: "1.11.1", Repository: "https://grafana.github.io/helm-charts",
+			Source: ChartSource{Repository: "github.com/grafana/helm-charts", Path: "charts/alloy", Tag: "alloy-1.11.1", Commit: "72599ecde12f39a9d2a531b027dbedf0198fa793"},
 			Why:    "log agent, from the Alloy team's repository: pod logs through the Kubernetes API to Loki, with the labels the dashboards query",
 			Values: &AlloyValues{Alloy: AlloyConfig{ConfigMap: AlloyConfigMap{Create: true, Content: alloyLogs(fmt.Sprintf("http://%s:3100/loki/api/v1/push", devLokiHost))}}},
 		},
 		{
 			Name: "jaeger", Version: "4.1.0", Repository: "https://jaegertracing.github.io/helm-charts",
+			Source: ChartSource{Repository: "github.com/jaegertracing/helm-charts", Path: "charts/jaeger", Tag: "jaeger-4.1.0", Commit: "2c6f401a2ceae75fe48531c3074670cc279760b7"},
 			Why:    "Jaeger v2 all-in-one, traces in memory, OTLP on 4318 where the services send them",
 			Values: &JaegerValues{FullnameOverride: devJaeger},
 		},
 		{
 			Name: "external-secrets", Version: "0.16.1", Repository: "https://charts.external-secrets.io",
-			Why: "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
+			Source: ChartSource{Repository: "github.com/external-secrets/external-secrets", Path: "deploy/charts/external-secrets", Tag: "v0.16.2", Sum: "h1:iNY+gIgSyL5higXTfnz+hdPCaiB/43UiHLqE7HBpj68="},
+			Why:    "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
 			Values: &ExternalSecretsValues{
 				InstallCRDs: false, Webhook: Create{Create: false}, CertController: Create{Create: false},
 				ScopedNamespace: e.Namespace, ScopedRBAC: true,
@@ -618,6 +627,7 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "sealed-secrets", Version: "2.19.3", Repository: "https://bitnami-labs.github.io/sealed-secrets",
+			Source: ChartSource{Repository: "github.com/bitnami-labs/sealed-secrets", Path: "helm/sealed-secrets", Tag: "v0.40.0", Sum: "h1:rvCP35JL8ZV5LNA2SrwNR6iLyoM3ulrSFWN0lBtYEYI="},
 			Why:    "the chart the pinned sealed-secrets module ships; unseals SealedSecrets",
 			Values: &SealedSecretsValues{FullnameOverride: "sealed-secrets-controller", Args: []string{"--all-namespaces=false"}},
 		},

@@ -2,6 +2,7 @@ package environments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -37,6 +38,13 @@ type Dependency struct {
 	// Why is the reason for the choice, shown in the chart README.
 	// Required.
 	Why string
+	// Source is where the chart's source at Version was read: every pin
+	// names a tag (or commit) whose source someone has read. Required.
+	Source ChartSource
+	// Reach is what the chart reaches beyond the release's namespace
+	// with the umbrella's values (cluster roles, host access, webhooks),
+	// shown in the chart README. Empty means nothing.
+	Reach string
 	// Values are the subchart's values: a pointer to a Go struct whose
 	// json tags are the chart's keys. Defaults to none.
 	Values any
@@ -46,6 +54,33 @@ type Dependency struct {
 	// their readers. Field is the values key that names the Secret.
 	// Defaults to none.
 	Reads []pc.SecretReference
+}
+
+// ChartSource is the source repository of a pinned chart, and the tag
+// and commit of the pinned version.
+type ChartSource struct {
+	// Repository is the source repository, as "github.com/Kong/charts".
+	Repository string
+	// Path is the chart's directory in it, as "charts/ingress".
+	Path string
+	// Tag is the release tag of the pinned version, as "ingress-0.24.0".
+	Tag string
+	// Commit is the tag's commit, 40 hex digits. Required unless Sum is
+	// set.
+	Commit string
+	// Sum is the h1: hash of the Go module zip at Tag, for a chart that
+	// ships inside a Go module pinned in crd-versions.txt and fetched
+	// through the module proxy. Required unless Commit is set.
+	Sum string
+}
+
+// String returns "<repository>/<path>@<tag> (<commit[:12]> or <sum>)".
+func (s ChartSource) String() string {
+	c := cmp.Or(s.Commit, s.Sum)
+	if len(c) > 12 && s.Commit != "" {
+		c = c[:12]
+	}
+	return fmt.Sprintf("%s/%s@%s (%s)", s.Repository, s.Path, s.Tag, c)
 }
 
 // Dependencies returns the environment's umbrella dependencies, or none.
@@ -122,6 +157,8 @@ func recursiveType(t reflect.Type, path []reflect.Type) reflect.Type {
 // prometheusSize is the pattern of the Prometheus CRD's retentionSize.
 var prometheusSize = regexp.MustCompile(`^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$`)
 
+var commitHash = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
 var exactVersion = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
 
 // dependencyProblems returns the problems with the environment's
@@ -154,6 +191,9 @@ func (e Environment) dependencyProblems() []string {
 		keys[d.Key()] = i
 		if d.Why == "" {
 			addf("%s.why: say why this chart; the README records it", field)
+		}
+		if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || strings.HasPrefix(src.Sum, "h1:")) {
+			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) or module sum (h1:) of version %s; pin only a version whose source you have read", field, d.Version)
 		}
 		if d.Values != nil {
 			if t := recursiveType(reflect.TypeOf(d.Values), nil); t != nil {

@@ -272,6 +272,22 @@ func writeDependencies(b *bytes.Buffer, env environments.Environment) {
 	for _, d := range env.Dependencies() {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", d.Key(), d.Name, d.Version, d.Repository, d.Why)
 	}
+	b.WriteString("\n### Sources\n\nEach pinned version was read at its source: the tag and commit, or for a chart inside a Go module, the module version and its sum (fetched through the Go module proxy).\n\n| key | source |\n| --- | --- |\n")
+	for _, d := range env.Dependencies() {
+		fmt.Fprintf(b, "| %s | `%s` |\n", d.Key(), d.Source)
+	}
+	var reach []environments.Dependency
+	for _, d := range env.Dependencies() {
+		if d.Reach != "" {
+			reach = append(reach, d)
+		}
+	}
+	if len(reach) > 0 {
+		b.WriteString("\n### Beyond the namespace\n\nWith these values, these dependencies still reach outside the release's namespace:\n\n| key | what it reaches |\n| --- | --- |\n")
+		for _, d := range reach {
+			fmt.Fprintf(b, "| %s | %s |\n", d.Key(), d.Reach)
+		}
+	}
 	r := env.Retention
 	fmt.Fprintf(b, "\n## Retention and persistence\n\n| what | setting |\n| --- | --- |\n| metrics (Prometheus) | %s, at most %s |\n| alerts (Alertmanager) | %s |\n| logs (Loki, compactor on) | %s |\n", r.Metrics, r.MetricsSize, r.Alerts, r.Logs)
 	for _, name := range slices.Sorted(maps.Keys(r.Volumes)) {

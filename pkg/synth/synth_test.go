@@ -181,6 +181,12 @@ func customized(env environments.Environment, name string, edit func(*pc.Microse
 	return withService(env, name, func(s *environments.Service) { s.Customize = edit })
 }
 
+// sourceProblem is the message for dev's dependency i pinned without a
+// source.
+func sourceProblem(i int) string {
+	return fmt.Sprintf("[dev] dependencies[%d].source: name the source repository, chart path, tag, and commit (40 hex digits) or module sum (h1:) of version %s; pin only a version whose source you have read", i, lookup("dev").Dependencies()[i].Version)
+}
+
 // badInputs are mistakes a developer can make in apps/ or environments/.
 // Each must fail with exactly these messages, and write nothing.
 var badInputs = []struct {
@@ -823,6 +829,22 @@ var badInputs = []struct {
 			`[dev] dependencies[2].values: sets enabled, which the umbrella sets: <key>.enabled installs the chart`,
 			`[dev] dependencies[3].values: synth_test.recursiveValues refers to itself; a values schema cannot be generated for it`,
 			`[dev] retention.alerts: "5d" is not an Alertmanager duration such as 120h (hours, minutes, seconds)`,
+		},
+	},
+	{
+		name: "umbrella dependencies pinned without a source that was read",
+		envs: one(func(e environments.Environment) environments.Environment {
+			deps := e.Dependencies()
+			deps[0].Source = environments.ChartSource{}
+			deps[1].Source.Commit = "main"
+			deps[2].Source.Commit, deps[2].Source.Sum = "", "sha256:abc"
+			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
+			return e
+		}),
+		want: []string{
+			sourceProblem(0),
+			sourceProblem(1),
+			sourceProblem(2),
 		},
 	},
 	{

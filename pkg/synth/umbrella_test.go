@@ -17,6 +17,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
 
+	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
@@ -169,4 +170,29 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 	require.ErrorContains(t, err, "postgress")
 	_, err = renderWith(map[string]any{"postgresql": map[string]any{"persistence": map[string]any{"size": 5}}})
 	require.ErrorContains(t, err, "/postgresql/persistence/size")
+}
+
+// TestModuleChartSourcesArePinned checks that a dependency whose chart
+// ships inside a Go module names the module version and sum that
+// crd-versions.txt pins, so the chart the tests vendor from the module is
+// the one the README says was read.
+func TestModuleChartSourcesArePinned(t *testing.T) {
+	sources, err := cluster.CRDSources()
+	require.NoError(t, err)
+	var checked int
+	for _, e := range environments.All() {
+		for _, d := range e.Dependencies() {
+			if d.Source.Sum == "" {
+				continue
+			}
+			i := slices.IndexFunc(sources, func(s cluster.CRDSource) bool { return s.Module == d.Source.Repository })
+			if !assert.GreaterOrEqual(t, i, 0, "%s/%s: module %s is not pinned in crd-versions.txt", e.Name, d.Key(), d.Source.Repository) {
+				continue
+			}
+			assert.Equal(t, sources[i].Version, d.Source.Tag, "%s/%s: module version", e.Name, d.Key())
+			assert.Equal(t, sources[i].Sum, d.Source.Sum, "%s/%s: module sum", e.Name, d.Key())
+			checked++
+		}
+	}
+	assert.Positive(t, checked, "some dependency ships inside a pinned module")
 }
