@@ -112,14 +112,21 @@ type ValkeyStore struct {
 // SeaweedFSValues are the seaweedfs chart's values: master, volume and
 // filer servers with the S3 gateway (service <fullname>-s3, port 8333),
 // which voiceflow's VOICEFLOW_MINIO_* settings point at. Every server
-// keeps its data on a persistent volume claim; the chart's default for
-// the master and the filer is a hostPath on the node.
+// keeps its data on a persistent volume claim and its logs in an
+// emptyDir; the chart's default for both is a hostPath on the node.
 type SeaweedFSValues struct {
 	FullnameOverride string        `json:"fullnameOverride"`
 	Master           SeaweedServer `json:"master"`
 	Filer            SeaweedServer `json:"filer"`
-	S3               Toggle        `json:"s3"`
+	S3               SeaweedS3     `json:"s3"`
 	Volume           SeaweedVolume `json:"volume"`
+}
+
+// SeaweedS3 is the S3 gateway; its logs are in an emptyDir (the chart's
+// default is a hostPath).
+type SeaweedS3 struct {
+	Enabled bool           `json:"enabled"`
+	Logs    SeaweedStorage `json:"logs"`
 }
 
 // SeaweedServer is a master's or filer's storage.
@@ -550,7 +557,7 @@ func devDependencies(e Environment) []Dependency {
 				FullnameOverride: "seaweedfs",
 				Master:           SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
 				Filer:            SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
-				S3:               Toggle{Enabled: true},
+				S3:               SeaweedS3{Enabled: true, Logs: SeaweedStorage{Type: "emptyDir"}},
 				Volume:           SeaweedVolume{DataDirs: []SeaweedDataDir{{Name: "data", Type: "persistentVolumeClaim", Size: r.Volumes["object-store"], MaxVolumes: 0}}},
 			},
 		},
