@@ -209,6 +209,7 @@ func (g GitOps) ComposeGitOps(scope constructs.Construct, envs []Environment, sc
 			Automated:         e.Delivery.Automated,
 			ServerSideApply:   len(e.CRDs) > 0, // CRDs too large for client-side apply
 			ScaledDeployments: scaled[e.Name],
+			NamespaceLabels:   e.PodSecurity.Labels(),
 		})
 	}
 }

@@ -48,6 +48,9 @@ type Environment struct {
 	Secrets Secrets
 	// Delivery is how Argo CD deploys the environment's chart.
 	Delivery Delivery
+	// PodSecurity is the Pod Security admission of the environment's
+	// namespace. Required.
+	PodSecurity PodSecurity
 	// Umbrella returns the charts the environment's chart installs beside
 	// the services (the dev umbrella's middleware, monitoring and
 	// operators), configured from the environment it is given, so that an
@@ -271,6 +274,7 @@ func (e Environment) validate() []string {
 	if !slices.Contains(TelepaceEnvironments, e.TelepaceEnvironment) {
 		addf("telepaceEnvironment: %q is not one the services understand: %s", e.TelepaceEnvironment, strings.Join(TelepaceEnvironments, ", "))
 	}
+	problems = append(problems, e.PodSecurity.problems()...)
 	for _, d := range []struct{ field, host string }{{"domains.api", e.Domains.API}, {"domains.web", e.Domains.Web}} {
 		if msg := hostProblem(d.host, false); msg != "" {
 			addf("%s: %s", d.field, msg)

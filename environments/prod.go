@@ -3,6 +3,8 @@ package environments
 import (
 	"time"
 
+	psa "k8s.io/pod-security-admission/api"
+
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -53,6 +55,9 @@ func Prod() Environment {
 		},
 		// Synced by hand in Argo CD, after the diff is reviewed.
 		Delivery: Delivery{Cluster: "telepace-prod", Automated: false},
+		// Every pod meets the restricted Pod Security Standard; the
+		// namespace enforces it.
+		PodSecurity: PodSecurity{Enforce: psa.LevelRestricted},
 		// What the separately run layers are expected to keep.
 		Retention: Retention{
 			Metrics: "30d", MetricsSize: "45GB", Alerts: "120h", Logs: "720h",

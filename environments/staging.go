@@ -3,6 +3,8 @@ package environments
 import (
 	"time"
 
+	psa "k8s.io/pod-security-admission/api"
+
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -52,6 +54,9 @@ func Staging() Environment {
 		// Argo CD syncs every change on main, with prune and self-heal.
 		// On the staging cluster, registered in Argo CD under this name.
 		Delivery: Delivery{Cluster: "telepace-staging", Automated: true},
+		// Every pod meets the restricted Pod Security Standard; the
+		// namespace enforces it.
+		PodSecurity: PodSecurity{Enforce: psa.LevelRestricted},
 		// What the separately run layers are expected to keep.
 		Retention: Retention{
 			Metrics: "15d", MetricsSize: "20GB", Alerts: "120h", Logs: "336h",

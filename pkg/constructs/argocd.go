@@ -3,6 +3,7 @@ package constructs
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -177,6 +178,10 @@ type ArgoApplicationProps struct {
 	// ScaledDeployments are the Deployments whose replicas an autoscaler
 	// owns; Argo CD ignores their replica count.
 	ScaledDeployments []string
+	// NamespaceLabels are the labels Argo CD keeps on the destination
+	// namespace it creates (managedNamespaceMetadata), such as its Pod
+	// Security levels. Defaults to none.
+	NamespaceLabels map[string]string
 }
 
 // ArgoApplication is an Argo CD Application (argoproj.io/v1alpha1).
@@ -227,6 +232,18 @@ func NewArgoApplication(scope constructs.Construct, id string, props ArgoApplica
 	}
 	if props.Automated {
 		policy.Automated = &argov1alpha1.SyncPolicyAutomated{Prune: true, SelfHeal: true}
+	}
+	if len(props.NamespaceLabels) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(props.NamespaceLabels)) {
+			field := fmt.Sprintf("namespaceLabels[%s]", k)
+			if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+				errs.addf(field, "%q is not a valid label key: %s", k, strings.Join(msgs, "; "))
+			}
+			if msgs := validation.IsValidLabelValue(props.NamespaceLabels[k]); len(msgs) > 0 {
+				errs.addf(field, "%q is not a valid label value: %s", props.NamespaceLabels[k], strings.Join(msgs, "; "))
+			}
+		}
+		policy.ManagedNamespaceMetadata = &argov1alpha1.ManagedNamespaceMetadata{Labels: maps.Clone(props.NamespaceLabels)}
 	}
 	var ignore []argov1alpha1.ResourceIgnoreDiffs
 	for _, d := range slices.Sorted(slices.Values(props.ScaledDeployments)) {

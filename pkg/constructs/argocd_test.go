@@ -59,6 +59,19 @@ func TestArgoValidation(t *testing.T) {
 				`[test/app] destination: http://10.0.0.1 namespace "telepace" is not a destination of project "telepace"`,
 			},
 		},
+		{
+			name:    "namespace labels the apiserver would refuse",
+			project: argoProject(pc.ArgoDestination{Namespace: "telepace"}),
+			app: pc.ArgoApplicationProps{
+				RepoURL: "https://github.com/telepace/platform-charts.git", TargetRevision: "main", Path: "charts/generated/prod",
+				Destination:     pc.ArgoDestination{Namespace: "telepace"},
+				NamespaceLabels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted strictly", "pod security": "restricted"},
+			},
+			want: []string{
+				`[test/app] namespaceLabels[pod security]: "pod security" is not a valid label key: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+				`[test/app] namespaceLabels[pod-security.kubernetes.io/enforce]: "restricted strictly" is not a valid label value: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+			},
+		},
 	}
 	tests = append(tests, struct {
 		name    string

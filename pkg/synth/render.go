@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	psa "k8s.io/pod-security-admission/api"
+
 	"github.com/telepace/platform-charts/environments"
 )
 
@@ -139,6 +141,7 @@ func readme(env environments.Environment, r Resolved) []byte {
 	fmt.Fprintf(&b, "helm upgrade --install %s charts/generated/%s --namespace %s --create-namespace --wait --timeout 15m\n```\n\n",
 		ChartName(env.Name), env.Name, env.Namespace)
 	fmt.Fprintf(&b, "Roll back with `helm rollback %s <revision> --namespace %s`.\n\n", ChartName(env.Name), env.Namespace)
+	writePodSecurity(&b, env)
 	writeDependencies(&b, env)
 
 	b.WriteString("## Images\n\n| service | image |\n| --- | --- |\n")
@@ -258,6 +261,28 @@ func writeMonitoring(b *bytes.Buffer, env environments.Environment, c *environme
 		fmt.Fprintf(b, "- %s (`%s`)\n", d.Title(), d.UID())
 	}
 	fmt.Fprintf(b, "\nTraces go to `%s`, sampling %v of new traces.\n", m.Tracing.Endpoint, m.Tracing.SampleRatio)
+}
+
+// writePodSecurity states the Pod Security level the namespace enforces,
+// why when it is below restricted, and the labels that set it.
+func writePodSecurity(b *bytes.Buffer, env environments.Environment) {
+	ps := env.PodSecurity
+	labels := ps.Labels()
+	if ps.Enforce == psa.LevelPrivileged {
+		fmt.Fprintf(b, "## Pod Security\n\nNamespace `%s` enforces the **privileged** Pod Security Standard (%s), which admits every pod.", env.Namespace, environments.PodSecurityVersion)
+	} else {
+		fmt.Fprintf(b, "## Pod Security\n\nNamespace `%s` enforces the **%s** Pod Security Standard (%s): the apiserver rejects a pod that breaks it.", env.Namespace, ps.Enforce, environments.PodSecurityVersion)
+	}
+	b.WriteString(" Warnings and audit annotations are at restricted (latest), so a pod that breaks restricted is named when it is applied.")
+	if ps.Why != "" {
+		fmt.Fprintf(b, " The services of this chart meet restricted (the tests check it); the namespace enforces only %s because %s.", ps.Enforce, ps.Why)
+	}
+	b.WriteString(" Argo CD sets these labels on the namespace it creates (`managedNamespaceMetadata`); with Helm alone, label the namespace before the first install:\n\n```sh\n")
+	fmt.Fprintf(b, "kubectl create namespace %s\nkubectl label namespace %s --overwrite", env.Namespace, env.Namespace)
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		fmt.Fprintf(b, " \\\n  %s=%s", k, labels[k])
+	}
+	b.WriteString("\n```\n\n")
 }
 
 // writeDependencies lists the umbrella's dependencies and the retention

@@ -48,7 +48,7 @@ func gitOpsReadme(g environments.GitOps, envs []environments.Environment, r Reso
 	fmt.Fprintf(&b, "Changes to this folder are applied the same way; it is not an Application itself, so a pull request cannot widen the project that fences it.\n\n")
 	fmt.Fprintf(&b, "## Projects\n\n`%s` admits %s only, the destinations of the environments without an umbrella, and the kinds their charts hold (`environments.ProjectNamespacedKinds`, `ProjectClusterKinds`); synth refuses a chart with any other kind. An environment with an umbrella has a project of its own, `%s-<env>`, which also admits the cluster-scoped kinds of its third-party charts (`environments.UmbrellaClusterKinds`) and every namespaced kind, for its destination alone.\n\n", g.Project, g.RepoURL, g.Project)
 	fmt.Fprintf(&b, "Clusters other than Argo CD's own are registered by name first (`argocd cluster add <context> --name <cluster>`). The repo-server fetches the umbrella's dependencies itself (`helm dependency build`): it needs to reach their repositories, and credentials for Docker Hub's OCI registry (`enableOCI`) to avoid its anonymous rate limit.\n\n")
-	b.WriteString("## Applications\n\n| environment | Application | chart | destination | sync |\n| --- | --- | --- | --- | --- |\n")
+	b.WriteString("## Applications\n\n| environment | Application | chart | destination | sync | Pod Security enforced |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, e := range envs {
 		sync := "manual: a person syncs after reviewing the diff"
 		if e.Delivery.Automated {
@@ -58,10 +58,13 @@ func gitOpsReadme(g environments.GitOps, envs []environments.Environment, r Reso
 		if e.Delivery.Cluster == "" {
 			server = "in-cluster"
 		}
-		fmt.Fprintf(&b, "| %s | telepace-%s | `%s/%s` | %s, namespace `%s` | %s |\n", e.Name, e.Name, g.ChartsPath, e.Name, server, e.Namespace, sync)
+		fmt.Fprintf(&b, "| %s | telepace-%s | `%s/%s` | %s, namespace `%s` | %s | %s (%s) |\n", e.Name, e.Name, g.ChartsPath, e.Name, server, e.Namespace, sync, e.PodSecurity.Enforce, environments.PodSecurityVersion)
 	}
 	b.WriteString(`
-Every Application creates its namespace, retries a failed sync five times
+Every Application creates its namespace and keeps on it the Pod Security
+labels of its environment (` + "`managedNamespaceMetadata`" + `: the level enforced,
+pinned to ` + environments.PodSecurityVersion + `; warn and audit at restricted, latest; below
+restricted, the chart README says why), retries a failed sync five times
 with backoff, and ignores the replica count of Deployments an autoscaler
 owns. Within one sync, waves order the work: the secrets layer (store -3,
 ExternalSecrets -2), the migration Jobs as Sync hooks (-1), then the rest.

@@ -784,6 +784,23 @@ var badInputs = []struct {
 		},
 	},
 	{
+		name: "Pod Security levels that are missing, unknown, or below restricted without a reason",
+		envs: func() []environments.Environment {
+			dev := dev()
+			dev.PodSecurity.Why = ""
+			staging := lookup("staging")
+			staging.PodSecurity.Enforce = "strict"
+			prod := lookup("prod")
+			prod.PodSecurity = environments.PodSecurity{}
+			return []environments.Environment{dev, staging, prod}
+		},
+		want: []string{
+			`[dev] podSecurity.why: enforcing privileged, below restricted, needs the reason: which pods need it, and what`,
+			`[staging] podSecurity.enforce: "strict" is not a Pod Security level: restricted, baseline or privileged`,
+			`[prod] podSecurity.enforce: is required: restricted, baseline or privileged`,
+		},
+	},
+	{
 		name: "umbrella dependencies that are not pinned or collide, retention that does not parse, volumes too small",
 		envs: one(func(e environments.Environment) environments.Environment {
 			deps := e.Dependencies()

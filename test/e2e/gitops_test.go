@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -127,6 +128,9 @@ func TestGitOpsObjects(t *testing.T) {
 		}
 		if want, ok := envNamespaces[env]; !ok || want != dest["namespace"] {
 			t.Errorf("Application %s: deploys %s into %q; the chart is installed into %q", a.GetName(), path, dest["namespace"], want)
+		}
+		if labels, _, _ := unstructured.NestedStringMap(a.Object, "spec", "syncPolicy", "managedNamespaceMetadata", "labels"); !maps.Equal(labels, envNamespaceLabels(t, env)) {
+			t.Errorf("Application %s: labels namespace %s with %v; the e2e namespaces carry %v", a.GetName(), dest["namespace"], labels, envNamespaceLabels(t, env))
 		}
 		rendered := renderChart(t, chartDir, "telepace-"+env, dest["namespace"], kv)
 		for _, o := range rendered.Objects {

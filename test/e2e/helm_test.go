@@ -28,6 +28,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
 	"github.com/telepace/platform-charts/test/e2e/cluster"
@@ -202,19 +203,25 @@ type kube struct {
 	dyn     dynamic.Interface
 	mapper  *restmapper.DeferredDiscoveryRESTMapper
 	timeout time.Duration
+	// warnings are those the apiserver returned to dyn.
+	warnings *warnings
 }
 
 func newKube(t *testing.T, c *cluster.Cluster) *kube {
 	t.Helper()
-	dyn, err := dynamic.NewForConfig(c.Config)
+	w := &warnings{}
+	cfg := rest.CopyConfig(c.Config)
+	cfg.WarningHandler = w
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &kube{
-		c:       c,
-		dyn:     dyn,
-		mapper:  restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.Client.Discovery())),
-		timeout: 3 * time.Minute,
+		c:        c,
+		warnings: w,
+		dyn:      dyn,
+		mapper:   restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.Client.Discovery())),
+		timeout:  3 * time.Minute,
 	}
 }
 

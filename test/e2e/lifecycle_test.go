@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	psa "k8s.io/pod-security-admission/api"
 
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -52,7 +53,7 @@ func TestGeneratedCharts(t *testing.T) {
 			if !ok {
 				t.Fatalf("charts/generated/%s: no namespace for environment %q in envNamespaces (test/e2e/helm_test.go)", env, env)
 			}
-			runLifecycle(t, c, lifecycle{env: env, chart: dir, namespace: ns, release: "telepace-" + env})
+			runLifecycle(t, c, lifecycle{env: env, chart: dir, namespace: ns, release: "telepace-" + env, namespaceLabels: envNamespaceLabels(t, env)})
 		})
 	}
 }
@@ -75,7 +76,7 @@ func TestDevUmbrellaLifecycle(t *testing.T) {
 	t.Logf("vendored the real external-secrets and sealed-secrets charts; stand-ins for %v", standIns)
 	// The environment's own namespace: the umbrella's scoped operators and
 	// its secret store name it.
-	runLifecycle(t, c, lifecycle{env: "dev-umbrella", chart: dir, namespace: envNamespaces["dev"], release: "telepace-dev", wantHookJob: true})
+	runLifecycle(t, c, lifecycle{env: "dev-umbrella", chart: dir, namespace: envNamespaces["dev"], release: "telepace-dev", wantHookJob: true, namespaceLabels: envNamespaceLabels(t, "dev")})
 }
 
 // TestFixtureChartLifecycle runs the same lifecycle against the small
@@ -92,6 +93,13 @@ type lifecycle struct {
 	env, chart, namespace, release string
 	// wantHookJob requires a pre-install,pre-upgrade Job hook in the chart.
 	wantHookJob bool
+	// namespaceLabels are set on the namespace before anything is
+	// installed: the environment's Pod Security levels, so that a pod
+	// breaking the level it enforces fails the install, and one breaking
+	// restricted (the level every namespace warns at) fails the dry run.
+	// Without them the namespace is created bare, and warnings are only
+	// logged.
+	namespaceLabels map[string]string
 }
 
 var (
@@ -112,7 +120,11 @@ func runLifecycle(t *testing.T, c *cluster.Cluster, lc lifecycle) {
 	if lc.wantHookJob && len(hookJobs) == 0 {
 		t.Fatalf("%s has no install and pre-upgrade Job hook", lc.chart)
 	}
-	if err := k.ensureNamespace(ctx, lc.namespace); err != nil {
+	if lc.namespaceLabels != nil {
+		if err := k.applyNamespace(ctx, lc.namespace, lc.namespaceLabels); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := k.ensureNamespace(ctx, lc.namespace); err != nil {
 		t.Fatal(err)
 	}
 	cfg := actionConfig(t, c, lc.namespace)
@@ -142,16 +154,29 @@ func runLifecycle(t *testing.T, c *cluster.Cluster, lc lifecycle) {
 
 	step("server-side-dry-run", func(t *testing.T) {
 		start := time.Now()
-		var rejected []string
+		var rejected, warned []string
+		k.warnings.take()
 		for _, o := range r.Objects {
 			if err := k.dryRunCreate(ctx, o, lc.namespace); err != nil {
 				rejected = append(rejected, fmt.Sprintf("%s: %v", objKey(o), err))
+			}
+			for _, w := range podSecurityWarnings(k.warnings.take()) {
+				warned = append(warned, fmt.Sprintf("%s: %s", objKey(o), w))
 			}
 		}
 		durDryRun = time.Since(start)
 		if len(rejected) > 0 {
 			t.Fatalf("the apiserver rejected %d of %d rendered objects (dryRun=All, fieldValidation=Strict):\n  %s",
 				len(rejected), len(r.Objects), strings.Join(rejected, "\n  "))
+		}
+		switch {
+		case len(warned) > 0 && lc.namespaceLabels != nil:
+			t.Fatalf("%d rendered objects break restricted, which namespace %s warns at:\n  %s", len(warned), lc.namespace, strings.Join(warned, "\n  "))
+		case len(warned) > 0:
+			t.Logf("Pod Security warnings (namespace not labelled):\n  %s", strings.Join(warned, "\n  "))
+		case lc.namespaceLabels != nil:
+			t.Logf("%s: no rendered object breaks restricted (namespace %s enforces %s, warns at %s)", lc.env, lc.namespace,
+				lc.namespaceLabels[psa.EnforceLevelLabel], lc.namespaceLabels[psa.WarnLevelLabel])
 		}
 		t.Logf("%s: %d rendered objects accepted by server-side dry-run in %s", lc.env, len(r.Objects), r10(durDryRun))
 	})

@@ -47,9 +47,18 @@ type ApplicationDestination struct {
 
 // SyncPolicy says when and how Argo CD syncs.
 type SyncPolicy struct {
-	Automated   *SyncPolicyAutomated `json:"automated,omitempty"`
-	SyncOptions []string             `json:"syncOptions,omitempty"`
-	Retry       *RetryStrategy       `json:"retry,omitempty"`
+	Automated                *SyncPolicyAutomated      `json:"automated,omitempty"`
+	SyncOptions              []string                  `json:"syncOptions,omitempty"`
+	Retry                    *RetryStrategy            `json:"retry,omitempty"`
+	ManagedNamespaceMetadata *ManagedNamespaceMetadata `json:"managedNamespaceMetadata,omitempty"`
+}
+
+// ManagedNamespaceMetadata are the labels and annotations Argo CD keeps on
+// the destination namespace it creates (CreateNamespace=true; without it
+// the field does nothing).
+type ManagedNamespaceMetadata struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // SyncPolicyAutomated syncs on every change in Git.
