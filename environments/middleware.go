@@ -31,6 +31,11 @@ type KongGateway struct {
 	// listener, where the cluster-wide prometheus plugin's metrics are,
 	// so the 5xx and p99 alerts and the route panels have data.
 	ServiceMonitor KongServiceMonitor `json:"serviceMonitor"`
+	// Postgresql: see KongController.Postgresql.
+	Postgresql Toggle `json:"postgresql"`
+	// Manager is Kong Manager's Service, a NodePort by default: off, so
+	// the admin GUI is not reachable from outside the cluster.
+	Manager Toggle `json:"manager"`
 }
 
 // KongServiceMonitor is the kong chart's ServiceMonitor: it selects the
@@ -48,6 +53,12 @@ type KongServiceMonitor struct {
 // KongController is the controller instance of kong/ingress.
 type KongController struct {
 	IngressController KongIngressController `json:"ingressController"`
+	// Postgresql is the kong chart's bundled database, unused by a
+	// DB-less gateway. It is off by default, but Helm renders a
+	// grandchild of a chart included twice under different aliases
+	// whatever its condition (a known Helm bug), and that render fails:
+	// it must be switched off under both aliases explicitly.
+	Postgresql Toggle `json:"postgresql"`
 }
 
 // KongIngressController configures the Kong Ingress Controller.
@@ -67,6 +78,20 @@ type PostgresValues struct {
 	FullnameOverride string       `json:"fullnameOverride"`
 	Auth             PostgresAuth `json:"auth"`
 	Persistence      Persistence  `json:"persistence"`
+	// ContainerSecurityContext adds the RuntimeDefault seccomp profile to
+	// the chart's own hardening (non-root, no escalation, no
+	// capabilities), which is all restricted still asks for.
+	ContainerSecurityContext SeccompContext `json:"containerSecurityContext"`
+}
+
+// SeccompContext sets a security context's seccomp profile.
+type SeccompContext struct {
+	SeccompProfile SeccompProfile `json:"seccompProfile"`
+}
+
+// SeccompProfile is a seccomp profile type, such as RuntimeDefault.
+type SeccompProfile struct {
+	Type string `json:"type"`
 }
 
 // PostgresAuth takes the superuser's name, password and database from the
@@ -170,6 +195,10 @@ type PrometheusStackValues struct {
 	KubeControllerManager Toggle `json:"kubeControllerManager"`
 	KubeScheduler         Toggle `json:"kubeScheduler"`
 	KubeProxy             Toggle `json:"kubeProxy"`
+	// NodeExporter is off: it needs the host's network, PID namespace
+	// and filesystem, which no namespace below privileged admits, and the
+	// dev umbrella is about the services, not the nodes.
+	NodeExporter Toggle `json:"nodeExporter"`
 }
 
 // PrometheusOperator configures the operator; its admission webhook is off
@@ -248,7 +277,10 @@ type GrafanaValues struct {
 	Admin GrafanaAdmin `json:"admin"`
 	// RBAC gives the sidecars a Role in the umbrella's namespace rather
 	// than a ClusterRole over every namespace.
-	RBAC                  GrafanaRBAC         `json:"rbac"`
+	RBAC GrafanaRBAC `json:"rbac"`
+	// TestFramework is the chart's helm test Pod, which meets no Pod
+	// Security level above baseline; off.
+	TestFramework         Toggle              `json:"testFramework"`
 	Sidecar               GrafanaSidecar      `json:"sidecar"`
 	AdditionalDataSources []GrafanaDataSource `json:"additionalDataSources"`
 }
@@ -277,6 +309,10 @@ type GrafanaDashboards struct {
 	Enabled    bool   `json:"enabled"`
 	Label      string `json:"label"`
 	LabelValue string `json:"labelValue"`
+	// SearchNamespace is the umbrella's namespace: with a namespaced
+	// Role, the sidecar cannot list ConfigMaps anywhere else
+	// (kube-prometheus-stack's default is ALL).
+	SearchNamespace string `json:"searchNamespace"`
 	// FolderAnnotation is the ConfigMap annotation whose value is the
 	// dashboard's folder; the provider turns those directories into
 	// Grafana folders.
@@ -313,6 +349,16 @@ type LokiValues struct {
 	ResultsCache     Toggle     `json:"resultsCache"`
 	LokiCanary       Toggle     `json:"lokiCanary"`
 	Test             Toggle     `json:"test"`
+	// RBAC is namespaced, and the rules sidecar (which would read
+	// ConfigMaps and Secrets in every namespace) is off: the platform
+	// ships no Loki rules.
+	RBAC    GrafanaRBAC `json:"rbac"`
+	Sidecar LokiSidecar `json:"sidecar"`
+}
+
+// LokiSidecar is loki's rules sidecar.
+type LokiSidecar struct {
+	Rules Toggle `json:"rules"`
 }
 
 // Replicas is a component's replica count.
@@ -382,6 +428,16 @@ type LokiLimits struct {
 type AlloyValues struct {
 	Alloy AlloyConfig `json:"alloy"`
 	CRDs  AlloyCRDs   `json:"crds"`
+	// Controller is one Deployment replica, not a DaemonSet: it reads the
+	// logs through the Kubernetes API, not from the node, and one
+	// instance per node would ship every line once per node.
+	Controller AlloyController `json:"controller"`
+}
+
+// AlloyController is how Alloy runs.
+type AlloyController struct {
+	Type     string `json:"type"`
+	Replicas int    `json:"replicas"`
 }
 
 // AlloyConfig is Alloy's configuration file.
@@ -438,13 +494,28 @@ type SealedSecretsValues struct {
 	// Args are extra controller flags: in dev, unseal in the umbrella's
 	// namespace only.
 	Args []string `json:"args"`
+	// AdditionalNamespaces and RBAC give the controller a Role in the
+	// umbrella's namespace instead of the chart's default ClusterRole,
+	// which may create, update and delete Secrets in every namespace.
+	AdditionalNamespaces []string          `json:"additionalNamespaces"`
+	RBAC                 SealedSecretsRBAC `json:"rbac"`
 }
 
-// alloyLogs is the Alloy pipeline: every pod's logs, labelled with the
+// SealedSecretsRBAC chooses namespaced Roles over the ClusterRole.
+type SealedSecretsRBAC struct {
+	ClusterRole     bool `json:"clusterRole"`
+	NamespacedRoles bool `json:"namespacedRoles"`
+}
+
+// alloyLogs is the Alloy pipeline: the logs of every pod in namespace,
+// labelled with the
 // labels LogSelector queries, to Loki.
-func alloyLogs(lokiPush string) string {
+func alloyLogs(namespace, lokiPush string) string {
 	return fmt.Sprintf(`discovery.kubernetes "pods" {
   role = "pod"
+  namespaces {
+    names = [%q]
+  }
 }
 
 discovery.relabel "pods" {
@@ -477,7 +548,7 @@ loki.write "default" {
     url = %q
   }
 }
-`, lokiPush)
+`, namespace, lokiPush)
 }
 
 // Service names the dev umbrella gives its middleware (fullnameOverride),
@@ -515,10 +586,11 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "ingress", Alias: "kong", Version: "0.24.0", Repository: "https://charts.konghq.com",
 			Source: ChartSource{Repository: "github.com/Kong/charts", Path: "charts/ingress", Tag: "ingress-0.24.0", Commit: "1be63fbf765e9e85606a382e039f0ee93c0b05d5"},
+			Reach:  "ClusterRole `telepace-dev-controller`: Kong's controller lists and watches Secrets, Services, Gateway API and Kong objects in every namespace; the Kong CRDs, from the crds/ of both aliases (so `helm template --include-crds` lists them twice)",
 			Why:    "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
 			Values: &KongValues{
-				Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}},
-				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}},
+				Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}, Postgresql: Toggle{Enabled: false}},
+				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}, Postgresql: Toggle{Enabled: false}, Manager: Toggle{Enabled: false}},
 			},
 		},
 		{
@@ -531,7 +603,8 @@ func devDependencies(e Environment) []Dependency {
 					ExistingSecret: "telepace-postgres", Username: "telepace", Database: "telepace",
 					SecretKeys: PostgresSecretKeys{AdminPasswordKey: "postgres-password"},
 				},
-				Persistence: Persistence{Enabled: true, Size: r.Volumes["postgres"]},
+				Persistence:              Persistence{Enabled: true, Size: r.Volumes["postgres"]},
+				ContainerSecurityContext: SeccompContext{SeccompProfile: SeccompProfile{Type: "RuntimeDefault"}},
 			},
 			Reads: []pc.SecretReference{{Secret: "telepace-postgres", Key: "postgres-password", Field: "auth.existingSecret"}},
 		},
@@ -552,6 +625,7 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "seaweedfs", Version: "4.22.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
 			Source: ChartSource{Repository: "github.com/seaweedfs/seaweedfs", Path: "k8s/charts/seaweedfs", Tag: "4.22", Commit: "0b3cc8d121cf0e633c9081983171d3814eb16e2b"},
+			Reach:  "ClusterRole `seaweedfs-rw-cr`: every verb on pods in every namespace (the chart always creates it; not prefixed by the release, so a second umbrella in the cluster shares it)",
 			Why:    "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
 			Values: &SeaweedFSValues{
 				FullnameOverride: "seaweedfs",
@@ -564,10 +638,12 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "88.5.3", Repository: "https://prometheus-community.github.io/helm-charts",
 			Source: ChartSource{Repository: "github.com/prometheus-community/helm-charts", Path: "charts/kube-prometheus-stack", Tag: "kube-prometheus-stack-88.5.3", Commit: "ea930baeebeba39f56d6b44e351f23b2a072a600"},
+			Reach:  "ClusterRoles `monitoring-operator` (every verb on ConfigMaps and Secrets, and on the operator's objects, in every namespace), `monitoring-prometheus` (service discovery in every namespace) and `telepace-dev-kube-state-metrics` (lists every object's metadata, Secrets included); the first two are not prefixed by the release; the Prometheus Operator's CRDs",
 			Why:    "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
 			Values: &PrometheusStackValues{
 				FullnameOverride:   "monitoring",
 				PrometheusOperator: PrometheusOperator{AdmissionWebhooks: Toggle{Enabled: false}, TLS: Toggle{Enabled: false}},
+				NodeExporter:       Toggle{Enabled: false},
 				Prometheus: PrometheusInstance{PrometheusSpec: PrometheusSpec{
 					Retention: r.Metrics, RetentionSize: r.MetricsSize, StorageSpec: claim(r.Volumes["prometheus"]),
 					ServiceMonitorSelector: selector, RuleSelector: selector,
@@ -576,10 +652,11 @@ func devDependencies(e Environment) []Dependency {
 					Retention: r.Alerts, Storage: claim("1Gi"), AlertmanagerConfigSelector: selector,
 				}},
 				Grafana: GrafanaValues{
-					Admin: GrafanaAdmin{ExistingSecret: devGrafanaAdmin, UserKey: "admin-user", PasswordKey: "admin-password"},
-					RBAC:  GrafanaRBAC{Namespaced: true},
+					Admin:         GrafanaAdmin{ExistingSecret: devGrafanaAdmin, UserKey: "admin-user", PasswordKey: "admin-password"},
+					RBAC:          GrafanaRBAC{Namespaced: true},
+					TestFramework: Toggle{Enabled: false},
 					Sidecar: GrafanaSidecar{Dashboards: GrafanaDashboards{
-						Enabled: true, Label: pc.DashboardLabel, LabelValue: "1",
+						Enabled: true, Label: pc.DashboardLabel, LabelValue: "1", SearchNamespace: e.Namespace,
 						FolderAnnotation: pc.DashboardFolderAnnotation,
 						Provider:         GrafanaDashboardProvider{FoldersFromFilesStructure: true},
 					}},
@@ -609,13 +686,19 @@ func devDependencies(e Environment) []Dependency {
 					LimitsConfig: LokiLimits{RetentionPeriod: r.Logs},
 				},
 				SingleBinary: LokiBinary{Replicas: 1, Persistence: Persistence{Enabled: true, Size: r.Volumes["loki"]}},
+				RBAC:         GrafanaRBAC{Namespaced: true},
+				Sidecar:      LokiSidecar{Rules: Toggle{Enabled: false}},
 			},
 		},
 		{
 			Name: "alloy", Version: "1.11.1", Repository: "https://grafana.github.io/helm-charts",
-			Source: ChartSource{Repository: "github.com/grafana/helm-charts", Path: "charts/alloy", Tag: "alloy-1.11.1", Commit: "72599ecde12f39a9d2a531b027dbedf0198fa793"},
+			Source: ChartSource{Repository: "github.com/grafana/alloy", Path: "operations/helm/charts/alloy", Tag: "helm-chart/1.11.1", Commit: "233907cff225ce253f812bdfc14138dac1fa0cd2"},
+			Reach:  "ClusterRole `telepace-dev-alloy` (get, list and watch ConfigMaps and Secrets, and read pods and their logs, in every namespace), which the chart always creates; its configuration discovers only this namespace's pods",
 			Why:    "log agent, from the Alloy team's repository: pod logs through the Kubernetes API to Loki, with the labels the dashboards query",
-			Values: &AlloyValues{Alloy: AlloyConfig{ConfigMap: AlloyConfigMap{Create: true, Content: alloyLogs(fmt.Sprintf("http://%s:3100/loki/api/v1/push", devLokiHost))}}},
+			Values: &AlloyValues{
+				Alloy:      AlloyConfig{ConfigMap: AlloyConfigMap{Create: true, Content: alloyLogs(e.Namespace, fmt.Sprintf("http://%s:3100/loki/api/v1/push", devLokiHost))}},
+				Controller: AlloyController{Type: "deployment", Replicas: 1},
+			},
 		},
 		{
 			Name: "jaeger", Version: "4.1.0", Repository: "https://jaegertracing.github.io/helm-charts",
@@ -625,7 +708,8 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "external-secrets", Version: "0.16.1", Repository: "https://charts.external-secrets.io",
-			Source: ChartSource{Repository: "github.com/external-secrets/external-secrets", Path: "deploy/charts/external-secrets", Tag: "v0.16.2", Sum: "h1:iNY+gIgSyL5higXTfnz+hdPCaiB/43UiHLqE7HBpj68="},
+			Source: ChartSource{Repository: "github.com/external-secrets/external-secrets", Path: "deploy/charts/external-secrets", Tag: "v0.16.2", GoModule: true},
+			Reach:  "ClusterRole `telepace-dev-external-secrets-servicebindings`, aggregated into service-binding roles, bound by nothing; the controller itself has Roles in this namespace only",
 			Why:    "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
 			Values: &ExternalSecretsValues{
 				InstallCRDs: false, Webhook: Create{Create: false}, CertController: Create{Create: false},
@@ -634,9 +718,12 @@ func devDependencies(e Environment) []Dependency {
 		},
 		{
 			Name: "sealed-secrets", Version: "2.19.3", Repository: "https://bitnami-labs.github.io/sealed-secrets",
-			Source: ChartSource{Repository: "github.com/bitnami-labs/sealed-secrets", Path: "helm/sealed-secrets", Tag: "v0.40.0", Sum: "h1:rvCP35JL8ZV5LNA2SrwNR6iLyoM3ulrSFWN0lBtYEYI="},
+			Source: ChartSource{Repository: "github.com/bitnami-labs/sealed-secrets", Path: "helm/sealed-secrets", Tag: "v0.40.0", GoModule: true},
 			Why:    "the chart the pinned sealed-secrets module ships; unseals SealedSecrets",
-			Values: &SealedSecretsValues{FullnameOverride: "sealed-secrets-controller", Args: []string{"--all-namespaces=false"}},
+			Values: &SealedSecretsValues{
+				FullnameOverride: "sealed-secrets-controller", Args: []string{"--all-namespaces=false"},
+				AdditionalNamespaces: []string{e.Namespace}, RBAC: SealedSecretsRBAC{ClusterRole: false, NamespacedRoles: true},
+			},
 		},
 	}
 }

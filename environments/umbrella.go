@@ -2,7 +2,6 @@ package environments
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -65,20 +64,21 @@ type ChartSource struct {
 	Path string
 	// Tag is the release tag of the pinned version, as "ingress-0.24.0".
 	Tag string
-	// Commit is the tag's commit, 40 hex digits. Required unless Sum is
-	// set.
+	// Commit is the tag's commit, 40 hex digits. Required unless
+	// GoModule.
 	Commit string
-	// Sum is the h1: hash of the Go module zip at Tag, for a chart that
-	// ships inside a Go module pinned in crd-versions.txt and fetched
-	// through the module proxy. Required unless Commit is set.
-	Sum string
+	// GoModule says the chart ships inside the Go module Repository at
+	// version Tag, fetched through the Go module proxy and pinned, with
+	// its sum, in crd-versions.txt. Defaults to false.
+	GoModule bool
 }
 
-// String returns "<repository>/<path>@<tag> (<commit[:12]> or <sum>)".
+// String returns "<repository>/<path>@<tag> (<commit[:12]>)", or for a
+// Go module "<repository>/<path>@<tag> (Go module)".
 func (s ChartSource) String() string {
-	c := cmp.Or(s.Commit, s.Sum)
-	if len(c) > 12 && s.Commit != "" {
-		c = c[:12]
+	c := "Go module"
+	if !s.GoModule {
+		c = s.Commit[:min(12, len(s.Commit))]
 	}
 	return fmt.Sprintf("%s/%s@%s (%s)", s.Repository, s.Path, s.Tag, c)
 }
@@ -192,8 +192,8 @@ func (e Environment) dependencyProblems() []string {
 		if d.Why == "" {
 			addf("%s.why: say why this chart; the README records it", field)
 		}
-		if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || strings.HasPrefix(src.Sum, "h1:")) {
-			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) or module sum (h1:) of version %s; pin only a version whose source you have read", field, d.Version)
+		if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || src.GoModule) {
+			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", field, d.Version)
 		}
 		if d.Values != nil {
 			if t := recursiveType(reflect.TypeOf(d.Values), nil); t != nil {

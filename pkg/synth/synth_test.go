@@ -184,7 +184,7 @@ func customized(env environments.Environment, name string, edit func(*pc.Microse
 // sourceProblem is the message for dev's dependency i pinned without a
 // source.
 func sourceProblem(i int) string {
-	return fmt.Sprintf("[dev] dependencies[%d].source: name the source repository, chart path, tag, and commit (40 hex digits) or module sum (h1:) of version %s; pin only a version whose source you have read", i, lookup("dev").Dependencies()[i].Version)
+	return fmt.Sprintf("[dev] dependencies[%d].source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", i, lookup("dev").Dependencies()[i].Version)
 }
 
 // badInputs are mistakes a developer can make in apps/ or environments/.
@@ -787,7 +787,7 @@ var badInputs = []struct {
 		name: "Pod Security levels that are missing, unknown, or below restricted without a reason",
 		envs: func() []environments.Environment {
 			dev := dev()
-			dev.PodSecurity.Why = ""
+			dev.PodSecurity = environments.PodSecurity{Enforce: "privileged"}
 			staging := lookup("staging")
 			staging.PodSecurity.Enforce = "strict"
 			prod := lookup("prod")
@@ -854,7 +854,7 @@ var badInputs = []struct {
 			deps := e.Dependencies()
 			deps[0].Source = environments.ChartSource{}
 			deps[1].Source.Commit = "main"
-			deps[2].Source.Commit, deps[2].Source.Sum = "", "sha256:abc"
+			deps[2].Source.Commit, deps[2].Source.GoModule = "", false
 			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
 			return e
 		}),
