@@ -62,6 +62,8 @@ func TestSetImageRefusals(t *testing.T) {
 		{[]string{"--env", "staging", "--service", "web"}, exitUsage, `synth set-image: give exactly one of --tag and --digest`},
 		{[]string{"--env", "staging", "--service", "web", "--digest", "sha256:abc"}, exitUsage, `synth set-image: --digest: "sha256:abc" is not sha256: followed by 64 lower-case hex digits`},
 		{[]string{"--env", "staging", "--service", "web", "--tag", "main"}, exitFailed, `synth set-image: [staging] images[web]: tag "main" is floating; staging needs a release tag (vX.Y.Z) or a digest`},
+		{[]string{"--env", "staging", "--service", "web", "--tag", "1.2.3"}, exitFailed, `synth set-image: [staging] images[web]: tag "1.2.3" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); staging needs a release tag or a digest`},
+		{[]string{"--env", "staging", "--service", "web", "--tag", "V1.2.3"}, exitFailed, `synth set-image: [staging] images[web]: tag "V1.2.3" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); staging needs a release tag or a digest`},
 		{[]string{"--env", "staging", "--service", "web", "--tag", "Not A Tag"}, exitFailed, `synth set-image: [staging] images[web]: "ghcr.io/telepace/web:Not A Tag" is not a valid image reference: invalid reference format`},
 	}
 	for _, tt := range tests {
