@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/sealing"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -420,6 +421,10 @@ func TestSeal(t *testing.T) {
 		{[]string{"seal", "--cert", certFile, "--name", "x"}, "v", exitUsage, "synth seal: a namespace is required unless the scope is cluster-wide\n"},
 		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x"}, "", exitUsage, "synth seal: stdin is empty; pipe the value in\n"},
 		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x", "--scope", "global"}, "v", exitUsage, "synth seal: scope \"global\" is not strict, namespace-wide or cluster-wide\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "Telepace Prod", "--name", "x"}, "v", exitUsage, "synth seal: namespace \"Telepace Prod\" is not a valid namespace name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "feedback db"}, "v", exitUsage, "synth seal: name \"feedback db\" is not a valid Secret name: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x"}, strings.Repeat("v", sealing.MaxValueSize+1), exitFailed, "synth seal: stdin: the value is over 1048576 bytes (1 MiB), the most a Secret holds\n"},
+		{[]string{"seal", "--cert", certFile + ".missing", "--namespace", "telepace", "--name", "x"}, "v", exitFailed, "synth seal: open " + certFile + ".missing: no such file or directory\n"},
 	}
 	for _, tt := range tests {
 		stdin = strings.NewReader(tt.in)
