@@ -300,41 +300,75 @@ func TestTwoSynthsAtOnce(t *testing.T) {
 	assert.Equal(t, []string{"argocd", "dev", "prod", "staging"}, names, "no temporary directory may remain")
 }
 
-// TestSignalStopsNodeAndRemovesTemporaryFiles sends SIGTERM while the jsii
-// kernel runs: synth exits 143, no node process outlives it, its temporary
-// directories are gone and the output is untouched.
+// TestSignalStopsNodeAndRemovesTemporaryFiles interrupts synth and synth
+// diff while the jsii kernel runs, as a terminal does (SIGINT to the whole
+// process group, node included) and as kill does (to synth's PID only),
+// just after node starts and in the middle of the synthesis: synth exits
+// 128+signal with exactly one line, no node process outlives it, its
+// temporary directories are gone and the output is untouched.
 func TestSignalStopsNodeAndRemovesTemporaryFiles(t *testing.T) {
 	bin := synthBinary(t)
 	out := filepath.Join(t.TempDir(), "generated")
 	code, _, stderr := runSynth("--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	before := listTree(t, out)
-
-	tmp := t.TempDir()
-	marker := fmt.Sprintf("TELEPACE_SYNTH_SIGNAL_MARKER=%d", time.Now().UnixNano())
-	cmd := exec.Command(bin, "--out", out)
-	cmd.Env = append(os.Environ(), marker, "TMPDIR="+tmp)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	require.NoError(t, cmd.Start())
-
-	// Wait until the kernel, a node child carrying the marker, is up.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(processesWith(t, marker)) < 2 {
-		require.True(t, time.Now().Before(deadline), "node never started: %s", output.String())
-		time.Sleep(5 * time.Millisecond)
-	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, output.String())
-	assert.Equal(t, 143, exit.ExitCode(), output.String())
-	assert.Contains(t, output.String(), "synth: interrupted; temporary files removed, nothing written\n")
-	assert.Empty(t, processesWith(t, marker), "node outlived synth")
-	left, err := os.ReadDir(tmp)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
-	assert.Empty(t, left, "temporary files left behind")
-	assert.Equal(t, before, listTree(t, out))
+
+	tests := []struct {
+		name  string
+		args  []string
+		sig   syscall.Signal
+		group bool
+		after time.Duration
+	}{
+		{"synth, SIGTERM to its PID", []string{"--out", out}, syscall.SIGTERM, false, 0},
+		{"synth, SIGINT to its PID", []string{"--out", out}, syscall.SIGINT, false, 0},
+		{"synth, SIGINT to the group as node starts", []string{"--out", out}, syscall.SIGINT, true, 0},
+		{"synth, SIGINT to the group mid-synth", []string{"--out", out}, syscall.SIGINT, true, 300 * time.Millisecond},
+		{"synth, SIGINT to its PID mid-synth", []string{"--out", out}, syscall.SIGINT, false, 300 * time.Millisecond},
+		{"diff, SIGINT to its PID", []string{"diff", "--env", "prod"}, syscall.SIGINT, false, 0},
+		{"diff, SIGINT to the group mid-synth", []string{"diff", "--env", "prod"}, syscall.SIGINT, true, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			marker := fmt.Sprintf("TELEPACE_SYNTH_SIGNAL_MARKER=%d", time.Now().UnixNano())
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), marker, "TMPDIR="+tmp)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Start())
+
+			// Wait until the kernel, a node child carrying the marker, is up.
+			deadline := time.Now().Add(20 * time.Second)
+			for len(processesWith(t, marker)) < 2 {
+				require.True(t, time.Now().Before(deadline), "node never started: %s", stderr.String())
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(tt.after)
+			pid := cmd.Process.Pid
+			if tt.group {
+				pid = -pid
+			}
+			require.NoError(t, syscall.Kill(pid, tt.sig))
+			err := cmd.Wait()
+			if err == nil {
+				t.Skipf("synth finished before the signal: %s", stderr.String())
+			}
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, stderr.String())
+			assert.Equal(t, exitSignal+int(tt.sig), exit.ExitCode(), stderr.String())
+			assert.Equal(t, "synth: interrupted; temporary files removed, nothing written\n", stderr.String())
+			assert.Empty(t, processesWith(t, marker), "node outlived synth")
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, left, "temporary files left behind")
+			assert.Equal(t, before, listTree(t, out))
+		})
+	}
 }
 
 // listTree returns every path under dir with its mode and size.
