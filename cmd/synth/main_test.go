@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/queries"
 	"github.com/telepace/platform-charts/pkg/sealing"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
@@ -298,6 +300,39 @@ func TestTwoSynthsAtOnce(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	assert.Equal(t, []string{"argocd", "dev", "prod", "staging"}, names, "no temporary directory may remain")
+}
+
+// misspeltQueryLine is the line of misspeltQuery's call to MustExpr.
+var misspeltQueryLine int
+
+// misspeltQuery does what an environment does when it calls MustExpr with
+// a name the catalog of queries does not hold (the first one's, misspelt).
+func misspeltQuery() string {
+	_, _, line, _ := runtime.Caller(0)
+	misspeltQueryLine = line + 2
+	return queries.MustExpr(queries.Names()[0]+"s", queries.Target{Namespace: "telepace", Service: "web"})
+}
+
+// TestPanicInUserCodeIsAMistake: a panic raised in environments/ or apps/
+// (here, this file posing as one) is the user's mistake: exit 1, one line
+// naming the file and line, no stack; the same panic raised anywhere else
+// is still synth's bug, exit 4.
+func TestPanicInUserCodeIsAMistake(t *testing.T) {
+	saved, savedPkgs := synthesize, userPackages
+	t.Cleanup(func() { synthesize, userPackages = saved, savedPkgs })
+	synthesize = func([]environments.Environment, bool) ([]synth.Chart, error) { misspeltQuery(); return nil, nil }
+	want := fmt.Sprintf("unknown query %q; known queries: %s", queries.Names()[0]+"s", strings.Join(queries.Names(), ", "))
+
+	code, _, stderr := runSynth("--out", filepath.Join(t.TempDir(), "generated"))
+	assert.Equal(t, exitInternal, code, "cmd/synth is not a user package")
+	assert.True(t, strings.HasPrefix(stderr, "synth: internal error (exit 4)"), stderr)
+
+	userPackages = map[string]string{modulePath + "/cmd/synth.misspeltQuery": "environments"}
+	for _, args := range [][]string{{"--out", filepath.Join(t.TempDir(), "generated")}, {"diff", "--env", "prod"}} {
+		code, _, stderr = runSynth(args...)
+		assert.Equal(t, exitFailed, code, stderr)
+		assert.Equal(t, fmt.Sprintf("synth: environments/main_test.go:%d: %s\n", misspeltQueryLine, want), stderr)
+	}
 }
 
 // TestSignalStopsNodeAndRemovesTemporaryFiles interrupts synth and synth
