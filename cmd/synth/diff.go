@@ -44,8 +44,9 @@ of every service's image, scale, resources and routes per environment.
 Nothing is written to `+defaultOut+`. The committed charts are what the base
 code produces: CI's synth --check refuses a commit where they differ.
 
-Exit codes: 0 compared; 1 failed (synthesis, git, or reading a chart);
-2 bad usage (unknown flag or environment, empty or unknown --base);
+Exit codes: 0 compared; 1 failed (synthesis, reading a chart, git missing,
+no repository or a repository without commits); 2 bad usage (unknown flag
+or environment, empty or unknown --base, an --out inside `+defaultOut+`);
 3 breaking changes found, with --fail-on-breaking.
 
 Flags:
@@ -86,6 +87,9 @@ Flags:
 		if inside(root, filepath.Join(wd, *out), defaultOut) {
 			return fail(exitUsage, "--out %q is inside %s, which holds only generated charts; write the summary elsewhere", *out, defaultOut)
 		}
+	}
+	if err := checkRepository(root); err != nil {
+		return fail(exitFailed, "%v", err)
 	}
 	commit, err := resolveRef(root, *base)
 	if err != nil {
@@ -152,6 +156,36 @@ func git(root string, args ...string) *exec.Cmd {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=")
 	return cmd
+}
+
+// checkRepository returns an error, worded for its cause, when synth diff
+// cannot read commits in root: git is not installed, root is in no git
+// repository, or the repository has no commits yet. These are failures
+// (exit 1), not bad usage: no --base would help.
+func checkRepository(root string) error {
+	if _, err := exec.LookPath("git"); err != nil {
+		return errors.New("git is not on PATH; synth diff reads the base's charts from git")
+	}
+	cmd := git(root, "rev-parse", "--git-dir")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "not a git repository") {
+			return fmt.Errorf("%s is not in a git repository; synth diff compares the working tree with a commit", root)
+		}
+		return fmt.Errorf("git rev-parse in %s: %v: %s", root, err, msg)
+	}
+	if err := git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return fmt.Errorf("git rev-parse in %s: %v", root, err)
+		}
+		if out, _ := git(root, "for-each-ref", "--count=1", "--format=%(refname)").Output(); len(bytes.TrimSpace(out)) == 0 {
+			return fmt.Errorf("the repository of %s has no commits yet; commit the charts, then compare", root)
+		}
+	}
+	return nil
 }
 
 // resolveRef returns the commit that ref names in the repository at root.

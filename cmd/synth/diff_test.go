@@ -100,3 +100,41 @@ func TestDiffFailsOnBreaking(t *testing.T) {
 	code, _, stderr = runSynth("diff", "--env", "staging")
 	assert.Equal(t, exitOK, code, "without --fail-on-breaking the summary is the result: %s", stderr)
 }
+
+// TestDiffGitFailures: when git cannot answer, synth diff fails (exit 1)
+// with a message that fits the cause; no --base would help, so none is
+// bad usage, and none advises a fetch.
+func TestDiffGitFailures(t *testing.T) {
+	goMod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	require.NoError(t, err)
+	noGit := t.TempDir() // a PATH without git
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  string
+	}{
+		{"git missing", func(t *testing.T, dir string) { t.Setenv("PATH", noGit) },
+			"synth diff: git is not on PATH; synth diff reads the base's charts from git\n"},
+		{"not a repository", func(t *testing.T, dir string) {},
+			"synth diff: DIR is not in a git repository; synth diff compares the working tree with a commit\n"},
+		{"no commits", func(t *testing.T, dir string) {
+			out, err := exec.Command("git", "init", "-q", dir).CombinedOutput()
+			require.NoError(t, err, string(out))
+		}, "synth diff: the repository of DIR has no commits yet; commit the charts, then compare\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), goMod, 0o644))
+			t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+			tt.setup(t, dir)
+			t.Chdir(dir)
+			for _, args := range [][]string{{"diff"}, {"diff", "--base", "main"}} {
+				code, stdout, stderr := runSynth(args...)
+				assert.Equal(t, exitFailed, code, stderr)
+				assert.Empty(t, stdout)
+				assert.Equal(t, strings.ReplaceAll(tt.want, "DIR", dir), stderr)
+			}
+		})
+	}
+}
