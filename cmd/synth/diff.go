@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -84,7 +83,11 @@ Flags:
 		return fail(exitFailed, "%v", err)
 	}
 	if *out != "" {
-		if inside(root, filepath.Join(wd, *out), defaultOut) {
+		in, err := inGenerated(root, *out)
+		if err != nil {
+			return fail(exitFailed, "--out: %v", err)
+		}
+		if in {
 			return fail(exitUsage, "--out %q is inside %s, which holds only generated charts; write the summary elsewhere", *out, defaultOut)
 		}
 	}
@@ -141,12 +144,6 @@ Flags:
 		return exitChanged
 	}
 	return exitOK
-}
-
-// inside reports whether path lies in dir, a directory relative to root.
-func inside(root, path, dir string) bool {
-	rel, err := filepath.Rel(filepath.Join(root, filepath.FromSlash(dir)), filepath.Clean(path))
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // git returns a git command run in root, with messages in English, which

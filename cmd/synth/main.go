@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		}
 	}()
 	if len(args) > 0 && args[0] == "set-image" {
-		return runSetImage(args[1:], stdout, stderr)
+		return runSetImage(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "diff" {
 		return runDiff(ctx, args[1:], stdout, stderr)
@@ -157,6 +157,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	if err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return exitFailed
+	}
+	if set["out"] {
+		if err := refuseInsideGenerated(*out); err != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", err)
+			return exitFailed
+		}
 	}
 	// Refuse a bad output directory before spending a second on synthesis;
 	// Write checks again under its lock. (Check does its own checking: it
@@ -343,14 +349,25 @@ func synthesizeSafely(envs []environments.Environment, gitops bool) (charts []sy
 }
 
 // resolveOut returns the output directory: the flag as given, relative to
-// the working directory, or by default charts/generated under the module
+// the working directory and with its symlinks resolved, or by default charts/generated under the module
 // root, printed relative to the working directory.
 func resolveOut(out string, set bool) (string, error) {
 	if set {
 		if out == "" {
 			return "", errors.New(`--out is empty; name the directory that holds the generated charts (default: ` + defaultOut + ` under the module root)`)
 		}
-		return filepath.Clean(out), nil
+		// filepath.Clean alone is wrong where a symlink precedes "..":
+		// "link/.." is the parent of link's target, not the directory link
+		// is in. Such a path is written as the real path it names.
+		real, err := realPath(out)
+		if err != nil {
+			return "", err
+		}
+		lexical, err := realPath(filepath.Clean(out))
+		if err == nil && lexical == real {
+			return filepath.Clean(out), nil
+		}
+		return real, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {
