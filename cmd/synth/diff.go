@@ -200,6 +200,14 @@ func resolveRef(root, ref string) (string, error) {
 			if msg := strings.TrimSpace(stderr.String()); msg != "" {
 				return "", fmt.Errorf("--base %q: %s", ref, msg)
 			}
+			if strings.Contains(ref, "..") {
+				return "", fmt.Errorf("--base %q is a range; name one commit, such as main or origin/main", ref)
+			}
+			if strings.ContainsAny(ref, "~^:@") {
+				// An expression over refs this repository has: no fetch
+				// brings it.
+				return "", fmt.Errorf("--base %q does not name a commit in %s", ref, root)
+			}
 			return "", fmt.Errorf("--base %q does not name a commit in %s (fetch it first, e.g. git fetch origin main)", ref, root)
 		}
 		return "", fmt.Errorf("--base %q: git: %v", ref, err)

@@ -12,6 +12,8 @@ import (
 )
 
 func TestDiffUsageErrors(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
 	tests := []struct {
 		args []string
 		want string
@@ -19,7 +21,10 @@ func TestDiffUsageErrors(t *testing.T) {
 		{[]string{"--base", ""}, "synth diff: --base is empty; name a git ref such as main or origin/main\n"},
 		{[]string{"--base", " "}, "synth diff: --base is empty; name a git ref such as main or origin/main\n"},
 		{[]string{"--base", "-x"}, "synth diff: --base \"-x\" is not a git ref\n"},
-		{[]string{"--base", "no-such-ref-anywhere"}, "synth diff: --base \"no-such-ref-anywhere\" does not name a commit in "},
+		{[]string{"--base", "no-such-ref-anywhere"}, "synth diff: --base \"no-such-ref-anywhere\" does not name a commit in " + root + " (fetch it first, e.g. git fetch origin main)\n"},
+		{[]string{"--base", "HEAD~100000"}, "synth diff: --base \"HEAD~100000\" does not name a commit in " + root + "\n"},
+		{[]string{"--base", "HEAD:charts"}, "synth diff: --base \"HEAD:charts\" does not name a commit in " + root + "\n"},
+		{[]string{"--base", "main..HEAD"}, "synth diff: --base \"main..HEAD\" is a range; name one commit, such as main or origin/main\n"},
 		{[]string{"--env", "qa"}, "synth diff: unknown environment \"qa\"; known environments: dev, staging, prod\n"},
 		{[]string{"--env", ""}, "synth diff: --env is empty; name one or more environments: dev, staging, prod\n"},
 		{[]string{"--out", ""}, "synth diff: --out is empty; name a file, or leave it out for standard output\n"},
