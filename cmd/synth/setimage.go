@@ -170,6 +170,31 @@ Flags:
 			return fail(exitFailed, "--file %q is not in %s, whose environments the synth compiles; pass --synth=false to edit it alone", path, filepath.Join(root, "environments"))
 		}
 	}
+	if *synthAfter && !*check {
+		// Everything the synth needs, before the file changes.
+		if _, err := exec.LookPath("go"); err != nil {
+			return fail(exitFailed, "the go command is not on PATH; set-image builds synth from the edited environments with it (--synth=false only edits the file)")
+		}
+		if err := lookNode(); err != nil {
+			return fail(exitFailed, "%v", err)
+		}
+	}
+	if !*check {
+		// From before the file is read to the end of the synth: a second
+		// set-image waits, then reads what this one left.
+		lockDir := filepath.Dir(target)
+		if rootErr == nil {
+			lockDir = root
+		}
+		unlock, err := lockModule(ctx, lockDir, stderr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fail(exitFailed, "interrupted while waiting for another set-image; nothing changed")
+			}
+			return fail(exitFailed, "%v", err)
+		}
+		defer unlock()
+	}
 	info, err := os.Stat(target)
 	if err != nil {
 		return fail(exitFailed, "%v", err)
@@ -192,34 +217,6 @@ Flags:
 			return fail(exitFailed, "%s: %v; the file is not yours to write", path, err)
 		}
 	}
-	if *synthAfter {
-		// Everything the synth needs, before the file changes.
-		if _, err := exec.LookPath("go"); err != nil {
-			return fail(exitFailed, "the go command is not on PATH; set-image builds synth from the edited environments with it (--synth=false only edits the file)")
-		}
-		if err := lookNode(); err != nil {
-			return fail(exitFailed, "%v", err)
-		}
-	}
-	lockDir := filepath.Dir(target)
-	if rootErr == nil {
-		lockDir = root
-	}
-	unlock, err := lockModule(ctx, lockDir, stderr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fail(exitFailed, "interrupted while waiting for another set-image; nothing changed")
-		}
-		return fail(exitFailed, "%v", err)
-	}
-	defer unlock()
-	// Another set-image may have changed the file while this one waited.
-	if now, err := os.ReadFile(target); err != nil {
-		return fail(exitFailed, "%v", err)
-	} else if !bytes.Equal(now, src) {
-		return fail(exitFailed, "%s changed while this set-image waited for another; run it again", path)
-	}
-
 	if same {
 		fmt.Fprintf(stdout, "synth set-image: %s already runs %s %s\n", env.Name, *service, ref)
 		if !*synthAfter {

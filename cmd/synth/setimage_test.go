@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -130,6 +131,7 @@ cat >"$3" <<'EOS'
 cp "environments/$FAKE_ENV.go" "$FAKE_SEEN"
 case "$FAKE_SYNTH" in
 fail) echo "synth: validation failed" >&2; exit 1 ;;
+slow) sleep 0.5 ;;
 hang) trap 'echo "synth: interrupted" >&2; exit 130' INT; : >"$FAKE_SEEN.started"; while :; do sleep 0.01; done ;;
 esac
 echo "synth: wrote charts/generated"
@@ -337,13 +339,13 @@ func TestSetImageKeepsTheFile(t *testing.T) {
 // TestSetImageRefusesAFileYouMayNotWrite runs set-image as a user who may
 // not write the file (it needs root to become one): refused, unchanged.
 func TestSetImageRefusesAFileYouMayNotWrite(t *testing.T) {
-	const env = "staging"
-	service, tag, _ := bump(t, env)
+	const envName = "staging"
+	service, tag, _ := bump(t, envName)
 	bin := synthBinary(t) // before the fake go is on PATH
-	file, _ := setImageModule(t, env)
+	file, _ := setImageModule(t, envName)
 	require.NoError(t, os.Chmod(file, 0o444))
 	if os.Geteuid() != 0 {
-		code, _, stderr := runSynth("set-image", "--env", env, "--service", service, "--tag", tag)
+		code, _, stderr := runSynth("set-image", "--env", envName, "--service", service, "--tag", tag)
 		assert.Equal(t, exitFailed, code)
 		assert.Equal(t, "synth set-image: "+file+": permission denied; the file is not yours to write\n", stderr)
 		return
@@ -369,9 +371,15 @@ func TestSetImageRefusesAFileYouMayNotWrite(t *testing.T) {
 	require.NoError(t, os.Chmod(tmp, 0o777))
 	src, err := os.ReadFile(file)
 	require.NoError(t, err)
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "set-image", "--env", env, "--service", service, "--tag", tag)
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "set-image", "--env", envName, "--service", service, "--tag", tag)
 	cmd.Dir = filepath.Dir(file)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JSII_NODE=") { // this process's launcher, in its private directory
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "TMPDIR="+tmp, "HOME="+tmp)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, string(out))
@@ -380,4 +388,34 @@ func TestSetImageRefusesAFileYouMayNotWrite(t *testing.T) {
 	got, err := os.ReadFile(file)
 	require.NoError(t, err)
 	assert.Equal(t, string(src), string(got))
+}
+
+// TestTwoSetImagesAtOnce: the second waits for the first, says so, then
+// finds the reference set and synthesises; both succeed, and the file
+// holds the edit once.
+func TestTwoSetImagesAtOnce(t *testing.T) {
+	const env = "prod"
+	service, tag, _ := bump(t, env)
+	file, seen := setImageModule(t, env)
+	t.Setenv("FAKE_SYNTH", "slow")
+	args := []string{"set-image", "--env", env, "--service", service, "--tag", tag}
+	first := make(chan string)
+	go func() {
+		code, stdout, stderr := runSynth(args...)
+		first <- fmt.Sprint(code, "|", stdout, "|", stderr)
+	}()
+	for {
+		if _, err := os.Stat(seen); err == nil {
+			break // the first one's synth runs
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	code, stdout, stderr := runSynth(args...)
+	assert.Equal(t, "0|synth set-image: "+file+": "+env+" "+service+" -> "+tag+"\nsynth: wrote charts/generated\n|", <-first)
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "synth set-image: waiting for another set-image in "+filepath.Dir(filepath.Dir(file))+"\n", stderr)
+	assert.Equal(t, "synth set-image: "+env+" already runs "+service+" "+tag+"\nsynth: wrote charts/generated\n", stdout)
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(string(got), strconv.Quote(tag)))
 }
