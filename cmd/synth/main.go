@@ -13,8 +13,10 @@
 // Exit codes:
 //
 //	0    success: the charts were written, or --check found them up to date
-//	1    failed: validation problems, a refused output directory, a missing
-//	     Node.js, or an I/O error; nothing was written
+//	1    failed: validation problems (each with its construct path), a
+//	     panic in environments/ or apps/ (with its file and line), a
+//	     refused output directory, a missing Node.js, or an I/O error;
+//	     nothing was written
 //	2    bad usage: an unknown flag or environment
 //	3    --check found stale charts; it names every stale file
 //	4    internal error: synth itself panicked; please report it

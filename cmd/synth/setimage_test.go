@@ -132,6 +132,7 @@ cp "environments/$FAKE_ENV.go" "$FAKE_SEEN"
 case "$FAKE_SYNTH" in
 fail) echo "synth: validation failed" >&2; exit 1 ;;
 slow) sleep 0.5 ;;
+edit-fail) echo "// edited meanwhile" >>"environments/$FAKE_ENV.go"; exit 1 ;;
 hang) trap 'echo "synth: interrupted" >&2; exit 130' INT; : >"$FAKE_SEEN.started"; while :; do sleep 0.01; done ;;
 esac
 echo "synth: wrote charts/generated"
@@ -228,6 +229,17 @@ func TestSetImageIsAllOrNothing(t *testing.T) {
 			assert.Contains(t, string(got), strconv.Quote(tag))
 		})
 	}
+
+	t.Run("a file changed during the synth is not restored over", func(t *testing.T) {
+		file, _ := setImageModule(t, env)
+		t.Setenv("FAKE_SYNTH", "edit-fail")
+		code, _, stderr := runSynth(args...)
+		assert.Equal(t, exitFailed, code)
+		assert.Equal(t, "synth set-image: the synth after the edit failed: exit status 1; "+file+" changed since the edit, so it is left as it is\n", stderr)
+		got, err := os.ReadFile(file)
+		require.NoError(t, err)
+		assert.True(t, strings.HasSuffix(string(got), "// edited meanwhile\n"))
+	})
 
 	t.Run("a retry of an edit left behind synthesises", func(t *testing.T) {
 		file, seen := setImageModule(t, env)
