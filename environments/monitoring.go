@@ -138,6 +138,7 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 			Name:           ms.Name(),
 			Labels:         ms.Labels(),
 			SelectorLabels: m.SelectorLabels,
+			Target:         t,
 			Alerts: append(alerts.ForService(alerts.Service{
 				Target:      t,
 				Environment: e.Name,

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -44,8 +43,9 @@ of every service's image, scale, resources and routes per environment.
 Nothing is written to `+defaultOut+`. The committed charts are what the base
 code produces: CI's synth --check refuses a commit where they differ.
 
-Exit codes: 0 compared; 1 failed (synthesis, git, or reading a chart);
-2 bad usage (unknown flag or environment, empty or unknown --base);
+Exit codes: 0 compared; 1 failed (synthesis, reading a chart, git missing,
+no repository or a repository without commits); 2 bad usage (unknown flag
+or environment, empty or unknown --base, an --out inside `+defaultOut+`);
 3 breaking changes found, with --fail-on-breaking.
 
 Flags:
@@ -83,9 +83,16 @@ Flags:
 		return fail(exitFailed, "%v", err)
 	}
 	if *out != "" {
-		if inside(root, filepath.Join(wd, *out), defaultOut) {
+		in, err := inGenerated(root, *out)
+		if err != nil {
+			return fail(exitFailed, "--out: %v", err)
+		}
+		if in {
 			return fail(exitUsage, "--out %q is inside %s, which holds only generated charts; write the summary elsewhere", *out, defaultOut)
 		}
+	}
+	if err := checkRepository(root); err != nil {
+		return fail(exitFailed, "%v", err)
 	}
 	commit, err := resolveRef(root, *base)
 	if err != nil {
@@ -139,12 +146,6 @@ Flags:
 	return exitOK
 }
 
-// inside reports whether path lies in dir, a directory relative to root.
-func inside(root, path, dir string) bool {
-	rel, err := filepath.Rel(filepath.Join(root, filepath.FromSlash(dir)), filepath.Clean(path))
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
 // git returns a git command run in root, with messages in English, which
 // committedCharts reads.
 func git(root string, args ...string) *exec.Cmd {
@@ -152,6 +153,36 @@ func git(root string, args ...string) *exec.Cmd {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=")
 	return cmd
+}
+
+// checkRepository returns an error, worded for its cause, when synth diff
+// cannot read commits in root: git is not installed, root is in no git
+// repository, or the repository has no commits yet. These are failures
+// (exit 1), not bad usage: no --base would help.
+func checkRepository(root string) error {
+	if _, err := exec.LookPath("git"); err != nil {
+		return errors.New("git is not on PATH; synth diff reads the base's charts from git")
+	}
+	cmd := git(root, "rev-parse", "--git-dir")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "not a git repository") {
+			return fmt.Errorf("%s is not in a git repository; synth diff compares the working tree with a commit", root)
+		}
+		return fmt.Errorf("git rev-parse in %s: %v: %s", root, err, msg)
+	}
+	if err := git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return fmt.Errorf("git rev-parse in %s: %v", root, err)
+		}
+		if out, _ := git(root, "for-each-ref", "--count=1", "--format=%(refname)").Output(); len(bytes.TrimSpace(out)) == 0 {
+			return fmt.Errorf("the repository of %s has no commits yet; commit the charts, then compare", root)
+		}
+	}
+	return nil
 }
 
 // resolveRef returns the commit that ref names in the repository at root.
@@ -168,6 +199,14 @@ func resolveRef(root, ref string) (string, error) {
 		if errors.As(err, &exit) {
 			if msg := strings.TrimSpace(stderr.String()); msg != "" {
 				return "", fmt.Errorf("--base %q: %s", ref, msg)
+			}
+			if strings.Contains(ref, "..") {
+				return "", fmt.Errorf("--base %q is a range; name one commit, such as main or origin/main", ref)
+			}
+			if strings.ContainsAny(ref, "~^:@") {
+				// An expression over refs this repository has: no fetch
+				// brings it.
+				return "", fmt.Errorf("--base %q does not name a commit in %s", ref, root)
 			}
 			return "", fmt.Errorf("--base %q does not name a commit in %s (fetch it first, e.g. git fetch origin main)", ref, root)
 		}

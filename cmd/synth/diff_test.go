@@ -12,6 +12,9 @@ import (
 )
 
 func TestDiffUsageErrors(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	noEnv := strings.Join(envNames(), "-") // a name the catalog does not hold
 	tests := []struct {
 		args []string
 		want string
@@ -19,8 +22,11 @@ func TestDiffUsageErrors(t *testing.T) {
 		{[]string{"--base", ""}, "synth diff: --base is empty; name a git ref such as main or origin/main\n"},
 		{[]string{"--base", " "}, "synth diff: --base is empty; name a git ref such as main or origin/main\n"},
 		{[]string{"--base", "-x"}, "synth diff: --base \"-x\" is not a git ref\n"},
-		{[]string{"--base", "no-such-ref-anywhere"}, "synth diff: --base \"no-such-ref-anywhere\" does not name a commit in "},
-		{[]string{"--env", "qa"}, "synth diff: unknown environment \"qa\"; known environments: dev, staging, prod\n"},
+		{[]string{"--base", "no-such-ref-anywhere"}, "synth diff: --base \"no-such-ref-anywhere\" does not name a commit in " + root + " (fetch it first, e.g. git fetch origin main)\n"},
+		{[]string{"--base", "HEAD~100000"}, "synth diff: --base \"HEAD~100000\" does not name a commit in " + root + "\n"},
+		{[]string{"--base", "HEAD:charts"}, "synth diff: --base \"HEAD:charts\" does not name a commit in " + root + "\n"},
+		{[]string{"--base", "main..HEAD"}, "synth diff: --base \"main..HEAD\" is a range; name one commit, such as main or origin/main\n"},
+		{[]string{"--env", noEnv}, "synth diff: unknown environment \"" + noEnv + "\"; known environments: " + strings.Join(envNames(), ", ") + "\n"},
 		{[]string{"--env", ""}, "synth diff: --env is empty; name one or more environments: dev, staging, prod\n"},
 		{[]string{"--out", ""}, "synth diff: --out is empty; name a file, or leave it out for standard output\n"},
 		{[]string{"extra"}, "synth diff: unexpected arguments: extra\n"},
@@ -99,4 +105,42 @@ func TestDiffFailsOnBreaking(t *testing.T) {
 
 	code, _, stderr = runSynth("diff", "--env", "staging")
 	assert.Equal(t, exitOK, code, "without --fail-on-breaking the summary is the result: %s", stderr)
+}
+
+// TestDiffGitFailures: when git cannot answer, synth diff fails (exit 1)
+// with a message that fits the cause; no --base would help, so none is
+// bad usage, and none advises a fetch.
+func TestDiffGitFailures(t *testing.T) {
+	goMod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	require.NoError(t, err)
+	noGit := t.TempDir() // a PATH without git
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  string
+	}{
+		{"git missing", func(t *testing.T, dir string) { t.Setenv("PATH", noGit) },
+			"synth diff: git is not on PATH; synth diff reads the base's charts from git\n"},
+		{"not a repository", func(t *testing.T, dir string) {},
+			"synth diff: DIR is not in a git repository; synth diff compares the working tree with a commit\n"},
+		{"no commits", func(t *testing.T, dir string) {
+			out, err := exec.Command("git", "init", "-q", dir).CombinedOutput()
+			require.NoError(t, err, string(out))
+		}, "synth diff: the repository of DIR has no commits yet; commit the charts, then compare\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), goMod, 0o644))
+			t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+			tt.setup(t, dir)
+			t.Chdir(dir)
+			for _, args := range [][]string{{"diff"}, {"diff", "--base", "main"}} {
+				code, stdout, stderr := runSynth(args...)
+				assert.Equal(t, exitFailed, code, stderr)
+				assert.Empty(t, stdout)
+				assert.Equal(t, strings.ReplaceAll(tt.want, "DIR", dir), stderr)
+			}
+		})
+	}
 }

@@ -13,8 +13,10 @@
 // Exit codes:
 //
 //	0    success: the charts were written, or --check found them up to date
-//	1    failed: validation problems, a refused output directory, a missing
-//	     Node.js, or an I/O error; nothing was written
+//	1    failed: validation problems (each with its construct path), a
+//	     panic in environments/ or apps/ (with its file and line), a
+//	     refused output directory, a missing Node.js, or an I/O error;
+//	     nothing was written
 //	2    bad usage: an unknown flag or environment
 //	3    --check found stale charts; it names every stale file
 //	4    internal error: synth itself panicked; please report it
@@ -32,6 +34,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -118,11 +121,11 @@ func notifySignals() (context.Context, *atomic.Value) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			code = reportInternal(stderr, &internalError{value: r, stack: debug.Stack()})
+			code = reportInternal(stderr, &internalError{value: r, stack: debug.Stack(), user: userFrame()})
 		}
 	}()
 	if len(args) > 0 && args[0] == "set-image" {
-		return runSetImage(args[1:], stdout, stderr)
+		return runSetImage(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "diff" {
 		return runDiff(ctx, args[1:], stdout, stderr)
@@ -156,6 +159,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	if err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return exitFailed
+	}
+	if set["out"] {
+		if err := refuseInsideGenerated(*out); err != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", err)
+			return exitFailed
+		}
 	}
 	// Refuse a bad output directory before spending a second on synthesis;
 	// Write checks again under its lock. (Check does its own checking: it
@@ -269,6 +278,46 @@ func (e *envValues) Set(v string) error {
 type internalError struct {
 	value any
 	stack []byte
+	// user is where in environments/ or apps/ the panic was raised, as
+	// "environments/dev.go:42", when the code that panicked is the user's
+	// (such as queries.MustExpr called there with a misspelt name), or "".
+	user string
+}
+
+// userPackages maps the function-name prefix of the user's packages to
+// their directory in the module.
+var userPackages = map[string]string{
+	modulePath + "/environments.": "environments",
+	modulePath + "/apps.":         "apps",
+}
+
+// userFrame returns, when called in a deferred function while a panic
+// unwinds, the file and line in environments/ or apps/ that raised it: the
+// first frame below the panic outside the runtime and package queries
+// (whose MustExpr panics on an unknown name). It returns "" when the
+// panic came from anywhere else, synth's own code or a construct: a bug.
+func userFrame() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+	panicking := false
+	for {
+		f, more := frames.Next()
+		switch {
+		case f.Function == "runtime.gopanic":
+			panicking = true
+		case !panicking, strings.HasPrefix(f.Function, "runtime."), strings.HasPrefix(f.Function, modulePath+"/pkg/queries."):
+		default:
+			for prefix, dir := range userPackages {
+				if strings.HasPrefix(f.Function, prefix) {
+					return fmt.Sprintf("%s/%s:%d", dir, filepath.Base(f.File), f.Line)
+				}
+			}
+			return ""
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 func (e *internalError) Error() string { return fmt.Sprintf("panic: %v\n\n%s", e.value, e.stack) }
@@ -280,6 +329,11 @@ func asError(v any) error {
 }
 
 func reportInternal(w io.Writer, err *internalError) int {
+	if err.user != "" {
+		// A panic in the user's own code is a mistake in the input.
+		fmt.Fprintf(w, "synth: %s: %v\n", err.user, err.value)
+		return exitFailed
+	}
 	fmt.Fprintf(w, "synth: internal error (exit %d): a bug in synth or a construct, not in your input; please report it:\n%v\n", exitInternal, err)
 	return exitInternal
 }
@@ -290,21 +344,32 @@ func reportInternal(w io.Writer, err *internalError) int {
 func synthesizeSafely(envs []environments.Environment, gitops bool) (charts []synth.Chart, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			charts, err = nil, &internalError{value: r, stack: debug.Stack()}
+			charts, err = nil, &internalError{value: r, stack: debug.Stack(), user: userFrame()}
 		}
 	}()
 	return synthesize(envs, gitops)
 }
 
 // resolveOut returns the output directory: the flag as given, relative to
-// the working directory, or by default charts/generated under the module
+// the working directory and with its symlinks resolved, or by default charts/generated under the module
 // root, printed relative to the working directory.
 func resolveOut(out string, set bool) (string, error) {
 	if set {
 		if out == "" {
 			return "", errors.New(`--out is empty; name the directory that holds the generated charts (default: ` + defaultOut + ` under the module root)`)
 		}
-		return filepath.Clean(out), nil
+		// filepath.Clean alone is wrong where a symlink precedes "..":
+		// "link/.." is the parent of link's target, not the directory link
+		// is in. Such a path is written as the real path it names.
+		real, err := realPath(out)
+		if err != nil {
+			return "", err
+		}
+		lexical, err := realPath(filepath.Clean(out))
+		if err == nil && lexical == real {
+			return filepath.Clean(out), nil
+		}
+		return real, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {

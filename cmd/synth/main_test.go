@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +31,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/queries"
+	"github.com/telepace/platform-charts/pkg/sealing"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -299,41 +302,108 @@ func TestTwoSynthsAtOnce(t *testing.T) {
 	assert.Equal(t, []string{"argocd", "dev", "prod", "staging"}, names, "no temporary directory may remain")
 }
 
-// TestSignalStopsNodeAndRemovesTemporaryFiles sends SIGTERM while the jsii
-// kernel runs: synth exits 143, no node process outlives it, its temporary
-// directories are gone and the output is untouched.
+// misspeltQueryLine is the line of misspeltQuery's call to MustExpr.
+var misspeltQueryLine int
+
+// misspeltQuery does what an environment does when it calls MustExpr with
+// a name the catalog of queries does not hold (the first one's, misspelt).
+func misspeltQuery() string {
+	_, _, line, _ := runtime.Caller(0)
+	misspeltQueryLine = line + 2
+	return queries.MustExpr(queries.Names()[0]+"s", queries.Target{Namespace: "telepace", Service: "web"})
+}
+
+// TestPanicInUserCodeIsAMistake: a panic raised in environments/ or apps/
+// (here, this file posing as one) is the user's mistake: exit 1, one line
+// naming the file and line, no stack; the same panic raised anywhere else
+// is still synth's bug, exit 4.
+func TestPanicInUserCodeIsAMistake(t *testing.T) {
+	saved, savedPkgs := synthesize, userPackages
+	t.Cleanup(func() { synthesize, userPackages = saved, savedPkgs })
+	synthesize = func([]environments.Environment, bool) ([]synth.Chart, error) { misspeltQuery(); return nil, nil }
+	want := fmt.Sprintf("unknown query %q; known queries: %s", queries.Names()[0]+"s", strings.Join(queries.Names(), ", "))
+
+	code, _, stderr := runSynth("--out", filepath.Join(t.TempDir(), "generated"))
+	assert.Equal(t, exitInternal, code, "cmd/synth is not a user package")
+	assert.True(t, strings.HasPrefix(stderr, "synth: internal error (exit 4)"), stderr)
+
+	userPackages = map[string]string{modulePath + "/cmd/synth.misspeltQuery": "environments"}
+	for _, args := range [][]string{{"--out", filepath.Join(t.TempDir(), "generated")}, {"diff", "--env", "prod"}} {
+		code, _, stderr = runSynth(args...)
+		assert.Equal(t, exitFailed, code, stderr)
+		assert.Equal(t, fmt.Sprintf("synth: environments/main_test.go:%d: %s\n", misspeltQueryLine, want), stderr)
+	}
+}
+
+// TestSignalStopsNodeAndRemovesTemporaryFiles interrupts synth and synth
+// diff while the jsii kernel runs, as a terminal does (SIGINT to the whole
+// process group, node included) and as kill does (to synth's PID only),
+// just after node starts and in the middle of the synthesis: synth exits
+// 128+signal with exactly one line, no node process outlives it, its
+// temporary directories are gone and the output is untouched.
 func TestSignalStopsNodeAndRemovesTemporaryFiles(t *testing.T) {
 	bin := synthBinary(t)
 	out := filepath.Join(t.TempDir(), "generated")
 	code, _, stderr := runSynth("--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	before := listTree(t, out)
-
-	tmp := t.TempDir()
-	marker := fmt.Sprintf("TELEPACE_SYNTH_SIGNAL_MARKER=%d", time.Now().UnixNano())
-	cmd := exec.Command(bin, "--out", out)
-	cmd.Env = append(os.Environ(), marker, "TMPDIR="+tmp)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	require.NoError(t, cmd.Start())
-
-	// Wait until the kernel, a node child carrying the marker, is up.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(processesWith(t, marker)) < 2 {
-		require.True(t, time.Now().Before(deadline), "node never started: %s", output.String())
-		time.Sleep(5 * time.Millisecond)
-	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, output.String())
-	assert.Equal(t, 143, exit.ExitCode(), output.String())
-	assert.Contains(t, output.String(), "synth: interrupted; temporary files removed, nothing written\n")
-	assert.Empty(t, processesWith(t, marker), "node outlived synth")
-	left, err := os.ReadDir(tmp)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
-	assert.Empty(t, left, "temporary files left behind")
-	assert.Equal(t, before, listTree(t, out))
+
+	tests := []struct {
+		name  string
+		args  []string
+		sig   syscall.Signal
+		group bool
+		after time.Duration
+	}{
+		{"synth, SIGTERM to its PID", []string{"--out", out}, syscall.SIGTERM, false, 0},
+		{"synth, SIGINT to its PID", []string{"--out", out}, syscall.SIGINT, false, 0},
+		{"synth, SIGINT to the group as node starts", []string{"--out", out}, syscall.SIGINT, true, 0},
+		{"synth, SIGINT to the group mid-synth", []string{"--out", out}, syscall.SIGINT, true, 300 * time.Millisecond},
+		{"synth, SIGINT to its PID mid-synth", []string{"--out", out}, syscall.SIGINT, false, 300 * time.Millisecond},
+		{"diff, SIGINT to its PID", []string{"diff", "--env", "prod"}, syscall.SIGINT, false, 0},
+		{"diff, SIGINT to the group mid-synth", []string{"diff", "--env", "prod"}, syscall.SIGINT, true, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			marker := fmt.Sprintf("TELEPACE_SYNTH_SIGNAL_MARKER=%d", time.Now().UnixNano())
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), marker, "TMPDIR="+tmp)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Start())
+
+			// Wait until the kernel, a node child carrying the marker, is up.
+			deadline := time.Now().Add(20 * time.Second)
+			for len(processesWith(t, marker)) < 2 {
+				require.True(t, time.Now().Before(deadline), "node never started: %s", stderr.String())
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(tt.after)
+			pid := cmd.Process.Pid
+			if tt.group {
+				pid = -pid
+			}
+			require.NoError(t, syscall.Kill(pid, tt.sig))
+			err := cmd.Wait()
+			if err == nil {
+				t.Skipf("synth finished before the signal: %s", stderr.String())
+			}
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, stderr.String())
+			assert.Equal(t, exitSignal+int(tt.sig), exit.ExitCode(), stderr.String())
+			assert.Equal(t, "synth: interrupted; temporary files removed, nothing written\n", stderr.String())
+			assert.Empty(t, processesWith(t, marker), "node outlived synth")
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, left, "temporary files left behind")
+			assert.Equal(t, before, listTree(t, out))
+		})
+	}
 }
 
 // listTree returns every path under dir with its mode and size.
@@ -420,6 +490,10 @@ func TestSeal(t *testing.T) {
 		{[]string{"seal", "--cert", certFile, "--name", "x"}, "v", exitUsage, "synth seal: a namespace is required unless the scope is cluster-wide\n"},
 		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x"}, "", exitUsage, "synth seal: stdin is empty; pipe the value in\n"},
 		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x", "--scope", "global"}, "v", exitUsage, "synth seal: scope \"global\" is not strict, namespace-wide or cluster-wide\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "Telepace Prod", "--name", "x"}, "v", exitUsage, "synth seal: namespace \"Telepace Prod\" is not a valid namespace name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "feedback db"}, "v", exitUsage, "synth seal: name \"feedback db\" is not a valid Secret name: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')\n"},
+		{[]string{"seal", "--cert", certFile, "--namespace", "telepace", "--name", "x"}, strings.Repeat("v", sealing.MaxValueSize+1), exitFailed, "synth seal: stdin: the value is over 1048576 bytes (1 MiB), the most a Secret holds\n"},
+		{[]string{"seal", "--cert", certFile + ".missing", "--namespace", "telepace", "--name", "x"}, "v", exitFailed, "synth seal: open " + certFile + ".missing: no such file or directory\n"},
 	}
 	for _, tt := range tests {
 		stdin = strings.NewReader(tt.in)

@@ -27,7 +27,12 @@ func runSeal(args []string, stdout, stderr io.Writer) int {
 
 Seal one value from stdin (read exactly, newline included if present) for a
 SealedSecret's encryptedData, with the sealed-secrets library. Prints the
-base64 ciphertext.
+base64 ciphertext. The namespace must be a DNS label and the name a DNS
+subdomain, as the apiserver requires; the value at most 1 MiB, the most a
+Secret holds.
+
+Exit codes: 0 sealed; 1 the certificate, stdin or the value is refused;
+2 bad usage (a missing or invalid flag, an empty stdin).
 
 Flags:
 `)
@@ -45,6 +50,10 @@ Flags:
 		fmt.Fprintf(stderr, "synth seal: %v\n", err)
 		return exitUsage
 	}
+	if err := sealing.CheckBinding(*namespace, *name, scope); err != nil {
+		fmt.Fprintf(stderr, "synth seal: %v\n", err)
+		return exitUsage
+	}
 	if *certFile == "" {
 		fmt.Fprintln(stderr, "synth seal: --cert is required")
 		return exitUsage
@@ -59,7 +68,9 @@ Flags:
 		fmt.Fprintf(stderr, "synth seal: %s: %v\n", *certFile, err)
 		return exitFailed
 	}
-	value, err := io.ReadAll(stdin)
+	// Read one byte more than a Secret holds: enough to refuse a larger
+	// value without reading all of it.
+	value, err := io.ReadAll(io.LimitReader(stdin, sealing.MaxValueSize+1))
 	if err != nil {
 		fmt.Fprintf(stderr, "synth seal: reading stdin: %v\n", err)
 		return exitFailed
@@ -68,10 +79,14 @@ Flags:
 		fmt.Fprintln(stderr, "synth seal: stdin is empty; pipe the value in")
 		return exitUsage
 	}
+	if err := sealing.CheckValue(value); err != nil {
+		fmt.Fprintf(stderr, "synth seal: stdin: %v\n", err)
+		return exitFailed
+	}
 	out, err := sealing.Seal(pub, *namespace, *name, scope, value)
 	if err != nil {
 		fmt.Fprintf(stderr, "synth seal: %v\n", err)
-		return exitUsage
+		return exitFailed
 	}
 	fmt.Fprintln(stdout, out)
 	return exitOK

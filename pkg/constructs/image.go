@@ -11,9 +11,10 @@ import (
 // Image names a container image by repository and either a tag or a digest.
 //
 // A release-pinned image carries a Telepace release tag (v0.13.0,
-// v0.11.0-beta.0) or an @sha256 digest. Everything else (latest, main,
-// nightly, 0.13, sha-1a2b3c4, branch names) is a floating tag, which only an
-// environment that sets AllowFloatingTags accepts.
+// v0.11.0-beta.0) or an @sha256 digest. Everything else is accepted only by
+// an environment that sets AllowFloatingTags: floating tags (latest, main,
+// nightly, 0.13, sha-1a2b3c4, branch names) and versions in another form
+// (1.2.3, V1.2.3), which validation names as such.
 type Image struct {
 	// Repository is the image name without tag or digest, for example
 	// "ghcr.io/telepace/voiceflow". Required.
@@ -65,6 +66,14 @@ func (i Image) Version() string {
 // and an optional pre-release suffix.
 var releaseTag = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
 
+// misformedVersion reports whether tag is a full version in a form other
+// than a release tag's: "1.2.3" or "V1.2.3", which name one release (they
+// do not float) but not the way Telepace tags releases.
+func misformedVersion(tag string) bool {
+	bare := strings.TrimPrefix(strings.TrimPrefix(tag, "v"), "V")
+	return "v"+bare != tag && releaseTag.MatchString("v"+bare)
+}
+
 // IsReleasePinned reports whether the image is pinned to a release tag or a
 // digest, and so is acceptable where floating tags are not.
 func (i Image) IsReleasePinned() bool {
@@ -95,7 +104,11 @@ func (i Image) validate(env string, allowFloating bool) []string {
 		problems = append(problems, fmt.Sprintf("image: set a tag (%q) or a digest (%q), not both", i.Tag, i.Digest))
 	}
 	if !allowFloating && !i.IsReleasePinned() {
-		problems = append(problems, fmt.Sprintf("image: tag %q is floating; %s needs a release tag (vX.Y.Z) or a digest", i.Tag, envLabel(env)))
+		if misformedVersion(i.Tag) {
+			problems = append(problems, fmt.Sprintf("image: tag %q is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); %s needs a release tag or a digest", i.Tag, envLabel(env)))
+		} else {
+			problems = append(problems, fmt.Sprintf("image: tag %q is floating; %s needs a release tag (vX.Y.Z) or a digest", i.Tag, envLabel(env)))
+		}
 	}
 	return problems
 }

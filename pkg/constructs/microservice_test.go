@@ -80,7 +80,22 @@ func TestMicroserviceValidation(t *testing.T) {
 		{
 			name:   "version without v prefix in staging",
 			mutate: func(p *pc.MicroserviceProps) { p.Environment = "staging"; p.Image.Tag = "0.13.0" },
-			want:   []string{`[test/svc] image: tag "0.13.0" is floating; staging needs a release tag (vX.Y.Z) or a digest`},
+			want:   []string{`[test/svc] image: tag "0.13.0" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); staging needs a release tag or a digest`},
+		},
+		{
+			name:   "version with a capital V in prod",
+			mutate: func(p *pc.MicroserviceProps) { p.Image.Tag = "V1.2.3" },
+			want:   []string{`[test/svc] image: tag "V1.2.3" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); prod needs a release tag or a digest`},
+		},
+		{
+			name:   "pre-release without v prefix in prod",
+			mutate: func(p *pc.MicroserviceProps) { p.Image.Tag = "1.2.3-rc.1" },
+			want:   []string{`[test/svc] image: tag "1.2.3-rc.1" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); prod needs a release tag or a digest`},
+		},
+		{
+			name:   "minor version in prod floats",
+			mutate: func(p *pc.MicroserviceProps) { p.Image.Tag = "0.13" },
+			want:   []string{`[test/svc] image: tag "0.13" is floating; prod needs a release tag (vX.Y.Z) or a digest`},
 		},
 		{
 			name:   "sha tag in prod",

@@ -20,6 +20,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/pkg/queries"
 )
 
 // Severities an alert may carry, from the most urgent.
@@ -31,8 +33,12 @@ type Alert struct {
 	// Name is the alert's name, such as "TelepacePodsUnavailable".
 	// Required; a valid metric name.
 	Name string
-	// Expr is the PromQL condition. Required.
+	// Expr is the PromQL condition. Required unless Query is set.
 	Expr string
+	// Query names a query of package queries (queries.Names), resolved
+	// for the rule's Target, in place of Expr. A name queries does not
+	// know is a validation problem naming the alert. Defaults to none.
+	Query string
 	// For is how long Expr must hold before the alert fires, as a
 	// Prometheus duration ("5m"). Defaults to firing at once.
 	For string
@@ -62,6 +68,9 @@ type PrometheusRuleProps struct {
 	SelectorLabels map[string]string
 	// Alerts are the rules. Required.
 	Alerts []Alert
+	// Target is the namespace and service an alert's Query is resolved
+	// for. Required when an alert sets Query.
+	Target queries.Target
 }
 
 // PrometheusRule is a group of alerting rules (monitoring.coreos.com/v1),
@@ -87,9 +96,31 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 	if len(props.Alerts) == 0 {
 		errs.addf("alerts", "at least one alert is required")
 	}
+	// Resolve the alerts that name a query; one that names none known is
+	// reported once, as its query, not again as a missing expr.
+	unresolved := map[int]bool{}
+	for i := range r.alerts {
+		a := &r.alerts[i]
+		if a.Query == "" {
+			continue
+		}
+		field := fmt.Sprintf("alerts[%d]", i)
+		if a.Expr != "" {
+			errs.addf(field, "set query (%q) or expr, not both", a.Query)
+			unresolved[i] = true
+			continue
+		}
+		expr, err := queries.Expr(a.Query, props.Target)
+		if err != nil {
+			errs.addf(field+".query", "%v", err)
+			unresolved[i] = true
+			continue
+		}
+		a.Expr = expr
+	}
 	names := map[string]int{}
-	for i, a := range props.Alerts {
-		validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a)
+	for i, a := range r.alerts {
+		validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a, !unresolved[i])
 		if j, dup := names[a.Name+"\x00"+a.Severity]; dup {
 			errs.addf(fmt.Sprintf("alerts[%d].name", i), "%q with severity %s duplicates alerts[%d]", a.Name, a.Severity, j)
 		}
@@ -162,11 +193,14 @@ func (r *PrometheusRule) RuleFile() []byte {
 }
 
 // validateAlert checks one alert with Prometheus's parsers.
-func validateAlert(errs *problems, field string, a Alert) {
+// checkExpr is false when the expr is already reported (an unknown query).
+func validateAlert(errs *problems, field string, a Alert, checkExpr bool) {
 	if !model.LegacyValidation.IsValidMetricName(a.Name) {
 		errs.addf(field+".name", "%q is not a valid alert name", a.Name)
 	}
-	if strings.TrimSpace(a.Expr) == "" {
+	if !checkExpr {
+		// reported with its query
+	} else if strings.TrimSpace(a.Expr) == "" {
 		errs.addf(field+".expr", "is required")
 	} else if _, err := promQL.ParseExpr(a.Expr); err != nil {
 		errs.addf(field+".expr", "does not parse: %v", err)

@@ -224,10 +224,15 @@ func lossOnRemoval(o Object, renamed bool) string {
 		}
 		return "" // the claims stay, and a StatefulSet of the same name finds them again
 	case id.Group == "bitnami.com" && id.Kind == "SealedSecret":
-		if lookup(o.Body, "metadata", "annotations", "sealedsecrets.bitnami.com/skip-set-owner-references") == "true" {
+		// The controller reads the annotation from the Secret's template,
+		// the metadata it gives the Secret it makes
+		// (SealedSecret.Spec.Template.Annotations); on the SealedSecret's
+		// own metadata it means nothing. With it, the Secret has no owner
+		// reference and outlives the SealedSecret.
+		if lookup(o.Body, "spec", "template", "metadata", "annotations", "sealedsecrets.bitnami.com/skip-set-owner-references") == "true" {
 			return ""
 		}
-		return "custom resource whose CRD stays installed: helm deletes it, and the Secret it owns is garbage-collected"
+		return "custom resource whose CRD stays installed: helm deletes it, and the Secret it owns is garbage-collected (no sealedsecrets.bitnami.com/skip-set-owner-references in spec.template.metadata.annotations)"
 	case id.Group == "external-secrets.io" && id.Kind == "ExternalSecret":
 		if strings.Contains(fmt.Sprint(lookup(o.Body, "spec")), "generatorRef") {
 			return "custom resource whose CRD stays installed: helm deletes it, and the values it generated are made anew by the next one"

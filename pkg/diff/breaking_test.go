@@ -53,6 +53,10 @@ func TestBreakingCases(t *testing.T) {
 		"rolebinding-role-ref": {
 			"RoleBinding break/reader roleRef: a binding's roleRef is immutable: the apiserver refuses the update (field is immutable); a new role needs a new binding",
 		},
+		"sealed-secret-removed": {
+			"SealedSecret break/creds (whole): custom resource whose CRD stays installed: helm deletes it, and the Secret it owns is garbage-collected (no sealedsecrets.bitnami.com/skip-set-owner-references in spec.template.metadata.annotations)",
+		},
+		"sealed-secret-unowned-removed": nil,
 		"secret-type": {
 			"Secret break/creds type: a Secret's type is immutable: the apiserver refuses the update (field is immutable)",
 		},

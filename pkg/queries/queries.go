@@ -100,7 +100,9 @@ func Expr(name string, t Target) (string, error) {
 }
 
 // MustExpr is Expr for names known at compile time; it panics on a
-// programming error.
+// programming error. An environment's extra alert names its query in
+// constructs.Alert.Query instead, which a misspelt name turns into a
+// validation problem with the alert's construct path.
 func MustExpr(name string, t Target) string {
 	e, err := Expr(name, t)
 	if err != nil {

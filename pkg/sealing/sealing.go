@@ -12,11 +12,51 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	ssv1alpha1 "github.com/bitnami/sealed-secrets/pkg/apis/sealedsecrets/v1alpha1"
 	"github.com/bitnami/sealed-secrets/pkg/crypto"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/util/cert"
 )
+
+// MaxValueSize is the largest value Seal takes: a Secret holds at most
+// 1 MiB of data (corev1.MaxSecretSize), so a larger value could never
+// be unsealed into one.
+const MaxValueSize = corev1.MaxSecretSize
+
+// CheckBinding returns an error when the namespace and name a value is
+// sealed for are missing where scope needs them, or are not what the
+// apiserver accepts: a namespace is a DNS label (RFC 1123), a Secret's name
+// a DNS subdomain. A value sealed for either could never be unsealed.
+func CheckBinding(namespace, name string, scope Scope) error {
+	if scope != ClusterWide && namespace == "" {
+		return errors.New("a namespace is required unless the scope is cluster-wide")
+	}
+	if scope == Strict && name == "" {
+		return errors.New("a Secret name is required in the strict scope")
+	}
+	if namespace != "" {
+		if msgs := validation.IsDNS1123Label(namespace); len(msgs) > 0 {
+			return fmt.Errorf("namespace %q is not a valid namespace name: %s", namespace, strings.Join(msgs, "; "))
+		}
+	}
+	if name != "" {
+		if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
+			return fmt.Errorf("name %q is not a valid Secret name: %s", name, strings.Join(msgs, "; "))
+		}
+	}
+	return nil
+}
+
+// CheckValue returns an error when value is too large for a Secret.
+func CheckValue(value []byte) error {
+	if len(value) > MaxValueSize {
+		return fmt.Errorf("the value is over %d bytes (1 MiB), the most a Secret holds", MaxValueSize)
+	}
+	return nil
+}
 
 // Scope says where a sealed value may be unsealed.
 type Scope = ssv1alpha1.SealingScope
@@ -60,7 +100,7 @@ func ParseCertificate(pemData []byte) (*rsa.PublicKey, error) {
 
 // Seal encrypts value for the Secret name in namespace under scope and
 // returns the base64 ciphertext that goes into a SealedSecret's
-// encryptedData.
+// encryptedData. It refuses what CheckBinding and CheckValue refuse.
 func Seal(pub *rsa.PublicKey, namespace, name string, scope Scope, value []byte) (string, error) {
 	return seal(rand.Reader, pub, namespace, name, scope, value)
 }
@@ -69,11 +109,11 @@ func seal(rnd io.Reader, pub *rsa.PublicKey, namespace, name string, scope Scope
 	if pub == nil {
 		return "", errors.New("no public key")
 	}
-	if scope != ClusterWide && namespace == "" {
-		return "", errors.New("a namespace is required unless the scope is cluster-wide")
+	if err := CheckBinding(namespace, name, scope); err != nil {
+		return "", err
 	}
-	if scope == Strict && name == "" {
-		return "", errors.New("a Secret name is required in the strict scope")
+	if err := CheckValue(value); err != nil {
+		return "", err
 	}
 	out, err := crypto.HybridEncrypt(rnd, pub, value, ssv1alpha1.EncryptionLabel(namespace, name, scope))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,8 +96,56 @@ func TestSealRefusesMissingBindings(t *testing.T) {
 	assert.EqualError(t, err, "a namespace is required unless the scope is cluster-wide")
 	_, err = sealing.Seal(pub, "telepace", "", sealing.Strict, []byte("v"))
 	assert.EqualError(t, err, "a Secret name is required in the strict scope")
+	_, err = sealing.Seal(pub, "telepace", "x", sealing.Strict, make([]byte, sealing.MaxValueSize+1))
+	assert.EqualError(t, err, "the value is over 1048576 bytes (1 MiB), the most a Secret holds")
 	_, err = sealing.ParseCertificate([]byte("not a certificate"))
 	assert.Error(t, err)
 	_, err = sealing.ParseScope("global")
 	assert.EqualError(t, err, `scope "global" is not strict, namespace-wide or cluster-wide`)
+}
+
+// TestCheckBinding: a namespace and name the apiserver would refuse are
+// refused before sealing, with the apimachinery's own reason.
+func TestCheckBinding(t *testing.T) {
+	const label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+	const subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+	long := strings.Repeat("a", 254)
+	tests := []struct {
+		namespace, name string
+		scope           sealing.Scope
+		want            string
+	}{
+		{"telepace", "feedback-db", sealing.Strict, ""},
+		{"telepace", "feedback.db", sealing.Strict, ""},
+		{"", "", sealing.ClusterWide, ""},
+		{"telepace", "", sealing.NamespaceWide, ""},
+		{"Telepace Prod", "feedback-db", sealing.Strict, `namespace "Telepace Prod" is not a valid namespace name: ` + label},
+		{"telepace.prod", "feedback-db", sealing.Strict, `namespace "telepace.prod" is not a valid namespace name: must not contain dots`},
+		{long[:64], "feedback-db", sealing.Strict, `namespace "` + long[:64] + `" is not a valid namespace name: must be no more than 63 characters`},
+		{"Telepace Prod", "", sealing.NamespaceWide, `namespace "Telepace Prod" is not a valid namespace name: ` + label},
+		{"telepace", "Feedback_DB", sealing.Strict, `name "Feedback_DB" is not a valid Secret name: ` + subdomain},
+		{"telepace", long, sealing.Strict, `name "` + long + `" is not a valid Secret name: must be no more than 253 characters`},
+		{"", "Feedback_DB", sealing.ClusterWide, `name "Feedback_DB" is not a valid Secret name: ` + subdomain},
+	}
+	for _, tt := range tests {
+		t.Run(tt.namespace+"/"+tt.name, func(t *testing.T) {
+			err := sealing.CheckBinding(tt.namespace, tt.name, tt.scope)
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tt.want)
+		})
+	}
+}
+
+// TestCheckValue: a Secret holds at most 1 MiB; exactly that is sealed.
+func TestCheckValue(t *testing.T) {
+	assert.NoError(t, sealing.CheckValue(make([]byte, sealing.MaxValueSize)))
+	assert.EqualError(t, sealing.CheckValue(make([]byte, sealing.MaxValueSize+1)), "the value is over 1048576 bytes (1 MiB), the most a Secret holds")
+	_, cert := keyPair(t)
+	pub, err := sealing.ParseCertificate(cert)
+	require.NoError(t, err)
+	_, err = sealing.Seal(pub, "telepace", "x", sealing.Strict, make([]byte, sealing.MaxValueSize))
+	assert.NoError(t, err)
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/queries"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -586,6 +587,23 @@ var badInputs = []struct {
 			`[dev/web/alerts] alerts[4].for: "5 minutes" is not a Prometheus duration such as 5m: unknown unit " minutes" in duration "5 minutes"`,
 			`[dev/web/alerts] alerts[4].severity: is required: critical, warning, info`,
 			`[dev/web/alerts] alerts[4].runbookURL: is required`,
+		},
+	},
+	{
+		// A name the catalog of queries does not hold: the first one's,
+		// misspelt.
+		name: "an extra alert naming an unknown query, and one naming a query and an expr",
+		envs: one(func(e environments.Environment) environments.Environment {
+			return withService(e, "web", func(s *environments.Service) {
+				s.Alerts = []pc.Alert{
+					{Name: "WebDown", Query: queries.Names()[0] + "s", Severity: "warning", Summary: "s", Description: "d", RunbookURL: "https://telepace.cc/runbooks#web"},
+					{Name: "WebUp", Query: queries.Names()[0], Expr: "up", Severity: "warning", Summary: "s", Description: "d", RunbookURL: "https://telepace.cc/runbooks#web"},
+				}
+			})
+		}),
+		want: []string{
+			fmt.Sprintf(`[dev/web/alerts] alerts[4].query: unknown query %q; known queries: %s`, queries.Names()[0]+"s", strings.Join(queries.Names(), ", ")),
+			fmt.Sprintf(`[dev/web/alerts] alerts[5]: set query (%q) or expr, not both`, queries.Names()[0]),
 		},
 	},
 	{
