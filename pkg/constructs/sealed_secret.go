@@ -35,6 +35,17 @@ type SealedSecretProps struct {
 	SecretLabels map[string]string
 }
 
+// The annotations of a SealedSecret's Secret template that keep the Secret
+// after the SealedSecret is gone and still let the controller update it.
+const (
+	// SealedSecretSkipOwnerAnnotation leaves the Secret without an owner
+	// reference to its SealedSecret.
+	SealedSecretSkipOwnerAnnotation = "sealedsecrets.bitnami.com/skip-set-owner-references"
+	// SealedSecretManagedAnnotation lets the controller update a Secret it
+	// does not own.
+	SealedSecretManagedAnnotation = "sealedsecrets.bitnami.com/managed"
+)
+
 // SealedSecret is a Secret sealed for one cluster (bitnami.com/v1alpha1).
 type SealedSecret struct {
 	constructs.Construct
@@ -84,8 +95,13 @@ func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretPr
 	// The unsealed Secret is not owned by the SealedSecret, so deleting the
 	// SealedSecret (an uninstall, a rollback to a revision without it)
 	// leaves the Secret under the pods that read it, as ExternalSecrets do.
+	// Without an owner reference the controller would take the Secret for
+	// someone else's after creating it ("already exists and is not managed
+	// by SealedSecret") and never update it again: the managed annotation,
+	// which the template gives the Secret, lets a re-sealed value reach it.
 	secretAnnotations := maps.Clone(annotations)
-	secretAnnotations["sealedsecrets.bitnami.com/skip-set-owner-references"] = "true"
+	secretAnnotations[SealedSecretSkipOwnerAnnotation] = "true"
+	secretAnnotations[SealedSecretManagedAnnotation] = "true"
 	s.ApiObject = NewTypedObject(s.Construct, "resource", &ssv1alpha1.SealedSecret{
 		ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: props.Labels.Map(), Annotations: nilIfEmpty(annotations)},
 		Spec: ssv1alpha1.SealedSecretSpec{
