@@ -35,17 +35,6 @@ type SealedSecretProps struct {
 	SecretLabels map[string]string
 }
 
-// The annotations of a SealedSecret's Secret template that keep the Secret
-// after the SealedSecret is gone and still let the controller update it.
-const (
-	// SealedSecretSkipOwnerAnnotation leaves the Secret without an owner
-	// reference to its SealedSecret.
-	SealedSecretSkipOwnerAnnotation = "sealedsecrets.bitnami.com/skip-set-owner-references"
-	// SealedSecretManagedAnnotation lets the controller update a Secret it
-	// does not own.
-	SealedSecretManagedAnnotation = "sealedsecrets.bitnami.com/managed"
-)
-
 // SealedSecret is a Secret sealed for one cluster (bitnami.com/v1alpha1).
 type SealedSecret struct {
 	constructs.Construct
@@ -100,8 +89,8 @@ func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretPr
 	// by SealedSecret") and never update it again: the managed annotation,
 	// which the template gives the Secret, lets a re-sealed value reach it.
 	secretAnnotations := maps.Clone(annotations)
-	secretAnnotations[SealedSecretSkipOwnerAnnotation] = "true"
-	secretAnnotations[SealedSecretManagedAnnotation] = "true"
+	secretAnnotations[ssv1alpha1.SealedSecretSkipSetOwnerReferencesAnnotation] = "true"
+	secretAnnotations[ssv1alpha1.SealedSecretManagedAnnotation] = "true"
 	s.ApiObject = NewTypedObject(s.Construct, "resource", &ssv1alpha1.SealedSecret{
 		ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: props.Labels.Map(), Annotations: nilIfEmpty(annotations)},
 		Spec: ssv1alpha1.SealedSecretSpec{

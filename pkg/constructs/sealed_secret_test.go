@@ -73,7 +73,7 @@ func TestSealedSecretLeavesItsSecret(t *testing.T) {
 // that annotation whenever it skips the owner reference, in every scope;
 // otherwise the controller creates the Secret once, then reports Synced=False
 // ("already exists and is not managed by SealedSecret") and a re-sealed
-// value never reaches it. test/e2e (TestSealedSecretsController) proves it
+// value never reaches it. test/e2e (TestRealOperators/sealed-secrets) proves it
 // against the real controller.
 func TestSealedSecretStaysManaged(t *testing.T) {
 	long := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 300)))
@@ -87,12 +87,12 @@ func TestSealedSecretStaysManaged(t *testing.T) {
 			})
 			ss := constructstest.Find(objs, "SealedSecret", "db")
 			annotations, _ := ss["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["annotations"].(map[string]any)
-			assert.Equal(t, "true", annotations[pc.SealedSecretSkipOwnerAnnotation], "spec.template.metadata.annotations")
-			assert.Equal(t, "true", annotations[pc.SealedSecretManagedAnnotation], "spec.template.metadata.annotations")
+			assert.Equal(t, "true", annotations["sealedsecrets.bitnami.com/skip-set-owner-references"], "spec.template.metadata.annotations")
+			assert.Equal(t, "true", annotations["sealedsecrets.bitnami.com/managed"], "spec.template.metadata.annotations")
 			// On the SealedSecret itself the controller reads neither.
 			meta := ss["metadata"].(map[string]any)
 			if a, ok := meta["annotations"].(map[string]any); ok {
-				assert.NotContains(t, a, pc.SealedSecretManagedAnnotation, "metadata.annotations")
+				assert.NotContains(t, a, "sealedsecrets.bitnami.com/managed", "metadata.annotations")
 			}
 		})
 	}
