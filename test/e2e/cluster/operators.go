@@ -129,7 +129,9 @@ func (c *Cluster) inClusterCommand(name string, sa ServiceAccountFiles, bin stri
 		return "", nil, nil, err
 	}
 	script := `set -e; mount -t tmpfs tmpfs "$TELEPACE_RUN"; mkdir -p "$TELEPACE_SA_DIR"; cp "$TELEPACE_SA_SRC"/* "$TELEPACE_SA_DIR"/; exec "$@"`
-	uargs := []string{"--mount"}
+	// Private propagation (unshare's default, said here): the mount never
+	// reaches the host.
+	uargs := []string{"--mount", "--propagation", "private"}
 	if os.Geteuid() != 0 {
 		uargs = append(uargs, "--map-root-user")
 	}
