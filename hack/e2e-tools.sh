@@ -9,7 +9,9 @@
 #   ${TELEPACE_TOOLS_DIR:-$HOME/.cache/telepace-platform-charts/tools}/<name>-<version>
 # A binary that is already there is not rebuilt, so a warm run takes about a
 # second. Versions come from the go.mod files under tools/ (the only place they
-# are pinned); CRD module versions come from test/e2e/cluster/crd-versions.txt.
+# are pinned); CRD module versions come from test/e2e/cluster/crd-versions.txt,
+# and the operators of those CRDs (external-secrets, sealed-secrets,
+# prometheus-operator) must be pinned at the same versions in both.
 #
 # Progress goes to stderr; stdout carries only `export NAME=value` lines.
 set -euo pipefail
@@ -66,6 +68,29 @@ KWOK_VERSION=$(modver "$TOOLS_SRC/kwok/go.mod" sigs.k8s.io/kwok)
 HELM_VERSION=$(modver "$TOOLS_SRC/helm/go.mod" helm.sh/helm/v3)
 KUBE_SCORE_VERSION=$(modver "$TOOLS_SRC/kube-score/go.mod" github.com/zegl/kube-score)
 PROMTOOL_VERSION=$(modver "$TOOLS_SRC/promtool/go.mod" github.com/prometheus/prometheus)
+AMTOOL_VERSION=$(modver "$TOOLS_SRC/amtool/go.mod" github.com/prometheus/alertmanager)
+
+# crdver NAME prints the version crd-versions.txt pins under NAME.
+crdver() {
+	local v
+	v=$(awk -v n="$1" '$1 == n { print $3; exit }' "$CRD_VERSIONS")
+	[[ -n "$v" ]] || die "$1 is not pinned in $CRD_VERSIONS"
+	printf '%s\n' "$v"
+}
+
+# The operators run at the versions of their CRDs: crd-versions.txt pins
+# them, tools/<name>/go.mod must agree (the tests check it too).
+# samever NAME GO_MOD MODULE
+samever() {
+	local want got
+	want=$(crdver "$1")
+	got=$(modver "$2" "$3")
+	[[ "$got" == "$want" ]] || die "$2 requires $3 $got, but crd-versions.txt pins $1 $want: make them agree"
+	printf '%s\n' "$got"
+}
+ESO_VERSION=$(samever external-secrets "$TOOLS_SRC/external-secrets/go.mod" github.com/external-secrets/external-secrets)
+SEALED_VERSION=$(samever sealed-secrets "$TOOLS_SRC/sealed-secrets/go.mod" github.com/bitnami/sealed-secrets)
+PO_VERSION=$(samever prometheus-operator "$TOOLS_SRC/prometheus-operator/go.mod" github.com/prometheus-operator/prometheus-operator)
 
 k8s_minor=${K8S_VERSION#v1.}
 k8s_minor=${k8s_minor%%.*}
@@ -88,6 +113,56 @@ build kube-score "$KUBE_SCORE_VERSION" "$TOOLS_SRC/kube-score" github.com/zegl/k
 # leaves out the cloud service-discovery plugins, which rule tests never use.
 BUILD_TAGS=remove_all_sd build promtool "$PROMTOOL_VERSION" "$TOOLS_SRC/promtool" github.com/prometheus/prometheus/cmd/promtool \
 	"-s -w -X github.com/prometheus/common/version.Version=${PROMTOOL_VERSION#v0.}"
+
+# The operators the e2e suite runs against the installed charts.
+# external-secrets: the module root is the controller's main package; its
+# go.mod's replace directive is repeated in tools/external-secrets/go.mod.
+build external-secrets "$ESO_VERSION" "$TOOLS_SRC/external-secrets" github.com/external-secrets/external-secrets "-s -w"
+# sealed-secrets: imported as github.com/bitnami/sealed-secrets, replaced by
+# the github.com/bitnami-labs/sealed-secrets module crd-versions.txt pins.
+build sealed-secrets-controller "$SEALED_VERSION" "$TOOLS_SRC/sealed-secrets" github.com/bitnami/sealed-secrets/cmd/controller \
+	"-s -w -X main.VERSION=$SEALED_VERSION"
+build amtool "$AMTOOL_VERSION" "$TOOLS_SRC/amtool" github.com/prometheus/alertmanager/cmd/amtool \
+	"-s -w -X github.com/prometheus/common/version.Version=${AMTOOL_VERSION#v}"
+
+# prometheus-operator needs its pkg/client module, which the module proxy
+# does not serve: upstream generates it (make k8s-client-gen) with
+# k8s.io/code-generator. Generate it, with the code-generator version
+# tools/prometheus-operator/go.mod pins, into a copy of that module in the
+# cache (its `replace .../pkg/client => ./client`), never into the checkout,
+# and build the operator there.
+PO_BIN="$TOOLS_DIR/prometheus-operator-$PO_VERSION"
+if [[ -x "$PO_BIN" ]]; then
+	log "have  $PO_BIN"
+else
+	po_start=$SECONDS
+	po_src="$TOOLS_DIR/src/prometheus-operator-$PO_VERSION"
+	rm -rf "$po_src"
+	mkdir -p "$po_src/client"
+	cp "$TOOLS_SRC/prometheus-operator/go.mod" "$TOOLS_SRC/prometheus-operator/go.sum" "$po_src/"
+	po_mod=github.com/prometheus-operator/prometheus-operator
+	printf 'module %s/pkg/client\n\ngo 1.26.0\n' "$po_mod" >"$po_src/client/go.mod"
+	po_dir=$(cd "$po_src" && go mod download -json "$po_mod@$PO_VERSION" | awk -F'"' '$2 == "Dir" { print $4 }')
+	[[ -f "$po_dir/.header" ]] || die "cannot locate $po_mod@$PO_VERSION (its .header) in the module cache"
+	log "generate $po_mod/pkg/client $PO_VERSION into $po_src/client ..."
+	apis=("$po_mod/pkg/apis/monitoring/v1" "$po_mod/pkg/apis/monitoring/v1alpha1" "$po_mod/pkg/apis/monitoring/v1beta1")
+	(
+		cd "$po_src"
+		gen=(--go-header-file "$po_dir/.header")
+		go tool applyconfiguration-gen "${gen[@]}" --output-pkg "$po_mod/pkg/client/applyconfiguration" \
+			--output-dir client/applyconfiguration "${apis[@]}"
+		go tool client-gen "${gen[@]}" --apply-configuration-package "$po_mod/pkg/client/applyconfiguration" \
+			--input-base "$po_mod/pkg/apis" --clientset-name versioned --output-pkg "$po_mod/pkg/client" \
+			--output-dir client --input monitoring/v1 --input monitoring/v1beta1 --input monitoring/v1alpha1
+		go tool lister-gen "${gen[@]}" --output-pkg "$po_mod/pkg/client/listers" --output-dir client/listers "${apis[@]}"
+		go tool informer-gen "${gen[@]}" --versioned-clientset-package "$po_mod/pkg/client/versioned" \
+			--listers-package "$po_mod/pkg/client/listers" --output-pkg "$po_mod/pkg/client/informers" \
+			--output-dir client/informers "${apis[@]}"
+	)
+	build prometheus-operator "$PO_VERSION" "$po_src" "$po_mod/cmd/operator" \
+		"-s -w -X github.com/prometheus/common/version.Version=${PO_VERSION#v}"
+	log "generated and built prometheus-operator $PO_VERSION in $((SECONDS - po_start))s"
+fi
 
 # kwok has no built-in stages when run outside kwokctl: write the upstream
 # default ("fast") node and pod stages of the same kwok version next to it.
@@ -126,6 +201,7 @@ fi
 
 echo "export TELEPACE_TOOLS_DIR=$TOOLS_DIR"
 for n in kube-apiserver:$K8S_VERSION kube-controller-manager:$K8S_VERSION kube-scheduler:$K8S_VERSION \
-	etcd:$ETCD_VERSION kwok:$KWOK_VERSION helm:$HELM_VERSION kube-score:$KUBE_SCORE_VERSION promtool:$PROMTOOL_VERSION; do
+	etcd:$ETCD_VERSION kwok:$KWOK_VERSION helm:$HELM_VERSION kube-score:$KUBE_SCORE_VERSION promtool:$PROMTOOL_VERSION amtool:$AMTOOL_VERSION \
+	external-secrets:$ESO_VERSION sealed-secrets-controller:$SEALED_VERSION prometheus-operator:$PO_VERSION; do
 	log "  $TOOLS_DIR/${n%%:*}-${n#*:}"
 done

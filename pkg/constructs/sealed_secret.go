@@ -84,8 +84,13 @@ func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretPr
 	// The unsealed Secret is not owned by the SealedSecret, so deleting the
 	// SealedSecret (an uninstall, a rollback to a revision without it)
 	// leaves the Secret under the pods that read it, as ExternalSecrets do.
+	// Without an owner reference the controller would take the Secret for
+	// someone else's after creating it ("already exists and is not managed
+	// by SealedSecret") and never update it again: the managed annotation,
+	// which the template gives the Secret, lets a re-sealed value reach it.
 	secretAnnotations := maps.Clone(annotations)
-	secretAnnotations["sealedsecrets.bitnami.com/skip-set-owner-references"] = "true"
+	secretAnnotations[ssv1alpha1.SealedSecretSkipSetOwnerReferencesAnnotation] = "true"
+	secretAnnotations[ssv1alpha1.SealedSecretManagedAnnotation] = "true"
 	s.ApiObject = NewTypedObject(s.Construct, "resource", &ssv1alpha1.SealedSecret{
 		ObjectMeta: metav1.ObjectMeta{Name: s.name, Labels: props.Labels.Map(), Annotations: nilIfEmpty(annotations)},
 		Spec: ssv1alpha1.SealedSecretSpec{

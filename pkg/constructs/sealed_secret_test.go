@@ -61,7 +61,39 @@ func TestSealedSecretLeavesItsSecret(t *testing.T) {
 	template := constructstest.Find(objs, "SealedSecret", "partner-key")["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)
 	assert.Equal(t, map[string]any{
 		"sealedsecrets.bitnami.com/skip-set-owner-references": "true",
+		"sealedsecrets.bitnami.com/managed":                   "true",
 		"sealedsecrets.bitnami.com/namespace-wide":            "true",
 	}, template["annotations"])
 	assert.Equal(t, map[string]any{pc.KongCredentialLabel: "key-auth"}, template["labels"])
+}
+
+// TestSealedSecretStaysManaged: a Secret without an owner reference is
+// updated by the Sealed Secrets controller only when it carries
+// sealedsecrets.bitnami.com/managed: "true", so the template gives it
+// that annotation whenever it skips the owner reference, in every scope;
+// otherwise the controller creates the Secret once, then reports Synced=False
+// ("already exists and is not managed by SealedSecret") and a re-sealed
+// value never reaches it. test/e2e (TestRealOperators/sealed-secrets) proves it
+// against the real controller.
+func TestSealedSecretStaysManaged(t *testing.T) {
+	long := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 300)))
+	for _, scope := range []string{"", "strict", "namespace-wide", "cluster-wide"} {
+		t.Run("scope="+scope, func(t *testing.T) {
+			objs := constructstest.MustSynth(t, func(chart constructs.Construct) {
+				pc.NewSealedSecret(chart, "db", pc.SealedSecretProps{
+					Labels: pc.Labels{Name: "secrets", Instance: "telepace-prod"}, Scope: scope,
+					EncryptedData: map[string]string{"password": long},
+				})
+			})
+			ss := constructstest.Find(objs, "SealedSecret", "db")
+			annotations, _ := ss["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["annotations"].(map[string]any)
+			assert.Equal(t, "true", annotations["sealedsecrets.bitnami.com/skip-set-owner-references"], "spec.template.metadata.annotations")
+			assert.Equal(t, "true", annotations["sealedsecrets.bitnami.com/managed"], "spec.template.metadata.annotations")
+			// On the SealedSecret itself the controller reads neither.
+			meta := ss["metadata"].(map[string]any)
+			if a, ok := meta["annotations"].(map[string]any); ok {
+				assert.NotContains(t, a, "sealedsecrets.bitnami.com/managed", "metadata.annotations")
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -93,5 +94,38 @@ func TestNotSubset(t *testing.T) {
 	live["maxUnavailable"] = int64(2)
 	if d := notSubset("spec", want, live); len(d) != 1 {
 		t.Fatalf("diffs %v, want one", d)
+	}
+}
+
+// TestPodSecretRefs: the Secret reference collector of TestRealOperators
+// finds every kind of reference, so a pod template cannot slip past it.
+func TestPodSecretRefs(t *testing.T) {
+	spec := corev1.PodSpec{
+		InitContainers: []corev1.Container{{Name: "migrate", EnvFrom: []corev1.EnvFromSource{
+			{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}}},
+		}}},
+		Containers: []corev1.Container{{Name: "app", Env: []corev1.EnvVar{
+			{Name: "PLAIN", Value: "x"},
+			{Name: "PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Key: "password"}}},
+		}}},
+		Volumes: []corev1.Volume{
+			{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}},
+			{Name: "key", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "api",
+				Items: []corev1.KeyToPath{{Key: "key", Path: "key"}}}}},
+			{Name: "all", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+				{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "ca"}, Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			}}}},
+		},
+	}
+	want := []secretRef{
+		{"Deployment/x container migrate envFrom", "db", ""},
+		{"Deployment/x container app env PASSWORD", "db", "password"},
+		{"Deployment/x volume tls", "tls", ""},
+		{"Deployment/x volume key", "api", "key"},
+		{"Deployment/x volume all", "ca", "ca.crt"},
+	}
+	if got := podSecretRefs("Deployment/x", spec); !reflect.DeepEqual(got, want) {
+		t.Errorf("podSecretRefs:\n got %v\nwant %v", got, want)
 	}
 }

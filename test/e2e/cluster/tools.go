@@ -43,6 +43,19 @@ var tools = []tool{
 	{"helm", "tools/helm/go.mod", "helm.sh/helm/v3"},
 	{"kube-score", "tools/kube-score/go.mod", "github.com/zegl/kube-score"},
 	{"promtool", "tools/promtool/go.mod", "github.com/prometheus/prometheus"},
+	{"amtool", "tools/amtool/go.mod", "github.com/prometheus/alertmanager"},
+	// The operators of the CRDs crd-versions.txt pins, at the same versions.
+	{"external-secrets", "tools/external-secrets/go.mod", "github.com/external-secrets/external-secrets"},
+	{"sealed-secrets-controller", "tools/sealed-secrets/go.mod", "github.com/bitnami/sealed-secrets"},
+	{"prometheus-operator", "tools/prometheus-operator/go.mod", "github.com/prometheus-operator/prometheus-operator"},
+}
+
+// operatorCRDs maps an operator binary to the crd-versions.txt name of the
+// CRDs it serves: both must be pinned at the same version.
+var operatorCRDs = map[string]string{
+	"external-secrets":          "external-secrets",
+	"sealed-secrets-controller": "sealed-secrets",
+	"prometheus-operator":       "prometheus-operator",
 }
 
 // Tools are the resolved paths of the pinned binaries.
@@ -76,6 +89,16 @@ func LocateTools(repoRoot, dir string) (*Tools, error) {
 		v, err := requiredVersion(filepath.Join(repoRoot, tl.gomod), tl.module)
 		if err != nil {
 			return nil, err
+		}
+		if crd, ok := operatorCRDs[tl.name]; ok {
+			src, err := sourceNamed(crd)
+			if err != nil {
+				return nil, err
+			}
+			if src.Version != v {
+				return nil, fmt.Errorf("%s requires %s %s, but crd-versions.txt pins %s %s: the operator must run at its CRDs' version",
+					tl.gomod, tl.module, v, crd, src.Version)
+			}
 		}
 		p := filepath.Join(dir, tl.name+"-"+v)
 		t.Versions[tl.name] = v
