@@ -28,6 +28,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/telepace/platform-charts/internal/crds"
 )
 
 const (
@@ -57,7 +59,7 @@ type Options struct {
 	// Zones the nodes are spread over round-robin, via the
 	// topology.kubernetes.io/zone label; zone-a, zone-b, zone-c when empty.
 	Zones []string
-	// SkipCRDs skips installing the upstream CRDs of crd-versions.txt.
+	// SkipCRDs skips installing the upstream CRDs of internal/crds.
 	SkipCRDs bool
 	// KeepDir keeps the work directory (logs, etcd data, kubeconfig) on Stop.
 	KeepDir bool
@@ -71,7 +73,7 @@ type Timings struct {
 	APIServer  time.Duration // kube-apiserver process start to /readyz OK
 	Nodes      time.Duration // controllers, scheduler, kwok started to all nodes Ready and untainted
 	Scheduling time.Duration // probe pod created to Running+Ready and deleted again
-	CRDs       time.Duration // CRDs downloaded (cached: fast), created and Established
+	CRDs       time.Duration // embedded CRDs created and Established
 	Total      time.Duration
 }
 
@@ -348,7 +350,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 
 	if !opts.SkipCRDs {
 		start = time.Now()
-		crds, err := LoadCRDs(ctx)
+		defs, err := crds.Load()
 		if err != nil {
 			return nil, err
 		}
@@ -356,11 +358,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := InstallCRDs(ctx, ext, crds); err != nil {
+		if err := InstallCRDs(ctx, ext, defs); err != nil {
 			return nil, err
 		}
 		c.Timings.CRDs = time.Since(start)
-		opts.Logf("e2e cluster: %d upstream CRDs Established in %s", len(crds), c.Timings.CRDs.Round(time.Millisecond))
+		opts.Logf("e2e cluster: %d upstream CRDs Established in %s", len(defs), c.Timings.CRDs.Round(time.Millisecond))
 	}
 	c.Timings.Total = time.Since(t0)
 	opts.Logf("e2e cluster: ready in %s; export KUBECONFIG=%s", c.Timings.Total.Round(time.Millisecond), c.Kubeconfig)

@@ -8,8 +8,8 @@
 //
 // The binaries are not built here: hack/e2e-tools.sh builds them at the
 // versions pinned under tools/ and caches them in DefaultToolsDir().
-// Upstream CRDs are fetched with `go mod download` at the versions pinned in
-// crd-versions.txt and installed before Start returns.
+// The upstream CRDs pinned in internal/crds/crd-versions.txt, which package
+// crds embeds, are installed before Start returns.
 //
 // Every component runs in its own process group on free 127.0.0.1 ports in
 // a temporary directory; Stop (or the t.Cleanup registered by StartT)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/telepace/platform-charts/internal/crds"
 )
 
 // EnvToolsDir names the environment variable that overrides where
@@ -91,7 +93,7 @@ func LocateTools(repoRoot, dir string) (*Tools, error) {
 			return nil, err
 		}
 		if crd, ok := operatorCRDs[tl.name]; ok {
-			src, err := sourceNamed(crd)
+			src, err := crds.Lookup(crd)
 			if err != nil {
 				return nil, err
 			}

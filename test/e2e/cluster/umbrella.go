@@ -2,29 +2,27 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/internal/crds"
 )
 
-// ModuleDir returns the directory of the module pinned in crd-versions.txt
-// under name, fetched through the Go module proxy and checked against its
-// pinned sum.
+// ModuleDir returns the directory of the module internal/crds pins under
+// name (crd-versions.txt), fetched through the Go module proxy and checked
+// against its pinned sum. The CRDs themselves need no download: package
+// crds embeds them; the charts inside the modules do.
 func ModuleDir(ctx context.Context, name string) (string, error) {
-	src, err := sourceNamed(name)
+	src, err := crds.Lookup(name)
 	if err != nil {
 		return "", err
 	}
 	return downloadModule(ctx, src)
 }
-
-// ErrNotPinned is the error for a source name crd-versions.txt does not
-// pin.
-var ErrNotPinned = errors.New("crd-versions.txt pins no module")
 
 // realCharts are the dependencies whose real charts ship inside a pinned
 // module: the module's name in crd-versions.txt, the chart's directory in
