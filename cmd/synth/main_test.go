@@ -239,6 +239,25 @@ func TestMissingNode(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
+// TestSynthWithoutGo: synth needs neither the go command nor the module
+// cache nor the module proxy: the CRDs the dev chart ships are embedded in
+// it (internal/crds).
+func TestSynthWithoutGo(t *testing.T) {
+	node, err := exec.LookPath("node")
+	require.NoError(t, err)
+	onlyNode := t.TempDir()
+	require.NoError(t, os.Symlink(node, filepath.Join(onlyNode, "node")))
+	t.Setenv("PATH", onlyNode)
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("GOPROXY", "off")
+	out := filepath.Join(t.TempDir(), "generated")
+	code, _, stderr := runSynth("--env", "dev", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	shipped, err := os.ReadDir(filepath.Join(out, "dev", "crds"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, shipped)
+}
+
 // TestPanicIsAnInternalError: a panic is reported as a bug with exit 4,
 // never as bad usage.
 func TestPanicIsAnInternalError(t *testing.T) {

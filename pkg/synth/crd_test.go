@@ -1,7 +1,6 @@
 package synth_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -18,22 +17,22 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/internal/crdschema"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 	"github.com/telepace/platform-charts/pkg/sealing"
 	"github.com/telepace/platform-charts/pkg/synth"
-	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
-// crdValidator loads the CRDs pinned in test/e2e/cluster/crd-versions.txt
+// crdValidator loads the CRDs pinned in internal/crds/crd-versions.txt
 // once per test binary.
 var crdValidator = sync.OnceValues(func() (*crdschema.Validator, error) {
-	crds, err := cluster.LoadCRDs(context.Background())
+	defs, err := crds.Load()
 	if err != nil {
 		return nil, err
 	}
-	return crdschema.New(crds)
+	return crdschema.New(defs)
 })
 
 func validator(t *testing.T) *crdschema.Validator {

@@ -1,7 +1,6 @@
 package synth_test
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -12,9 +11,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/crds"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
-	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
 type application struct {
@@ -157,10 +156,10 @@ func TestGitOpsChart(t *testing.T) {
 // built-in kinds are checked on the apiserver by the e2e suite); a kind in
 // the wrong list would never match.
 func TestProjectKindScopes(t *testing.T) {
-	crds, err := cluster.LoadCRDs(context.Background())
+	defs, err := crds.Load()
 	require.NoError(t, err)
 	scope := map[pc.GroupKind]string{}
-	for _, c := range crds {
+	for _, c := range defs {
 		scope[pc.GroupKind{Group: c.Spec.Group, Kind: c.Spec.Names.Kind}] = string(c.Spec.Scope)
 	}
 	for _, gk := range environments.ProjectClusterKinds {

@@ -2,7 +2,6 @@ package synth
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -18,9 +17,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/internal/yamlhead"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
-	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
 // ChartVersion is the SemVer version of every generated chart, and their
@@ -71,29 +70,18 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	if len(envs) == 0 {
 		return nil, errors.New("no environments to synthesise")
 	}
-	// The shipped CRDs need no kernel: read them (a go command per source,
-	// and YAML) while cdk8s runs, and wait for them whatever happens, so
-	// that no go command outlives synthesize.
-	var crds map[string]map[string][]byte
-	var crdErr error
-	crdsRead := make(chan struct{})
-	go func() {
-		defer close(crdsRead)
-		crds, crdErr = shippedCRDs(envs)
-	}()
-	defer func() { <-crdsRead }()
 	resolved, err := resolve(envs, g)
 	if err != nil {
 		return nil, err
 	}
-	<-crdsRead
-	if crdErr != nil {
-		return nil, crdErr
+	shipped, err := shippedCRDs(envs)
+	if err != nil {
+		return nil, err
 	}
 	charts := make([]Chart, 0, len(envs)+1)
 	for _, env := range envs {
 		c := renderChart(env, resolved[env.Name])
-		maps.Copy(c.Files, crds[env.Name])
+		maps.Copy(c.Files, shipped[env.Name])
 		charts = append(charts, c)
 	}
 	if g != nil {
@@ -322,28 +310,27 @@ func duplicateObjects(chart cdk8s.Chart, objs []Object) []string {
 }
 
 // shippedCRDs returns, by environment, the crds/ files of the CRD sources
-// each names, read from their pinned modules: one file per CRD, as the
+// each names, as package crds embeds them: one file per CRD, as its pinned
 // module ships it, under a header naming the pin.
 func shippedCRDs(envs []environments.Environment) (map[string]map[string][]byte, error) {
 	out := map[string]map[string][]byte{}
 	var problems []string
 	for _, env := range envs {
 		for i, name := range env.CRDs {
-			docs, err := cluster.CRDDocuments(context.Background(), name)
-			if errors.Is(err, cluster.ErrNotPinned) {
+			docs, err := crds.Documents(name)
+			if errors.Is(err, crds.ErrNotPinned) {
 				problems = append(problems, fmt.Sprintf("[%s] crds[%d]: %v", env.Name, i, err))
 				continue
 			}
 			if err != nil {
-				// The machine, not the input: no go command, no proxy.
+				// The build, not the input: files and pins disagree.
 				return nil, fmt.Errorf("reading the CRDs the %s chart ships: %w", env.Name, err)
 			}
 			if out[env.Name] == nil {
 				out[env.Name] = map[string][]byte{}
 			}
 			for _, crd := range slices.Sorted(maps.Keys(docs)) {
-				header := fmt.Sprintf("# %s, pinned in test/e2e/cluster/crd-versions.txt (%s). Copied by cmd/synth; do not edit.\n", crd, name)
-				out[env.Name]["crds/"+crd+".yaml"] = append([]byte(header), docs[crd]...)
+				out[env.Name]["crds/"+crd+".yaml"] = append([]byte(fmt.Sprintf(crdHeader, crd, name)), docs[crd]...)
 			}
 		}
 	}
@@ -352,6 +339,12 @@ func shippedCRDs(envs []environments.Environment) (map[string]map[string][]byte,
 	}
 	return out, nil
 }
+
+// crdHeader heads each shipped CRD file: the CRD's name and its source's.
+// It still names the pin file's old path, test/e2e/cluster/crd-versions.txt
+// (now internal/crds/crd-versions.txt), so that moving the pins changed no
+// chart byte; correcting it rewrites every shipped CRD file's first line.
+const crdHeader = "# %s, pinned in test/e2e/cluster/crd-versions.txt (%s). Copied by cmd/synth; do not edit.\n"
 
 // kindsOutsideProject returns a problem for each object whose kind the
 // Argo CD project does not let Argo CD create: Argo CD would refuse to

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/internal/jsiienv"
-	"github.com/telepace/platform-charts/test/e2e/cluster"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
@@ -1070,7 +1070,7 @@ func TestShippedCRDs(t *testing.T) {
 		env, _ := environments.Lookup(c.Env)
 		want := map[string]bool{}
 		for _, name := range env.CRDs {
-			docs, err := cluster.CRDDocuments(context.Background(), name)
+			docs, err := crds.Documents(name)
 			require.NoError(t, err)
 			for crd, doc := range docs {
 				path := "crds/" + crd + ".yaml"

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
@@ -177,7 +178,7 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 // pins with its sum, so the chart the tests vendor from the module is the
 // one the README says was read.
 func TestModuleChartSourcesArePinned(t *testing.T) {
-	sources, err := cluster.CRDSources()
+	sources, err := crds.Sources()
 	require.NoError(t, err)
 	var checked int
 	for _, e := range environments.All() {
@@ -185,7 +186,7 @@ func TestModuleChartSourcesArePinned(t *testing.T) {
 			if !d.Source.GoModule {
 				continue
 			}
-			i := slices.IndexFunc(sources, func(s cluster.CRDSource) bool { return s.Module == d.Source.Repository })
+			i := slices.IndexFunc(sources, func(s crds.Source) bool { return s.Module == d.Source.Repository })
 			if !assert.GreaterOrEqual(t, i, 0, "%s/%s: module %s is not pinned in crd-versions.txt", e.Name, d.Key(), d.Source.Repository) {
 				continue
 			}
