@@ -60,7 +60,7 @@ type Environment struct {
 	// Retention is how long monitoring data is kept and how large the data
 	// volumes are. Required with Dependencies.
 	Retention Retention
-	// CRDs name pinned CRD sources (test/e2e/cluster/crd-versions.txt)
+	// CRDs name pinned CRD sources (internal/crds/crd-versions.txt)
 	// whose CustomResourceDefinitions the chart ships in crds/, which Helm
 	// installs before any template: what the umbrella's own objects need
 	// and no dependency ships in its own crds/. Defaults to none.

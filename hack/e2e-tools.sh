@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # hack/e2e-tools.sh builds the pinned binaries the e2e tests (test/e2e) need
-# and pre-fetches the upstream CRD modules they install.
+# and pre-fetches the upstream CRD modules (the harness vendors charts out of
+# some of them; the CRDs themselves are embedded in internal/crds).
 #
 #   hack/e2e-tools.sh            # build what is missing, print exports
 #   eval "$(hack/e2e-tools.sh)"  # ... and export TELEPACE_TOOLS_DIR
@@ -9,7 +10,7 @@
 #   ${TELEPACE_TOOLS_DIR:-$HOME/.cache/telepace-platform-charts/tools}/<name>-<version>
 # A binary that is already there is not rebuilt, so a warm run takes about a
 # second. Versions come from the go.mod files under tools/ (the only place they
-# are pinned); CRD module versions come from test/e2e/cluster/crd-versions.txt,
+# are pinned); CRD module versions come from internal/crds/crd-versions.txt,
 # and the operators of those CRDs (external-secrets, sealed-secrets,
 # prometheus-operator) must be pinned at the same versions in both.
 #
@@ -19,7 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_SRC="$ROOT/tools"
 TOOLS_DIR="${TELEPACE_TOOLS_DIR:-${HOME}/.cache/telepace-platform-charts/tools}"
-CRD_VERSIONS="$ROOT/test/e2e/cluster/crd-versions.txt"
+CRD_VERSIONS="$ROOT/internal/crds/crd-versions.txt"
 
 log() { printf 'e2e-tools: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

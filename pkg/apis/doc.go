@@ -8,7 +8,7 @@
 // gitops-engine with a local directory this module cannot follow. The
 // packages below declare the subset of fields the
 // constructs use, with the upstream JSON names, for the API versions of the
-// CRDs pinned in test/e2e/cluster/crd-versions.txt. Every object built from
+// CRDs pinned in internal/crds/crd-versions.txt. Every object built from
 // them is validated against those CRDs (pkg/synth's CRD test), so a field
 // spelt differently from upstream fails the build's tests.
 //
