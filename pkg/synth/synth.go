@@ -341,10 +341,7 @@ func shippedCRDs(envs []environments.Environment) (map[string]map[string][]byte,
 }
 
 // crdHeader heads each shipped CRD file: the CRD's name and its source's.
-// It still names the pin file's old path, test/e2e/cluster/crd-versions.txt
-// (now internal/crds/crd-versions.txt), so that moving the pins changed no
-// chart byte; correcting it rewrites every shipped CRD file's first line.
-const crdHeader = "# %s, pinned in test/e2e/cluster/crd-versions.txt (%s). Copied by cmd/synth; do not edit.\n"
+const crdHeader = "# %s, pinned in internal/crds/crd-versions.txt (%s). Copied by cmd/synth; do not edit.\n"
 
 // kindsOutsideProject returns a problem for each object whose kind the
 // Argo CD project does not let Argo CD create: Argo CD would refuse to
