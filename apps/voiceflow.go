@@ -79,6 +79,6 @@ var Voiceflow = App{
 	// The embedded UI, /audio_files/ and POST /config stay inside the
 	// cluster.
 	Routes: func(ctx Context) []constructs.Route {
-		return []constructs.Route{{Host: ctx.Domains.API, Path: "/ws", Exact: true, Methods: []string{"GET"}}}
+		return []constructs.Route{{Host: ctx.Domains.API, Path: "/ws", Exact: true, Methods: []string{"GET"}, WebSocket: true}}
 	},
 }

@@ -106,8 +106,8 @@ func (e Environment) composeMonitoring(scope constructs.Construct, c *Compositio
 	websocket := map[*pc.Microservice]bool{}
 	for _, r := range c.Routes {
 		routed[r.Backend()] = true
-		for _, p := range r.Backend().Ports() {
-			if p.AppProtocol == "kubernetes.io/ws" {
+		for _, route := range r.Routes() {
+			if route.WebSocket {
 				websocket[r.Backend()] = true
 			}
 		}

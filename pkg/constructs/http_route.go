@@ -38,6 +38,10 @@ type Route struct {
 	// Plugins name KongPlugins applied to the route, after the gateway's
 	// default plugins. Defaults to none.
 	Plugins []string
+	// WebSocket says the route carries WebSocket upgrades: long-lived
+	// connections, which the service's alerts watch for. Defaults to
+	// false.
+	WebSocket bool
 }
 
 // GatewayRef names the Gateway that routes attach to.

@@ -1,10 +1,12 @@
 package synth_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,7 +23,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
@@ -148,4 +152,48 @@ func TestDashboardsDecodeWithTheSDK(t *testing.T) {
 		}
 		assert.Equal(t, 6, found, "%s: a dashboard per service and one overview", env)
 	}
+}
+
+// TestWebSocketRoutesSkipTheLatencyAlert checks that the latency alert
+// follows what a route declares (Route.WebSocket): a service routed only
+// through plain HTTP routes has a p99 latency alert, and a service with a
+// WebSocket route, whose connections last minutes, has none.
+func TestWebSocketRoutesSkipTheLatencyAlert(t *testing.T) {
+	resolved, err := synth.Resolve(environments.All())
+	require.NoError(t, err)
+	var websockets int
+	for _, e := range environments.All() {
+		alertsOf := map[string][]string{}
+		for _, o := range resolved[e.Name].Objects {
+			if o.Kind != "PrometheusRule" {
+				continue
+			}
+			pr := &monitoringv1.PrometheusRule{}
+			require.NoError(t, yaml.UnmarshalStrict(o.YAML, pr))
+			for _, g := range pr.Spec.Groups {
+				for _, r := range g.Rules {
+					alertsOf[o.Name] = append(alertsOf[o.Name], r.Alert)
+				}
+			}
+		}
+		for _, s := range e.Services {
+			app, ok := apps.Lookup(s.App)
+			require.True(t, ok, s.App)
+			routes := s.Routes
+			if routes == nil && app.Routes != nil {
+				routes = app.Routes(e.Context())
+			}
+			if len(routes) == 0 {
+				continue
+			}
+			name := cmp.Or(s.Name, s.App)
+			if slices.ContainsFunc(routes, func(r pc.Route) bool { return r.WebSocket }) {
+				websockets++
+				assert.NotContains(t, alertsOf[name], alerts.HighLatency, "%s/%s declares a WebSocket route", e.Name, name)
+			} else {
+				assert.Contains(t, alertsOf[name], alerts.HighLatency, "%s/%s has plain HTTP routes only", e.Name, name)
+			}
+		}
+	}
+	assert.Positive(t, websockets, "some environment routes a WebSocket")
 }
