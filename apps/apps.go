@@ -49,7 +49,7 @@ type Backends struct {
 	Postgres Endpoint
 	// Redis is the Redis server.
 	Redis Endpoint
-	// ObjectStore is the S3-compatible store (MinIO in dev).
+	// ObjectStore is the S3-compatible object store (SeaweedFS in dev).
 	ObjectStore Endpoint
 }
 

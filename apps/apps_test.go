@@ -1,6 +1,7 @@
 package apps_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,16 +19,30 @@ var ctx = apps.Context{
 	Backends: apps.Backends{
 		Postgres:    apps.Endpoint{Host: "pg", Port: 5432},
 		Redis:       apps.Endpoint{Host: "redis", Port: 6379},
-		ObjectStore: apps.Endpoint{Host: "minio", Port: 9000},
+		ObjectStore: apps.Endpoint{Host: "objects", Port: 9000},
 	},
 }
 
+// TestCatalog: Names lists each service once, sorted, and Lookup finds
+// each of them and nothing else.
 func TestCatalog(t *testing.T) {
-	assert.Equal(t, []string{"analysis", "collection", "feedback-collection-api", "voiceflow", "web"}, apps.Names())
+	names := apps.Names()
+	require.NotEmpty(t, names)
+	assert.True(t, slices.IsSorted(names), "sorted: %v", names)
+	assert.Equal(t, strings.Join(names, ", "), apps.KnownNames())
+	for i, name := range names {
+		if i > 0 {
+			assert.NotEqual(t, names[i-1], name, "two services called %s", name)
+		}
+		a, ok := apps.Lookup(name)
+		require.True(t, ok, name)
+		assert.Equal(t, name, a.Name)
+		assert.NotNil(t, a.Props, name)
+	}
 	a, ok := apps.Lookup("feedback-collection-api")
 	require.True(t, ok)
-	assert.Equal(t, "ghcr.io/telepace/ai_feedback_django", a.Repository)
-	_, ok = apps.Lookup("billing")
+	assert.Equal(t, "ghcr.io/telepace/ai_feedback_django", a.Repository, "the image is named for the repository, not the service")
+	_, ok = apps.Lookup("no-such-service")
 	assert.False(t, ok)
 }
 
@@ -42,7 +57,7 @@ func TestVoiceflow(t *testing.T) {
 	assert.Equal(t, []string{"--config", "./configs/config.yaml"}, p.Args)
 	assert.ElementsMatch(t, []string{"/telepace/app/audio_files", "/telepace/app/config", "/telepace/app/logs", "/tmp"}, p.WritablePaths)
 	assert.Equal(t, 5*time.Minute, p.TerminationGracePeriod, "WebSocket sessions need time to drain")
-	assert.Equal(t, "minio:9000", p.Config["VOICEFLOW_MINIO_ENDPOINT"])
+	assert.Equal(t, "objects:9000", p.Config["VOICEFLOW_MINIO_ENDPOINT"])
 	assert.Equal(t, "telepace-pipeline", p.Config["VOICEFLOW_MINIO_BUCKET_NAME"])
 	for _, s := range p.SecretEnv {
 		if strings.HasPrefix(s.Name, "VOICEFLOW_MINIO_") {

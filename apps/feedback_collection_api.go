@@ -13,7 +13,7 @@ import (
 const (
 	PostgresSecret    = "telepace-postgres"
 	RedisSecret       = "telepace-redis"
-	ObjectStoreSecret = "telepace-minio"
+	ObjectStoreSecret = "telepace-object-store"
 )
 
 // FeedbackCollectionAPI is the Django REST API

@@ -16,7 +16,7 @@ const VoiceflowSecret = "voiceflow-credentials"
 // It has no /healthz, /readyz or /metrics, so it is probed by TCP and not
 // scraped. Its image runs as root from /telepace/app; here it runs as a
 // non-root user under a read-only root filesystem, with emptyDir volumes
-// where it writes: logs, runtime config, audio files (when MinIO is off) and
+// where it writes: logs, runtime config, audio files (when its object store, VOICEFLOW_MINIO_*, is off) and
 // /tmp. Every setting is read from VOICEFLOW_* variables. Terminating pods
 // get five minutes to let WebSocket sessions finish.
 //
@@ -42,8 +42,8 @@ var Voiceflow = App{
 				"VOICEFLOW_MINIO_BUCKET_NAME": "telepace-pipeline",
 			},
 			SecretEnv: []constructs.SecretEnv{
-				{Name: "VOICEFLOW_MINIO_ACCESS_KEY", Secret: ObjectStoreSecret, Key: "minio-access-key"},
-				{Name: "VOICEFLOW_MINIO_SECRET_KEY", Secret: ObjectStoreSecret, Key: "minio-secret-key"},
+				{Name: "VOICEFLOW_MINIO_ACCESS_KEY", Secret: ObjectStoreSecret, Key: "access-key"},
+				{Name: "VOICEFLOW_MINIO_SECRET_KEY", Secret: ObjectStoreSecret, Key: "secret-key"},
 				provider("VOICEFLOW_OPENAI_API_KEY", "openai-api-key"),
 				provider("VOICEFLOW_AZURE_SPEECH_KEY", "azure-speech-key"),
 				provider("VOICEFLOW_AZURE_STT_KEY", "azure-stt-key"),

@@ -14,6 +14,7 @@ import (
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/telepace/platform-charts/apps"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -468,9 +469,9 @@ func googleStore(project string) *pc.SecretStoreProps {
 // Secrets.
 func devDataStores() map[string]GeneratedSecret {
 	return map[string]GeneratedSecret{
-		"telepace-postgres": {Passwords: []string{"postgres-password"}, Values: map[string]string{"postgres-username": "telepace", "postgres-database": "telepace"}},
-		"telepace-redis":    {Passwords: []string{"redis-password"}},
-		"telepace-minio":    {Passwords: []string{"minio-secret-key"}, Values: map[string]string{"minio-access-key": "telepace"}},
-		devGrafanaAdmin:     {Passwords: []string{"admin-password"}, Values: map[string]string{"admin-user": "admin"}},
+		apps.PostgresSecret:    {Passwords: []string{"postgres-password"}, Values: map[string]string{"postgres-username": "telepace", "postgres-database": "telepace"}},
+		apps.RedisSecret:       {Passwords: []string{"redis-password"}},
+		apps.ObjectStoreSecret: {Passwords: []string{"secret-key"}, Values: map[string]string{"access-key": "telepace"}},
+		devGrafanaAdmin:        {Passwords: []string{"admin-password"}, Values: map[string]string{"admin-user": "admin"}},
 	}
 }

@@ -14,7 +14,6 @@ import (
 func TestDiffUsageErrors(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
-	noEnv := strings.Join(envNames(), "-") // a name the catalog does not hold
 	tests := []struct {
 		args []string
 		want string
@@ -27,7 +26,7 @@ func TestDiffUsageErrors(t *testing.T) {
 		{[]string{"--base", "HEAD:charts"}, "synth diff: --base \"HEAD:charts\" does not name a commit in " + root + "\n"},
 		{[]string{"--base", "main..HEAD"}, "synth diff: --base \"main..HEAD\" is a range; name one commit, such as main or origin/main\n"},
 		{[]string{"--env", noEnv}, "synth diff: unknown environment \"" + noEnv + "\"; known environments: " + strings.Join(envNames(), ", ") + "\n"},
-		{[]string{"--env", ""}, "synth diff: --env is empty; name one or more environments: dev, staging, prod\n"},
+		{[]string{"--env", ""}, "synth diff: --env is empty; name one or more environments: " + strings.Join(envNames(), ", ") + "\n"},
 		{[]string{"--out", ""}, "synth diff: --out is empty; name a file, or leave it out for standard output\n"},
 		{[]string{"extra"}, "synth diff: unexpected arguments: extra\n"},
 		{[]string{"--out", "../../charts/generated/dev/values.yaml"}, "synth diff: --out \"../../charts/generated/dev/values.yaml\" is inside charts/generated, which holds only generated charts; write the summary elsewhere\n"},

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,6 +44,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// noEnv is a name no environment has.
+const noEnv = "no-such-env"
+
 func runSynth(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, &out, &errb)
@@ -53,7 +57,7 @@ func TestHelpExitsZeroAndDocumentsExitCodes(t *testing.T) {
 	code, _, stderr := runSynth("--help")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stderr, "Usage: synth [--env NAME[,NAME...]] [--out DIR] [--check]")
-	assert.Contains(t, stderr, "Environments: dev, staging, prod")
+	assert.Contains(t, stderr, "Environments: "+strings.Join(envNames(), ", ")+"\n")
 	assert.Contains(t, stderr, "  2    bad usage (unknown flag or environment)\n")
 	assert.Contains(t, stderr, "  3    --check found stale charts (every stale file is named)\n")
 	assert.Contains(t, stderr, "  4    internal error (synth panicked; please report it)\n")
@@ -64,15 +68,17 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--env", "qa"}, "synth: unknown environment \"qa\"; known environments: dev, staging, prod\n"},
+		{[]string{"--env", noEnv}, "synth: unknown environment \"" + noEnv + "\"; known environments: " + strings.Join(envNames(), ", ") + "\n"},
 		{[]string{"extra"}, "synth: unexpected arguments: extra\n"},
-		{[]string{"--env", ""}, "synth: --env is empty; name one or more environments: dev, staging, prod\n"},
+		{[]string{"--env", ""}, "synth: --env is empty; name one or more environments: " + strings.Join(envNames(), ", ") + "\n"},
 		{[]string{"--env", "dev,"}, "synth: --env \"dev,\" names an empty environment; separate names with single commas\n"},
 	}
 	for _, tt := range tests {
-		code, _, stderr := runSynth(tt.args...)
-		assert.Equal(t, exitUsage, code, tt.args)
-		assert.Equal(t, tt.want, stderr)
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runSynth(tt.args...)
+			assert.Equal(t, exitUsage, code)
+			assert.Equal(t, tt.want, stderr)
+		})
 	}
 	code, _, _ := runSynth("--no-such-flag")
 	assert.Equal(t, exitUsage, code)
@@ -276,22 +282,22 @@ func TestStaleChartsAreNamedAndRemoved(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "generated")
 	code, _, stderr := runSynth("--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	require.NoError(t, os.CopyFS(filepath.Join(out, "qa"), os.DirFS(filepath.Join(out, "dev"))))
+	require.NoError(t, os.CopyFS(filepath.Join(out, noEnv), os.DirFS(filepath.Join(out, "dev"))))
 
 	code, _, stderr = runSynth("--check", "--out", out)
 	assert.Equal(t, exitChanged, code)
-	assert.Equal(t, "synth: the charts under "+out+" are stale; run `make synth` and commit the result:\n  qa/ (stale: no environment generates it)\n", stderr)
+	assert.Equal(t, "synth: the charts under "+out+" are stale; run `make synth` and commit the result:\n  "+noEnv+"/ (stale: no environment generates it)\n", stderr)
 
 	code, stdout, stderr := runSynth("--env", "dev", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "synth: wrote "+out+" (dev)\n", stdout)
-	_, err := os.Stat(filepath.Join(out, "qa"))
+	_, err := os.Stat(filepath.Join(out, noEnv))
 	require.NoError(t, err, "a one-environment run leaves other charts alone")
 
 	code, stdout, stderr = runSynth("--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, "synth: wrote "+out+" (dev, staging, prod, argocd)\nsynth: removed stale charts no environment generates: qa\n", stdout)
-	_, err = os.Stat(filepath.Join(out, "qa"))
+	assert.Equal(t, "synth: wrote "+out+" ("+strings.Join(append(envNames(), environments.GitOpsChart), ", ")+")\nsynth: removed stale charts no environment generates: "+noEnv+"\n", stdout)
+	_, err = os.Stat(filepath.Join(out, noEnv))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
@@ -318,7 +324,7 @@ func TestTwoSynthsAtOnce(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.Equal(t, []string{"argocd", "dev", "prod", "staging"}, names, "no temporary directory may remain")
+	assert.Equal(t, slices.Sorted(slices.Values(append(envNames(), environments.GitOpsChart))), names, "no temporary directory may remain")
 }
 
 // misspeltQueryLine is the line of misspeltQuery's call to MustExpr.

@@ -24,10 +24,8 @@ import (
 // TestSetImageTouchesOneLine: a bump rewrites exactly the one line of the
 // environment's image map, and nothing else of the file.
 func TestSetImageTouchesOneLine(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "environments", "prod.go"))
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "prod.go")
-	require.NoError(t, os.WriteFile(path, src, 0o640))
+	path, src := copyEnvironmentFile(t, "prod")
+	require.NoError(t, os.Chmod(path, 0o640))
 
 	code, stdout, stderr := runSynth("set-image", "--env", "prod", "--service", "voiceflow", "--tag", "v9.8.7", "--file", path, "--synth=false")
 	require.Equal(t, exitOK, code, stderr)
@@ -55,19 +53,25 @@ func TestSetImageTouchesOneLine(t *testing.T) {
 	assert.Contains(t, stdout, "already runs")
 }
 
-// TestSetImageRefusals: every bad input gets an exact message and changes
-// nothing.
-func TestSetImageRefusals(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "environments", "staging.go"))
+// copyEnvironmentFile copies the catalog's environments/<env>.go into a
+// temporary directory of the test's own, and returns its path and bytes.
+func copyEnvironmentFile(t *testing.T, env string) (path string, src []byte) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "environments", env+".go"))
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "staging.go")
+	path = filepath.Join(t.TempDir(), env+".go")
 	require.NoError(t, os.WriteFile(path, src, 0o644))
-	// Names the catalogs do not hold, derived from them.
+	return path, src
+}
+
+// TestSetImageRefusals: every bad input gets an exact message and changes
+// nothing. Each case edits a copy of its own, so one case that wrongly
+// writes fails only itself.
+func TestSetImageRefusals(t *testing.T) {
+	const noService = "no-such-service"
 	staging, ok := environments.Lookup("staging")
 	require.True(t, ok)
 	services := slices.Sorted(maps.Keys(staging.Images))
-	noEnv := strings.Join(envNames(), "-")
-	noService := strings.Join(services, "-")
 	tests := []struct {
 		args []string
 		code int
@@ -81,9 +85,12 @@ func TestSetImageRefusals(t *testing.T) {
 		{[]string{"--env", "staging", "--service", "web", "--tag", "1.2.3"}, exitFailed, `synth set-image: [staging] images[web]: tag "1.2.3" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); staging needs a release tag or a digest`},
 		{[]string{"--env", "staging", "--service", "web", "--tag", "V1.2.3"}, exitFailed, `synth set-image: [staging] images[web]: tag "V1.2.3" is not a release tag, which is a lower-case v and MAJOR.MINOR.PATCH with an optional -pre-release (v1.2.3, v1.2.3-rc.1); staging needs a release tag or a digest`},
 		{[]string{"--env", "staging", "--service", "web", "--tag", "Not A Tag"}, exitFailed, `synth set-image: [staging] images[web]: "ghcr.io/telepace/web:Not A Tag" is not a valid image reference: invalid reference format`},
+		// Promotion: only what the source environment runs.
+		{[]string{"--env", "staging", "--service", "web", "--tag", "v99.0.0", "--from-env", "dev"}, exitFailed, `synth set-image: [staging] images[web]: dev runs "main", not "v99.0.0"; promote what dev runs`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			path, src := copyEnvironmentFile(t, "staging")
 			code, _, stderr := runSynth(append(append([]string{"set-image"}, tt.args...), "--file", path, "--synth=false")...)
 			assert.Equal(t, tt.code, code)
 			assert.Equal(t, tt.want+"\n", stderr)
@@ -92,15 +99,13 @@ func TestSetImageRefusals(t *testing.T) {
 			assert.True(t, bytes.Equal(src, got), "the file is unchanged")
 		})
 	}
+}
 
-	// Promotion: only what the source environment runs.
-	code, _, stderr := runSynth("set-image", "--env", "staging", "--service", "web", "--tag", "v99.0.0", "--from-env", "dev", "--file", path, "--synth=false")
-	assert.Equal(t, exitFailed, code)
-	assert.Equal(t, `synth set-image: [staging] images[web]: dev runs "main", not "v99.0.0"; promote what dev runs`+"\n", stderr)
-
-	// --check validates a good reference and writes nothing.
-	var stdout string
-	code, stdout, stderr = runSynth("set-image", "--env", "staging", "--service", "web", "--digest", "sha256:"+strings.Repeat("ab", 32), "--check", "--file", path)
+// TestSetImageCheckWritesNothing: --check validates a good reference and
+// writes nothing.
+func TestSetImageCheckWritesNothing(t *testing.T) {
+	path, src := copyEnvironmentFile(t, "staging")
+	code, stdout, stderr := runSynth("set-image", "--env", "staging", "--service", "web", "--digest", "sha256:"+strings.Repeat("ab", 32), "--check", "--file", path)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "is valid")
 	got, err := os.ReadFile(path)
@@ -289,20 +294,26 @@ func TestSetImageCannotStart(t *testing.T) {
 	service, tag, _ := bump(t, env)
 	node, err := exec.LookPath("node")
 	require.NoError(t, err)
-	file, _ := setImageModule(t, env)
-	src, err := os.ReadFile(file)
-	require.NoError(t, err)
 	onlyNode := t.TempDir()
 	require.NoError(t, os.Symlink(node, filepath.Join(onlyNode, "node")))
 	tests := []struct {
-		name, path, want string
+		name   string
+		onlyGo bool // PATH holds only the fake go; otherwise only node
+		want   string
 	}{
-		{"no go", onlyNode, "synth set-image: the go command is not on PATH; set-image builds synth from the edited environments with it (--synth=false only edits the file)\n"},
-		{"no node", os.Getenv("PATH")[:strings.IndexRune(os.Getenv("PATH"), os.PathListSeparator)], "synth set-image: " + nodeMessage + "\n"},
+		{"no go", false, "synth set-image: the go command is not on PATH; set-image builds synth from the edited environments with it (--synth=false only edits the file)\n"},
+		{"no node", true, "synth set-image: " + nodeMessage + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("PATH", tt.path)
+			file, _ := setImageModule(t, env)
+			src, err := os.ReadFile(file)
+			require.NoError(t, err)
+			path := onlyNode
+			if tt.onlyGo {
+				path, _, _ = strings.Cut(os.Getenv("PATH"), string(os.PathListSeparator)) // setImageModule put the fake go first
+			}
+			t.Setenv("PATH", path)
 			t.Setenv("JSII_NODE", "")
 			code, stdout, stderr := runSynth("set-image", "--env", env, "--service", service, "--tag", tag)
 			assert.Equal(t, exitFailed, code)

@@ -22,9 +22,9 @@
 //
 // jsii's runtime is two node processes: an entry point that checks the
 // Node.js release and relays every request and response, and the kernel
-// behind it. That costs a second node start (about 100 ms on a small
-// machine) and a relay hop on every call into the kernel (about 90 µs of
-// the 150 µs a trivial call takes). Unless JSII_NODE or JSII_RUNTIME is
+// behind it. That costs a second node start and a relay hop on every call
+// into the kernel, most of what a trivial call costs (measurements in
+// bench/README.md). Unless JSII_NODE or JSII_RUNTIME is
 // set, JSII_NODE is pointed at a launcher in the private temporary
 // directory that runs the kernel alone, on the node on PATH (see
 // launcherScript); on any Node.js release but the supported one it runs

@@ -1,15 +1,21 @@
 package alerts_test
 
 import (
+	"maps"
 	"os"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/internal/jsiienv"
 	"github.com/telepace/platform-charts/pkg/alerts"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/queries"
 )
 
@@ -52,14 +58,65 @@ func lower(s string) string {
 	return string(b)
 }
 
-// TestRunbooksHaveASectionPerAlert: every runbook_url anchor exists.
-func TestRunbooksHaveASectionPerAlert(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/runbooks.md")
-	if !assert.NoError(t, err) {
-		return
+// everyAlert returns every alert ForService can make, by name: it calls
+// ForService with every combination of the Service's switches (its bool
+// fields, found by reflection, so that a switch added later is covered
+// too).
+func everyAlert(t *testing.T) map[string]pc.Alert {
+	t.Helper()
+	var switches []int
+	typ := reflect.TypeFor[alerts.Service]()
+	for i := range typ.NumField() {
+		if typ.Field(i).Type.Kind() == reflect.Bool {
+			switches = append(switches, i)
+		}
 	}
-	for _, name := range []string{alerts.PodsUnavailable, alerts.CrashLooping, alerts.HPAAtMax, alerts.MigrationFailed, alerts.HighErrorRatio, alerts.HighLatency} {
-		assert.Contains(t, string(doc), "\n## "+lower(name)+"\n", name)
+	require.NotEmpty(t, switches)
+	out := map[string]pc.Alert{}
+	for combo := range 1 << len(switches) {
+		s := alerts.Service{Target: queries.Target{Namespace: "telepace", Service: "svc"}, Environment: "prod"}
+		v := reflect.ValueOf(&s).Elem()
+		for bit, field := range switches {
+			v.Field(field).SetBool(combo&(1<<bit) != 0)
+		}
+		for _, a := range alerts.ForService(s, alerts.Policy{Severity: "critical", For: "5m", ErrorRatio: 0.05, LatencyP99Ms: 2000}) {
+			out[a.Name] = a
+		}
+	}
+	return out
+}
+
+// runbookSections returns the anchors of the second-level sections of
+// docs/runbooks.md.
+func runbookSections(t *testing.T) map[string]bool {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/runbooks.md")
+	require.NoError(t, err)
+	sections := map[string]bool{}
+	for line := range strings.Lines(string(doc)) {
+		if heading, ok := strings.CutPrefix(strings.TrimRight(line, "\n"), "## "); ok {
+			sections[heading] = true
+		}
+	}
+	return sections
+}
+
+// TestRunbooksHaveASectionPerAlert: every alert the catalog can make links
+// a section of docs/runbooks.md that exists, so a new alert without a
+// runbook section fails here; and every section belongs to an alert, so a
+// removed alert leaves no stale section.
+func TestRunbooksHaveASectionPerAlert(t *testing.T) {
+	made := everyAlert(t)
+	sections := runbookSections(t)
+	anchors := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(made)) {
+		anchor := lower(name)
+		anchors[anchor] = true
+		assert.Equal(t, alerts.RunbookBase+"#"+anchor, made[name].RunbookURL, name)
+		assert.True(t, sections[anchor], "%s: docs/runbooks.md has no section \"## %s\"; write its runbook", name, anchor)
+	}
+	for _, anchor := range slices.Sorted(maps.Keys(sections)) {
+		assert.True(t, anchors[anchor], "docs/runbooks.md: section %q belongs to no alert; remove it or name the alert", anchor)
 	}
 }
 

@@ -27,12 +27,11 @@ import (
 // namespaces apply; every other top-level field except status goes in as one
 // JSON patch each, all added in a single jsii call. The object costs two
 // crossings into the jsii kernel plus one per such field (spec or data:
-// usually one): about 0.7 ms an object for today's charts on a two-core
-// machine, over half of it the JSON patch, whose value the kernel checks
-// value by value on its way in, so the cost grows with the body. cdk8s's own bulk
-// path, Include, is no cheaper: it loads its file in a node child process
-// of its own (about 90 ms each), and its objects would get construct ids
-// and paths of its making.
+// usually one). Over half of an object's cost is the JSON patch, whose
+// value the kernel checks value by value on its way in, so the cost grows
+// with the body (measurements in bench/README.md). cdk8s's own bulk path,
+// Include, is no cheaper: it loads its file in a node child process of its
+// own, and its objects would get construct ids and paths of its making.
 //
 // NewTypedObject panics when obj's type is not registered in Scheme, or is
 // registered under several kinds and its TypeMeta does not pick one, or when

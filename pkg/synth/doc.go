@@ -11,11 +11,10 @@
 // Write swaps the charts into place all or nothing, and Check is the drift
 // check behind `synth --check`. Output is deterministic to the byte.
 //
-// Where a full synth spends its time (today's charts, about 210 objects, on
-// a two-core machine, about 0.65 s in all): starting the jsii kernel, 0.18 s
-// (one node process, see internal/jsiienv); composing the construct tree,
-// 0.26 s, nearly all of it the three or so calls into the kernel per object
-// (NewTypedObject); cdk8s's App.Synth, 0.13 s, as long as cdk8s takes in
-// plain Node; then reading back the objects' heads, rendering and writing,
-// under 0.1 s. The shipped CRDs are read while cdk8s runs.
+// A full synth spends its time, in order of size, composing the construct
+// tree (nearly all of it the three or so calls into the jsii kernel per
+// object, see NewTypedObject), starting the jsii kernel (one node process,
+// see internal/jsiienv), and in cdk8s's App.Synth; reading back the
+// objects' heads, rendering and writing take the least. bench/README.md
+// has the figures. The shipped CRDs are read while cdk8s runs.
 package synth

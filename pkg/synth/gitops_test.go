@@ -191,15 +191,15 @@ func TestKindOutsideTheProject(t *testing.T) {
 // TestGitOpsThatCannotWork: two environments on one destination, and Argo
 // CD's namespace shared with an environment, fail synth, named.
 func TestGitOpsThatCannotWork(t *testing.T) {
-	qa := lookup("staging")
-	qa.Name = "qa"
+	twin := lookup("staging")
+	twin.Name = "twin"
 	g := environments.Repository
 	g.Namespace = "telepace-dev"
-	_, err := synth.SynthesizeWithGitOps([]environments.Environment{lookup("dev"), lookup("staging"), qa}, g)
+	_, err := synth.SynthesizeWithGitOps([]environments.Environment{lookup("dev"), lookup("staging"), twin}, g)
 	var verr *pc.ValidationError
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, []string{
 		`[argocd] gitops.namespace: "telepace-dev" is also dev's namespace; keep Argo CD's objects apart from an environment's`,
-		`[argocd] gitops: staging and qa both deploy to cluster telepace-staging namespace "telepace-staging"; two Applications would fight over it`,
+		`[argocd] gitops: staging and twin both deploy to cluster telepace-staging namespace "telepace-staging"; two Applications would fight over it`,
 	}, verr.Problems)
 }

@@ -127,7 +127,7 @@ func TestSecretScannerCatchesSecrets(t *testing.T) {
 		"checksum/config: 1cca5f5fa69fe0277d90a73d89048e548e3bcd75fcdf5f6401a59a12f162b35d",
 		"image: ghcr.io/telepace/voiceflow@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		"expr: sum(kube_deployment_status_replicas_available{namespace=\"telepace\"})",
-		"name: VOICEFLOW_MINIO_SECRET_KEY\n  valueFrom:\n    secretKeyRef:\n      key: minio-secret-key",
+		"name: VOICEFLOW_MINIO_SECRET_KEY\n  valueFrom:\n    secretKeyRef:\n      key: secret-key",
 		"auth:\n  existingSecret: telepace-postgres\n  usersExistingSecret: telepace-redis",
 		"properties:\n  password:\n    description: the key of the Secret",
 		"description: see external-secrets.io/v1alpha1.CAProvider",

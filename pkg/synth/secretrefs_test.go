@@ -348,7 +348,7 @@ func TestDanglingReferencesAreNamed(t *testing.T) {
 		`Deployment feedback-collection-api env REDIS_PASSWORD: Secret "telepace-redis" is produced by nothing`,
 		`ExternalSecret alertmanager-pagerduty reads SecretStore "google-secret-manager", which the chart does not have`,
 		`ExternalSecret alertmanager-slack reads SecretStore "google-secret-manager", which the chart does not have`,
-		`ExternalSecret telepace-minio reads SecretStore "google-secret-manager", which the chart does not have`,
+		`ExternalSecret telepace-object-store reads SecretStore "google-secret-manager", which the chart does not have`,
 		`ExternalSecret telepace-postgres reads SecretStore "google-secret-manager", which the chart does not have`,
 		`ExternalSecret voiceflow-credentials reads SecretStore "google-secret-manager", which the chart does not have`,
 		`Job feedback-collection-api-migrate env REDIS_PASSWORD: Secret "telepace-redis" is produced by nothing`,

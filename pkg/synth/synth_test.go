@@ -2,6 +2,7 @@ package synth_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -25,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
+	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/queries"
@@ -119,10 +121,14 @@ func TestChartLayout(t *testing.T) {
 			}
 			want := []string{
 				".helmignore", "Chart.yaml", "README.md", "values.yaml",
-				"templates/analysis.yaml", "templates/collection.yaml", "templates/feedback-collection-api.yaml",
-				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/secrets.yaml", "templates/voiceflow.yaml", "templates/web.yaml",
+				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/secrets.yaml",
 			}
-			if env, _ := environments.Lookup(c.Env); len(env.Dependencies()) > 0 {
+			env, ok := environments.Lookup(c.Env)
+			require.True(t, ok)
+			for _, s := range env.Services {
+				want = append(want, "templates/"+cmp.Or(s.Name, s.App)+".yaml") // a template per service
+			}
+			if len(env.Dependencies()) > 0 {
 				want = append(want, "values.schema.json") // the umbrella's typed values
 			}
 			assert.ElementsMatch(t, want, paths)
@@ -182,6 +188,54 @@ func customized(env environments.Environment, name string, edit func(*pc.Microse
 	return withService(env, name, func(s *environments.Service) { s.Customize = edit })
 }
 
+// noService is a name no service has.
+const noService = "no-such-service"
+
+// devIndex returns the index of the service called name in dev's list.
+func devIndex(name string) int {
+	i := slices.IndexFunc(dev().Services, func(s environments.Service) bool { return cmp.Or(s.Name, s.App) == name })
+	if i < 0 {
+		panic("dev deploys no service " + name)
+	}
+	return i
+}
+
+// devServiceNames returns the names of dev's services, sorted.
+func devServiceNames() []string {
+	var names []string
+	for _, s := range dev().Services {
+		names = append(names, cmp.Or(s.Name, s.App))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// devDeclaredPorts lists the ports of dev's namespace as the egress check
+// names them: each service's ports, as its app declares them, and dev's
+// backends and trace collector.
+func devDeclaredPorts() string {
+	e := dev()
+	declared := map[int32][]string{}
+	for _, s := range e.Services {
+		app, ok := apps.Lookup(s.App)
+		if !ok {
+			panic("no app " + s.App)
+		}
+		for _, p := range app.Props(e.Context()).Ports {
+			declared[p.Port] = append(declared[p.Port], cmp.Or(s.Name, s.App))
+		}
+	}
+	declared[e.Backends.Postgres.Port] = append(declared[e.Backends.Postgres.Port], "postgres")
+	declared[e.Backends.Redis.Port] = append(declared[e.Backends.Redis.Port], "redis")
+	declared[e.Backends.ObjectStore.Port] = append(declared[e.Backends.ObjectStore.Port], "object store")
+	declared[4318] = append(declared[4318], "trace collector") // OTLP over HTTP
+	var list []string
+	for _, p := range slices.Sorted(maps.Keys(declared)) {
+		list = append(list, fmt.Sprintf("%d: %s", p, strings.Join(declared[p], ", ")))
+	}
+	return strings.Join(list, "; ")
+}
+
 // sourceProblem is the message for dev's dependency i pinned without a
 // source.
 func sourceProblem(i int) string {
@@ -198,10 +252,10 @@ var badInputs = []struct {
 	{
 		name: "unknown service",
 		envs: one(func(e environments.Environment) environments.Environment {
-			e.Services = append(e.Services, environments.Service{App: "billing", Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
+			e.Services = append(e.Services, environments.Service{App: noService, Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
 			return e
 		}),
-		want: []string{`[dev] services[5].app: unknown service "billing"; known services: analysis, collection, feedback-collection-api, voiceflow, web`},
+		want: []string{fmt.Sprintf(`[dev] services[%d].app: unknown service %q; known services: %s`, len(dev().Services), noService, apps.KnownNames())},
 	},
 	{
 		name: "malformed image reference",
@@ -219,7 +273,7 @@ var badInputs = []struct {
 			e.Services = append(e.Services, environments.Service{App: "collection", Name: "analysis", Replicas: 1, Resources: environments.Resources("10m", "16Mi", "20m", "32Mi")})
 			return e
 		}),
-		want: []string{`[dev] services[5].name: "analysis" is already claimed by services[0]`},
+		want: []string{fmt.Sprintf(`[dev] services[%d].name: "analysis" is already claimed by services[%d]`, len(dev().Services), devIndex("analysis"))},
 	},
 	{
 		name: "service name is not a DNS label",
@@ -229,7 +283,7 @@ var badInputs = []struct {
 			delete(e.Images, "web")
 			return e
 		}),
-		want: []string{`[dev] services[4].name: "Web" is not a valid service name: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`},
+		want: []string{fmt.Sprintf(`[dev] services[%d].name: "Web" is not a valid service name: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`, devIndex("web"))},
 	},
 	{
 		name: "empty environment",
@@ -312,8 +366,8 @@ var badInputs = []struct {
 	},
 	{
 		name: "image for a service that is not deployed",
-		envs: one(func(e environments.Environment) environments.Environment { e.Images["billing"] = "main"; return e }),
-		want: []string{`[dev] images[billing]: no service named "billing" is deployed`},
+		envs: one(func(e environments.Environment) environments.Environment { e.Images[noService] = "main"; return e }),
+		want: []string{`[dev] images[` + noService + `]: no service named "` + noService + `" is deployed`},
 	},
 	{
 		name: "empty namespace",
@@ -416,9 +470,9 @@ var badInputs = []struct {
 	{
 		name: "route to an unknown service",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/billing", Service: "billing"})
+			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/" + noService, Service: noService})
 		}),
-		want: []string{`[dev/analysis] routes[0].service: unknown service "billing"; services in dev: analysis, collection, feedback-collection-api, voiceflow, web`},
+		want: []string{`[dev/analysis] routes[0].service: unknown service "` + noService + `"; services in dev: ` + strings.Join(devServiceNames(), ", ")},
 	},
 	{
 		name: "route to an unknown port",
@@ -915,7 +969,7 @@ var badInputs = []struct {
 		}),
 		want: []string{
 			`[dev/analysis] egress[1].ports[0].port: 9090 is not a port of service "collection" (it has http 8080)`,
-			`[dev/analysis] egress[2].ports[0].port: 5433 is not declared by any service, backend or collector of the namespace (3000: web; 4318: trace collector; 5432: postgres; 6379: redis; 8000: feedback-collection-api; 8080: analysis, collection; 8333: object store; 18080: voiceflow)`,
+			`[dev/analysis] egress[2].ports[0].port: 5433 is not declared by any service, backend or collector of the namespace (` + devDeclaredPorts() + `)`,
 		},
 	},
 }

@@ -189,25 +189,25 @@ func TestWriteCreatesAMissingOutputDirectory(t *testing.T) {
 // generated chart goes on a full write, and stays on a partial one.
 func TestWriteRemovesStaleChartsOnlyWhenComplete(t *testing.T) {
 	out := t.TempDir()
-	_, err := synth.Write(context.Background(), out, []synth.Chart{smallChart("dev", "x"), smallChart("qa", "renamed away")}, synth.WriteOptions{})
+	_, err := synth.Write(context.Background(), out, []synth.Chart{smallChart("dev", "x"), smallChart("no-such-env", "renamed away")}, synth.WriteOptions{})
 	require.NoError(t, err)
 
 	res, err := synth.Write(context.Background(), out, []synth.Chart{smallChart("dev", "y")}, synth.WriteOptions{})
 	require.NoError(t, err)
 	assert.Empty(t, res.Removed)
-	assert.Equal(t, "renamed away", readTemplate(t, out, "qa"))
+	assert.Equal(t, "renamed away", readTemplate(t, out, "no-such-env"))
 
 	stale, err := synth.Check(out, []synth.Chart{smallChart("dev", "y")}, synth.WriteOptions{Complete: true})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"qa/ (stale: no environment generates it)"}, stale)
+	assert.Equal(t, []string{"no-such-env/ (stale: no environment generates it)"}, stale)
 	stale, err = synth.Check(out, []synth.Chart{smallChart("dev", "y")}, synth.WriteOptions{})
 	require.NoError(t, err)
 	assert.Empty(t, stale, "a partial check does not judge other charts")
 
 	res, err = synth.Write(context.Background(), out, []synth.Chart{smallChart("dev", "y")}, synth.WriteOptions{Complete: true})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"qa"}, res.Removed)
-	_, err = os.Stat(filepath.Join(out, "qa"))
+	assert.Equal(t, []string{"no-such-env"}, res.Removed)
+	_, err = os.Stat(filepath.Join(out, "no-such-env"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assertNoLeftovers(t, out)
 }
