@@ -3,6 +3,7 @@ package environments
 import (
 	"fmt"
 
+	"github.com/telepace/platform-charts/apps"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -600,13 +601,13 @@ func devDependencies(e Environment) []Dependency {
 			Values: &PostgresValues{
 				FullnameOverride: devPostgresHost,
 				Auth: PostgresAuth{
-					ExistingSecret: "telepace-postgres", Username: "telepace", Database: "telepace",
+					ExistingSecret: apps.PostgresSecret, Username: "telepace", Database: "telepace",
 					SecretKeys: PostgresSecretKeys{AdminPasswordKey: "postgres-password"},
 				},
 				Persistence:              Persistence{Enabled: true, Size: r.Volumes["postgres"]},
 				ContainerSecurityContext: SeccompContext{SeccompProfile: SeccompProfile{Type: "RuntimeDefault"}},
 			},
-			Reads: []pc.SecretReference{{Secret: "telepace-postgres", Key: "postgres-password", Field: "auth.existingSecret"}},
+			Reads: []pc.SecretReference{{Secret: apps.PostgresSecret, Key: "postgres-password", Field: "auth.existingSecret"}},
 		},
 		{
 			Name: "valkey", Version: "0.11.0", Repository: "https://valkey.io/valkey-helm/",
@@ -615,12 +616,12 @@ func devDependencies(e Environment) []Dependency {
 			Values: &ValkeyValues{
 				FullnameOverride: devValkeyHost,
 				Auth: ValkeyAuth{
-					Enabled: true, UsersExistingSecret: "telepace-redis",
+					Enabled: true, UsersExistingSecret: apps.RedisSecret,
 					ACLUsers: map[string]ValkeyUser{"default": {Permissions: "~* &* +@all", PasswordKey: "redis-password"}},
 				},
 				DataStorage: ValkeyStore{Enabled: true, RequestedSize: r.Volumes["valkey"]},
 			},
-			Reads: []pc.SecretReference{{Secret: "telepace-redis", Key: "redis-password", Field: "auth.usersExistingSecret"}},
+			Reads: []pc.SecretReference{{Secret: apps.RedisSecret, Key: "redis-password", Field: "auth.usersExistingSecret"}},
 		},
 		{
 			Name: "seaweedfs", Version: "4.22.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
