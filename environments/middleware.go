@@ -37,6 +37,17 @@ type KongGateway struct {
 	// Manager is Kong Manager's Service, a NodePort by default: off, so
 	// the admin GUI is not reachable from outside the cluster.
 	Manager Toggle `json:"manager"`
+	// Proxy is the public entry point's Service.
+	Proxy KongProxy `json:"proxy"`
+}
+
+// KongProxy is the gateway's proxy Service.
+type KongProxy struct {
+	// Type is LoadBalancer where the cluster has a load-balancer
+	// controller; elsewhere (kind, minikube) the Service never gets an
+	// address, and helm --wait and Argo CD's health check wait for it:
+	// use NodePort there.
+	Type string `json:"type" jsonschema:"enum=LoadBalancer,enum=NodePort,enum=ClusterIP"`
 }
 
 // KongServiceMonitor is the kong chart's ServiceMonitor: it selects the
@@ -586,12 +597,13 @@ func devDependencies(e Environment) []Dependency {
 	return []Dependency{
 		{
 			Name: "ingress", Alias: "kong", Version: "0.24.0", Repository: "https://charts.konghq.com",
-			Source: ChartSource{Repository: "github.com/Kong/charts", Path: "charts/ingress", Tag: "ingress-0.24.0", Commit: "1be63fbf765e9e85606a382e039f0ee93c0b05d5"},
-			Reach:  "ClusterRole `telepace-dev-controller`: Kong's controller lists and watches Secrets, Services, Gateway API and Kong objects in every namespace; the Kong CRDs, from the crds/ of both aliases (so `helm template --include-crds` lists them twice)",
-			Why:    "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
+			Source:  ChartSource{Repository: "github.com/Kong/charts", Path: "charts/ingress", Tag: "ingress-0.24.0", Commit: "1be63fbf765e9e85606a382e039f0ee93c0b05d5"},
+			Reach:   "ClusterRole `telepace-dev-controller`: Kong's controller lists and watches Secrets, Services, Gateway API and Kong objects in every namespace; the Kong CRDs, from the crds/ of both aliases (so `helm template --include-crds` lists them twice)",
+			Choices: map[string]string{"gateway.proxy.type": "LoadBalancer where the cluster has a load-balancer controller; NodePort elsewhere (kind, minikube), or helm --wait and Argo CD wait for an address that never comes"},
+			Why:     "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
 			Values: &KongValues{
 				Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}, Postgresql: Toggle{Enabled: false}},
-				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}, Postgresql: Toggle{Enabled: false}, Manager: Toggle{Enabled: false}},
+				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}, Postgresql: Toggle{Enabled: false}, Manager: Toggle{Enabled: false}, Proxy: KongProxy{Type: "LoadBalancer"}},
 			},
 		},
 		{

@@ -47,6 +47,10 @@ type Dependency struct {
 	// Values are the subchart's values: a pointer to a Go struct whose
 	// json tags are the chart's keys. Defaults to none.
 	Values any
+	// Choices are the values keys, below the dependency's, that are a
+	// real deploy-time choice, with when to pick what; the chart README
+	// lists them. Defaults to none.
+	Choices map[string]string
 	// Reads are the Secret keys the chart's pods read, such as a data
 	// store's password; the secrets layer produces them like the
 	// services' own, and the chart README lists the dependency among
@@ -89,6 +93,29 @@ func (e Environment) Dependencies() []Dependency {
 		return nil
 	}
 	return e.Umbrella(e)
+}
+
+// setsKey reports whether values, marshalled to JSON, hold the dotted
+// key path.
+func setsKey(values any, path string) bool {
+	raw, err := json.Marshal(values)
+	if err != nil {
+		return false
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = m[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Key returns the dependency's values key: its alias, or its name.
@@ -194,6 +221,11 @@ func (e Environment) dependencyProblems() []string {
 		}
 		if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || src.GoModule) {
 			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", field, d.Version)
+		}
+		for _, k := range slices.Sorted(maps.Keys(d.Choices)) {
+			if !setsKey(d.Values, k) {
+				addf("%s.choices[%s]: not a key the umbrella sets in the dependency's values; a choice is a value the schema knows", field, k)
+			}
 		}
 		if d.Values != nil {
 			if t := recursiveType(reflect.TypeOf(d.Values), nil); t != nil {

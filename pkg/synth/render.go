@@ -301,6 +301,18 @@ func writeDependencies(b *bytes.Buffer, env environments.Environment) {
 	for _, d := range env.Dependencies() {
 		fmt.Fprintf(b, "| %s | `%s` |\n", d.Key(), d.Source)
 	}
+	var choices []string
+	for _, d := range env.Dependencies() {
+		for _, k := range slices.Sorted(maps.Keys(d.Choices)) {
+			choices = append(choices, fmt.Sprintf("| `%s.%s` | %s |\n", d.Key(), k, d.Choices[k]))
+		}
+	}
+	if len(choices) > 0 {
+		b.WriteString("\n### Deploy-time choices\n\nSet with `--set <key>=<value>` (or Argo CD's Helm parameters); `values.schema.json` checks them.\n\n| key | choose |\n| --- | --- |\n")
+		for _, c := range choices {
+			b.WriteString(c)
+		}
+	}
 	var reach []environments.Dependency
 	for _, d := range env.Dependencies() {
 		if d.Reach != "" {

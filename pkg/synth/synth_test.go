@@ -921,12 +921,13 @@ var badInputs = []struct {
 		},
 	},
 	{
-		name: "umbrella dependencies pinned without a source that was read",
+		name: "umbrella dependencies pinned without a source that was read, or offering a choice nothing sets",
 		envs: one(func(e environments.Environment) environments.Environment {
 			deps := e.Dependencies()
 			deps[0].Source = environments.ChartSource{}
 			deps[1].Source.Commit = "main"
 			deps[2].Source.Commit, deps[2].Source.GoModule = "", false
+			deps[3].Choices = map[string]string{"no-such.key": "a choice nothing sets"}
 			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
 			return e
 		}),
@@ -934,6 +935,7 @@ var badInputs = []struct {
 			sourceProblem(0),
 			sourceProblem(1),
 			sourceProblem(2),
+			`[dev] dependencies[3].choices[no-such.key]: not a key the umbrella sets in the dependency's values; a choice is a value the schema knows`,
 		},
 	},
 	{

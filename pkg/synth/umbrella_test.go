@@ -171,6 +171,27 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 	require.ErrorContains(t, err, "postgress")
 	_, err = renderWith(map[string]any{"postgresql": map[string]any{"persistence": map[string]any{"size": 5}}})
 	require.ErrorContains(t, err, "/postgresql/persistence/size")
+
+	// Every deploy-time choice is a key the schema knows: a value outside
+	// its enum is refused, each allowed one renders.
+	for _, d := range lookup("dev").Dependencies() {
+		for key := range d.Choices {
+			path := append([]string{d.Key()}, strings.Split(key, ".")...)
+			_, err = renderWith(nested(path, "no-such-choice"))
+			require.Error(t, err, "%s.%s accepts anything", d.Key(), key)
+			require.ErrorContains(t, err, "/"+strings.Join(path, "/"))
+		}
+	}
+	_, err = renderWith(nested([]string{"kong", "gateway", "proxy", "type"}, "NodePort"))
+	require.NoError(t, err)
+}
+
+// nested returns {path[0]: {path[1]: ... value}}.
+func nested(path []string, value any) map[string]any {
+	if len(path) == 1 {
+		return map[string]any{path[0]: value}
+	}
+	return map[string]any{path[0]: nested(path[1:], value)}
 }
 
 // TestModuleChartSourcesArePinned checks that a dependency whose chart
