@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,4 +182,43 @@ func decode(t *testing.T, doc []byte) map[string]any {
 func key(obj map[string]any) string {
 	md := obj["metadata"].(map[string]any)
 	return obj["apiVersion"].(string) + "/" + obj["kind"].(string) + "/" + md["name"].(string)
+}
+
+// TestChartsRefuseAnotherNamespaceAndAnyValue installs each environment
+// chart with the helm SDK into another namespace than its environment's,
+// which its alerts, dashboards and policies name, and with a value its
+// templates would not read: Helm refuses both, naming the namespace and
+// the key, instead of installing something that watches or admits nothing.
+func TestChartsRefuseAnotherNamespaceAndAnyValue(t *testing.T) {
+	dir, _ := writtenCharts(t)
+	for _, env := range environments.All() {
+		t.Run(env.Name, func(t *testing.T) {
+			chartDir := filepath.Join(dir, env.Name)
+			if len(env.Dependencies()) > 0 {
+				_, err := cluster.VendorDependencies(context.Background(), chartDir)
+				require.NoError(t, err)
+			}
+			run := func(namespace string, values map[string]any) error {
+				chrt, err := loader.Load(chartDir)
+				require.NoError(t, err)
+				install := action.NewInstall(&action.Configuration{})
+				install.DryRun, install.ClientOnly, install.Replace = true, true, true
+				install.ReleaseName, install.Namespace = synth.ChartName(env.Name), namespace
+				install.KubeVersion = kubeVersion(t)
+				_, err = install.Run(chrt, values)
+				return err
+			}
+			require.NoError(t, run(env.Namespace, nil))
+
+			other := env.Namespace + "-other"
+			err := run(other, nil)
+			require.Error(t, err, "installs into %s", other)
+			assert.Equal(t, fmt.Sprintf("execution error at (%s/templates/namespace-guard.yaml:3:4): %s installs into the namespace %s, which its alerts, dashboards and policies name; not %q",
+				synth.ChartName(env.Name), synth.ChartName(env.Name), env.Namespace, other), err.Error())
+
+			err = run(env.Namespace, map[string]any{"image": map[string]any{"tag": "latest"}})
+			require.Error(t, err, "a value the templates do not read is ignored silently")
+			assert.Contains(t, err.Error(), "additional properties 'image' not allowed")
+		})
+	}
 }

@@ -120,16 +120,14 @@ func TestChartLayout(t *testing.T) {
 				paths = append(paths, p)
 			}
 			want := []string{
-				".helmignore", "Chart.yaml", "README.md", "values.yaml",
+				".helmignore", "Chart.yaml", "README.md", "values.yaml", "values.schema.json",
+				"templates/namespace-guard.yaml",
 				"templates/gateway.yaml", "templates/monitoring.yaml", "templates/secrets.yaml",
 			}
 			env, ok := environments.Lookup(c.Env)
 			require.True(t, ok)
 			for _, s := range env.Services {
 				want = append(want, "templates/"+cmp.Or(s.Name, s.App)+".yaml") // a template per service
-			}
-			if len(env.Dependencies()) > 0 {
-				want = append(want, "values.schema.json") // the umbrella's typed values
 			}
 			assert.ElementsMatch(t, want, paths)
 			chart := string(c.Files["Chart.yaml"])

@@ -52,13 +52,15 @@ func umbrellaValues(env environments.Environment) ([]byte, error) {
 	return yaml.Marshal(doc)
 }
 
-// umbrellaSchema returns values.schema.json: every top-level key is a
-// dependency's, typed after its Values' Go type, with enabled a boolean.
-// The top level admits nothing else, so a misspelt dependency key fails
-// the install. Inside a dependency's section, keys the Go type does not
+// valuesSchema returns an environment chart's values.schema.json: every
+// top-level key is a dependency's, typed after its Values' Go type, with
+// enabled a boolean. The top level admits nothing else (but Helm's
+// global), so a misspelt dependency key fails the install, and a chart
+// without dependencies, whose templates read no values, refuses every
+// value instead of silently ignoring it. Inside a dependency's section, keys the Go type does not
 // name are admitted: Helm validates the values after merging each
 // subchart's own defaults in, and those are the subchart's to check.
-func umbrellaSchema(env environments.Environment) ([]byte, error) {
+func valuesSchema(env environments.Environment) ([]byte, error) {
 	r := &jsonschema.Reflector{DoNotReference: true, AllowAdditionalProperties: true, RequiredFromJSONSchemaTags: true}
 	props := jsonschema.NewProperties()
 	props.Set("global", &jsonschema.Schema{Type: "object", Description: "Helm's values shared with every subchart."})

@@ -80,10 +80,11 @@ func TestOCIRoundTrip(t *testing.T) {
 		}
 	}
 
-	// Install prod from the registry, as Argo CD or `helm install oci://` would.
-	const ns, release = "telepace-oci", "telepace-prod"
+	// Install prod from the registry, as Argo CD or `helm install oci://`
+	// would, into prod's namespace: its chart refuses any other.
+	ns, release := envNamespaces["prod"], "telepace-prod"
 	k := newKube(t, c)
-	if err := k.ensureNamespace(context.Background(), ns); err != nil {
+	if err := k.applyNamespace(context.Background(), ns, envNamespaceLabels(t, "prod")); err != nil {
 		t.Fatal(err)
 	}
 	cfg := actionConfig(t, c, ns)
