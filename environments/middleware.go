@@ -636,9 +636,9 @@ func devDependencies(e Environment) []Dependency {
 			Reads: []pc.SecretReference{{Secret: apps.RedisSecret, Key: "redis-password", Field: "auth.usersExistingSecret"}},
 		},
 		{
-			Name: "seaweedfs", Version: "4.22.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
-			Source: ChartSource{Repository: "github.com/seaweedfs/seaweedfs", Path: "k8s/charts/seaweedfs", Tag: "4.22", Commit: "0b3cc8d121cf0e633c9081983171d3814eb16e2b"},
-			Reach:  "ClusterRole `seaweedfs-rw-cr`: every verb on pods in every namespace (the chart always creates it; not prefixed by the release, so a second umbrella in the cluster shares it)",
+			Name: "seaweedfs", Version: "4.53.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
+			Source: ChartSource{Repository: "github.com/seaweedfs/seaweedfs", Path: "k8s/charts/seaweedfs", Tag: "v0.0.0-20261109003541-7506e5f91cd6", GoModule: true},
+			Reach:  "ClusterRole `seaweedfs-rw-cr`: every verb on pods in every namespace (the chart creates it unless `global.seaweedfs.createClusterRole` is false, which the umbrella leaves true; not prefixed by the release, so a second umbrella in the cluster shares it)",
 			Why:    "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
 			Values: &SeaweedFSValues{
 				FullnameOverride: "seaweedfs",

@@ -163,14 +163,19 @@ func sha256Hex(data []byte) string {
 
 // Documents returns, for the pinned source called name, every
 // CustomResourceDefinition document exactly as its module ships it, keyed
-// by the CRD's name (such as "gateways.gateway.networking.k8s.io"). The
+// by the CRD's name (such as "gateways.gateway.networking.k8s.io"); none
+// for a source pinned without CRD directories (a chart-only module). The
 // error wraps ErrNotPinned when crd-versions.txt pins no such source.
 func Documents(name string) (map[string][]byte, error) {
-	if _, err := Lookup(name); err != nil {
+	src, err := Lookup(name)
+	if err != nil {
 		return nil, err
 	}
 	if err := Verify(); err != nil {
 		return nil, err
+	}
+	if len(src.Dirs) == 0 {
+		return map[string][]byte{}, nil
 	}
 	return documents(embedded, name)
 }
@@ -207,6 +212,9 @@ func Load() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	}
 	var all []*apiextensionsv1.CustomResourceDefinition
 	for _, src := range srcs {
+		if len(src.Dirs) == 0 {
+			continue // a chart-only module: no CRDs, no files/<name>/
+		}
 		docs, err := documents(embedded, src.Name)
 		if err != nil {
 			return nil, err

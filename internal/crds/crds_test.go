@@ -22,11 +22,18 @@ func TestEmbeddedFilesMatchPins(t *testing.T) {
 	srcs, err := Sources()
 	require.NoError(t, err)
 	require.NotEmpty(t, srcs)
+	var chartOnly int
 	for _, s := range srcs {
 		docs, err := Documents(s.Name)
 		require.NoError(t, err)
+		if len(s.Dirs) == 0 {
+			assert.Empty(t, docs, "%s is pinned without CRD directories", s.Name)
+			chartOnly++
+			continue
+		}
 		assert.NotEmpty(t, docs, s.Name)
 	}
+	assert.Positive(t, chartOnly, "a chart-only module (seaweedfs) is pinned")
 }
 
 // TestEmbeddedFilesAreTheDiskFiles: what the package embeds is what
@@ -68,6 +75,14 @@ func TestLookup(t *testing.T) {
 	assert.EqualError(t, err, `crd-versions.txt pins no module named "no-such-source"`)
 	_, err = Documents("no-such-source")
 	assert.ErrorIs(t, err, ErrNotPinned)
+
+	s, err = Lookup("seaweedfs")
+	require.NoError(t, err)
+	assert.Equal(t, "github.com/seaweedfs/seaweedfs", s.Module)
+	assert.Empty(t, s.Dirs, "a chart-only module")
+	docs, err := Documents("seaweedfs")
+	require.NoError(t, err)
+	assert.Empty(t, docs)
 }
 
 func TestParseSources(t *testing.T) {
@@ -75,6 +90,11 @@ func TestParseSources(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Source{{Name: "a-b", Module: "example.com/m", Version: "v1.2.3", Sum: "h1:abc=", Dirs: []string{"x/y", "z"}}}, got)
 	assert.Equal(t, "example.com/m@v1.2.3 h1:abc= x/y,z", got[0].String())
+
+	got, err = ParseSources("chart-only example.com/c v0.0.0-20260101000000-abcdefabcdef h1:c= -\n")
+	require.NoError(t, err)
+	assert.Equal(t, []Source{{Name: "chart-only", Module: "example.com/c", Version: "v0.0.0-20260101000000-abcdefabcdef", Sum: "h1:c="}}, got)
+	assert.Equal(t, "example.com/c@v0.0.0-20260101000000-abcdefabcdef h1:c= -", got[0].String())
 
 	tests := []struct{ name, text, want string }{
 		{"too few fields", "a m v1 h1:x=\n", `crd-versions.txt:1: want 'name module version h1-sum dirs', got "a m v1 h1:x="`},
@@ -85,6 +105,8 @@ func TestParseSources(t *testing.T) {
 		{"empty dir", "a m v1 h1:x= d,\n", `crd-versions.txt:1: directory "" must be a relative path inside the module`},
 		{"absolute dir", "a m v1 h1:x= /d\n", `crd-versions.txt:1: directory "/d" must be a relative path inside the module`},
 		{"dir outside", "a m v1 h1:x= d/../../e\n", `crd-versions.txt:1: directory "d/../../e" must be a relative path inside the module`},
+		{"no dirs among dirs", "a m v1 h1:x= d,-\n", `crd-versions.txt:1: dirs "d,-": "-" (no CRD directories) must stand alone`},
+		{"no dirs twice", "a m v1 h1:x= -,-\n", `crd-versions.txt:1: dirs "-,-": "-" (no CRD directories) must stand alone`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +175,13 @@ func TestVerify(t *testing.T) {
 			p.Name = "two"
 			return append(pins, p)
 		}, "files/two/as.example.com.yaml: CRD as.example.com is defined by both one and two"},
+		{"pin's dirs dropped without make generate", func(pins []Source, _ *Manifest, _ fstest.MapFS) []Source {
+			pins[0].Dirs = nil
+			return pins
+		}, "one: crd-versions.txt pins example.com/one@v1.0.0 h1:one= -, but the embedded CRDs are of example.com/one@v1.0.0 h1:one= crds: run make generate"},
+		{"chart-only pin without make generate", func(pins []Source, _ *Manifest, _ fstest.MapFS) []Source {
+			return append(pins, Source{Name: "chart", Module: "example.com/chart", Version: "v0.1.0", Sum: "h1:chart="})
+		}, "chart: crd-versions.txt pins example.com/chart@v0.1.0 h1:chart= -, but no CRDs of it are embedded: run make generate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,6 +204,11 @@ func TestExtract(t *testing.T) {
 	got, err := Extract(module, src)
 	require.NoError(t, err)
 	assert.Equal(t, map[string][]byte{"as.example.com": []byte(crdA), "bs.example.com": []byte(crdB)}, got)
+	chartOnly := src
+	chartOnly.Dirs = nil
+	got, err = Extract(module, chartOnly)
+	require.NoError(t, err)
+	assert.Empty(t, got, "a chart-only module provides no CRDs")
 
 	tests := []struct {
 		name   string
@@ -216,6 +250,20 @@ func TestWriteTree(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, docs["one"], got)
 
+	// A chart-only pin: an entry without files, nothing under files/.
+	chart := Source{Name: "chart", Module: "example.com/chart", Version: "v0.1.0", Sum: "h1:chart="}
+	withChart := append(slices.Clone(pins), chart)
+	chartDocs := map[string]map[string][]byte{"one": docs["one"], "chart": {}}
+	dir = t.TempDir()
+	require.NoError(t, WriteTree(dir, withChart, chartDocs))
+	m, err = readManifest(os.DirFS(dir))
+	require.NoError(t, err)
+	require.Len(t, m.Sources, 2)
+	assert.Equal(t, ManifestSource{Name: "chart", Module: chart.Module, Version: chart.Version, Sum: chart.Sum, Dirs: []string{}, Files: map[string]string{}}, m.Sources[1])
+	require.NoError(t, verify(withChart, m, os.DirFS(dir)))
+	_, err = os.Stat(filepath.Join(dir, "files", "chart"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
 	two := pins[0]
 	two.Name = "two"
 	tests := []struct {
@@ -227,6 +275,8 @@ func TestWriteTree(t *testing.T) {
 		{"a pin without documents", append(slices.Clone(pins), two), docs, "two: no CRDs to write"},
 		{"documents without a pin", pins, map[string]map[string][]byte{"one": docs["one"], "two": docs["one"]}, "documents of 2 sources for 1 pins"},
 		{"a CRD of two sources", append(slices.Clone(pins), two), map[string]map[string][]byte{"one": docs["one"], "two": docs["one"]}, "CRD as.example.com is defined by both one and two"},
+		{"CRDs of a chart-only pin", withChart, map[string]map[string][]byte{"one": docs["one"], "chart": docs["one"]}, "chart: pinned without CRD directories, but has 1 CRDs to write"},
+		{"a chart-only pin without its entry", withChart, docs, "documents of 1 sources for 2 pins"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

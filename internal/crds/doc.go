@@ -2,7 +2,8 @@
 // uses, and the one file that pins them: crd-versions.txt, which names for
 // each source the Go module that ships its CRDs, the module's version, the
 // module's h1 content hash (the hash go.sum records) and the directories of
-// the module that hold the CRDs.
+// the module that hold the CRDs, or "-" (NoDirs) for a module pinned only
+// for a chart it ships (seaweedfs).
 //
 // The CRD documents themselves are committed under files/<source>/, one
 // file per CRD named after it, byte for byte as the module ships them, and

@@ -26,7 +26,8 @@ import (
 // CustomResourceDefinition document of the *.yaml files directly in each of
 // src.Dirs, as the file holds it, keyed by the CRD's name. Other documents
 // (kustomization.yaml, the Gateway API's ValidatingAdmissionPolicy) are
-// skipped. It fails when a directory holds no CRD, or a CRD comes twice.
+// skipped; a src without Dirs (a chart-only module) has none. It fails
+// when a directory holds no CRD, or a CRD comes twice.
 func Extract(module fs.FS, src Source) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, dir := range src.Dirs {
@@ -106,17 +107,26 @@ func validFileName(s string) bool {
 // WriteTree writes, in dir (the package directory), files/<source>/<crd>.yaml
 // for every document of docs (source name, then CRD name, to the document)
 // and the manifest recording pins and the files' sha256. It first removes
-// dir/files, so a CRD an upgrade drops goes too. Every pin must have docs,
-// and no CRD may come from two sources.
+// dir/files, so a CRD an upgrade drops goes too. Every pin with CRD
+// directories must have docs, a pin without (a chart-only module) must
+// have none and gets a manifest entry with no files, and no CRD may come
+// from two sources.
 func WriteTree(dir string, pins []Source, docs map[string]map[string][]byte) error {
 	m := Manifest{Comment: manifestComment}
 	definedBy := map[string]string{}
 	for _, p := range pins {
 		d := docs[p.Name]
-		if len(d) == 0 {
+		switch {
+		case len(p.Dirs) > 0 && len(d) == 0:
 			return fmt.Errorf("%s: no CRDs to write", p.Name)
+		case len(p.Dirs) == 0 && len(d) > 0:
+			return fmt.Errorf("%s: pinned without CRD directories, but has %d CRDs to write", p.Name, len(d))
 		}
-		e := ManifestSource{Name: p.Name, Module: p.Module, Version: p.Version, Sum: p.Sum, Dirs: p.Dirs, Files: map[string]string{}}
+		dirs := p.Dirs
+		if dirs == nil {
+			dirs = []string{} // "dirs": [] in the manifest, not null
+		}
+		e := ManifestSource{Name: p.Name, Module: p.Module, Version: p.Version, Sum: p.Sum, Dirs: dirs, Files: map[string]string{}}
 		for _, crd := range slices.Sorted(maps.Keys(d)) {
 			if prev, dup := definedBy[crd]; dup {
 				return fmt.Errorf("CRD %s is defined by both %s and %s", crd, prev, p.Name)

@@ -19,16 +19,28 @@ var pinsText string
 // Source is one pinned upstream module and the directories in it whose
 // CustomResourceDefinitions it provides. See crd-versions.txt.
 type Source struct {
-	Name    string   // the pin's own name, such as "gateway-api"
-	Module  string   // the module path, such as "sigs.k8s.io/gateway-api"
-	Version string   // the module version, such as "v1.6.3"
-	Sum     string   // the module's h1 content hash, as go.sum records it
-	Dirs    []string // slash-separated directories of the module
+	Name    string // the pin's own name, such as "gateway-api"
+	Module  string // the module path, such as "sigs.k8s.io/gateway-api"
+	Version string // the module version, such as "v1.6.3"
+	Sum     string // the module's h1 content hash, as go.sum records it
+	// Dirs are the slash-separated directories of the module holding its
+	// CRDs; none for a module pinned only for a chart it ships (NoDirs in
+	// crd-versions.txt).
+	Dirs []string
 }
 
-// String is the pin as one line: module@version, sum and directories.
+// NoDirs is what crd-versions.txt's dirs column holds for a module that
+// provides no CRDs, pinned only for a chart it ships (such as seaweedfs).
+const NoDirs = "-"
+
+// String is the pin as one line: module@version, sum and directories
+// (NoDirs when there are none).
 func (s Source) String() string {
-	return fmt.Sprintf("%s@%s %s %s", s.Module, s.Version, s.Sum, strings.Join(s.Dirs, ","))
+	dirs := strings.Join(s.Dirs, ",")
+	if len(s.Dirs) == 0 {
+		dirs = NoDirs
+	}
+	return fmt.Sprintf("%s@%s %s %s", s.Module, s.Version, s.Sum, dirs)
 }
 
 // ErrNotPinned is wrapped by the error for a source name crd-versions.txt
@@ -57,8 +69,9 @@ func Lookup(name string) (Source, error) {
 var sourceName = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // ParseSources parses the text of a crd-versions.txt: one source a line,
-// "name module version h1-sum dirs" with the dirs comma separated; blank
-// lines and lines starting with '#' are ignored.
+// "name module version h1-sum dirs" with the dirs comma separated, or
+// NoDirs ("-") alone for a module that provides no CRDs; blank lines and
+// lines starting with '#' are ignored.
 func ParseSources(text string) ([]Source, error) {
 	var out []Source
 	lineOf := map[string]int{}
@@ -79,8 +92,14 @@ func ParseSources(text string) ([]Source, error) {
 			return nil, fmt.Errorf("crd-versions.txt:%d: %s is already pinned on line %d", n, f[0], first)
 		}
 		lineOf[f[0]] = n
-		dirs := strings.Split(f[4], ",")
+		var dirs []string
+		if f[4] != NoDirs {
+			dirs = strings.Split(f[4], ",")
+		}
 		for _, d := range dirs {
+			if d == NoDirs {
+				return nil, fmt.Errorf("crd-versions.txt:%d: dirs %q: %q (no CRD directories) must stand alone", n, f[4], NoDirs)
+			}
 			if d == "" || strings.HasPrefix(d, "/") || strings.Contains(d, "..") {
 				return nil, fmt.Errorf("crd-versions.txt:%d: directory %q must be a relative path inside the module", n, d)
 			}

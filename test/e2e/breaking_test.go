@@ -15,12 +15,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/telepace/platform-charts/internal/breakingcases"
 	"github.com/telepace/platform-charts/pkg/diff"
+	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
 // TestBreakingChangesAgreeWithTheAPIServer applies every change under
@@ -223,7 +225,9 @@ func refuseMove(t *testing.T, ctx context.Context, k *kube, o diff.Object, to st
 }
 
 // bindClaims binds every claim in ns to a volume of its own, as a
-// provisioner would, so that the upgrade meets a bound claim.
+// provisioner would, so that the upgrade meets a bound claim. A claim of
+// the cluster's default class (one that names none) is the stand-in
+// provisioner's: it waits for that to bind it instead.
 func bindClaims(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns string) {
 	t.Helper()
 	claims, err := cs.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
@@ -231,6 +235,16 @@ func bindClaims(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns s
 		t.Fatal(err)
 	}
 	for _, pvc := range claims.Items {
+		if ptr.Deref(pvc.Spec.StorageClassName, "") == cluster.StorageClassName {
+			err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+				cur, err := cs.CoreV1().PersistentVolumeClaims(ns).Get(ctx, pvc.Name, metav1.GetOptions{})
+				return err == nil && cur.Status.Phase == corev1.ClaimBound, err
+			})
+			if err != nil {
+				t.Fatalf("claim %s/%s of class %s: the stand-in provisioner did not bind it: %v", ns, pvc.Name, cluster.StorageClassName, err)
+			}
+			continue
+		}
 		name := ns + "-" + pvc.Name
 		_, err := cs.CoreV1().PersistentVolumes().Create(ctx, &corev1.PersistentVolume{
 			ObjectMeta: metav1.ObjectMeta{Name: name},

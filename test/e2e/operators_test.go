@@ -48,8 +48,8 @@ var (
 const operatorTimeout = 2 * time.Minute
 
 // TestRealOperators installs the dev umbrella chart (its real
-// external-secrets and sealed-secrets charts, stand-ins for the others, as
-// TestDevUmbrellaLifecycle does) and runs the real operators, built from
+// external-secrets, sealed-secrets and seaweedfs charts, stand-ins for
+// the others, as TestDevUmbrellaLifecycle does) and runs the real operators, built from
 // the module proxy at the versions of their CRDs (crd-versions.txt), as
 // plain processes against it:
 //
@@ -145,8 +145,9 @@ func secretNames(t *testing.T, ctx context.Context, k *kube, ns string) map[stri
 // tests that share it: it uninstalls the release, deletes the objects it
 // keeps on purpose (the generated Secrets' ExternalSecrets), the Secrets
 // the operators wrote that outlive it (creationPolicy Orphan, the sealing
-// key, the Prometheus configuration), and waits until the pods and
-// StatefulSets prometheus-operator made are gone.
+// key, the Prometheus configuration), and the claims the release's
+// StatefulSets retain, and waits until the pods and StatefulSets
+// prometheus-operator made are gone.
 func cleanUpOperatorRun(t *testing.T, k *kube, cfg *action.Configuration, ns, release string, r *rendered, secretsBefore map[string]bool) {
 	ctx := context.Background()
 	defer func() {
@@ -201,6 +202,7 @@ func cleanUpOperatorRun(t *testing.T, k *kube, cfg *action.Configuration, ns, re
 			t.Errorf("cleanup: delete %s: %v", objKey(o), err)
 		}
 	}
+	deleteClaims(t, ctx, k, ns, keptClaims(t, r))
 }
 
 // chartDeployment returns the release's Deployment of a subchart, found by

@@ -57,6 +57,10 @@ func run(ctx context.Context, dir string) error {
 			return err
 		}
 		docs[p.Name] = d
+		if len(p.Dirs) == 0 {
+			fmt.Fprintf(os.Stderr, "crds/gen: %s: no CRD directories pinned (a chart-only module), %s@%s checked\n", p.Name, p.Module, p.Version)
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "crds/gen: %s: %d CRDs from %s@%s\n", p.Name, len(d), p.Module, p.Version)
 	}
 	return crds.WriteTree(dir, pins, docs)

@@ -79,7 +79,9 @@ type Timings struct {
 
 // Cluster is a running control plane: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and kwok, all on loopback ports,
-// with fake nodes spread over zones and the upstream CRDs installed.
+// with fake nodes spread over zones, the upstream CRDs installed, and a
+// default StorageClass whose claims a stand-in provisioner binds
+// (storage.go).
 type Cluster struct {
 	// Dir is the work directory: logs/, pki/, etcd data, kubeconfigs.
 	Dir string
@@ -99,10 +101,13 @@ type Cluster struct {
 	// Timings of the start-up phases.
 	Timings Timings
 
-	opts     Options
-	procs    []*process // start order
-	stopOnce sync.Once
-	stopErr  error
+	opts  Options
+	procs []*process // start order
+	// stopProvisioner ends the stand-in provisioner (storage.go) and
+	// waits for it; nil until it runs.
+	stopProvisioner func()
+	stopOnce        sync.Once
+	stopErr         error
 }
 
 // StartT starts a cluster for one test (or benchmark) and registers its
@@ -348,6 +353,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	}
 	c.Timings.Scheduling = time.Since(start)
 
+	if err := c.startProvisioner(ctx); err != nil {
+		return nil, err
+	}
+	opts.Logf("e2e cluster: default StorageClass %s, its stand-in provisioner %s running (kwok mounts no volume)", StorageClassName, Provisioner)
+
 	if !opts.SkipCRDs {
 		start = time.Now()
 		defs, err := crds.Load()
@@ -570,13 +580,16 @@ func (c *Cluster) LogPath(component string) string {
 	return ""
 }
 
-// Stop stops every component (kwok, scheduler and controller manager,
-// then the apiserver, then etcd: the apiserver must go before its
-// storage), waits until no process of theirs is left, and removes the
+// Stop stops the stand-in provisioner, then every component (kwok,
+// scheduler and controller manager, then the apiserver, then etcd: the
+// apiserver must go before its storage), waits until no process of theirs is left, and removes the
 // work directory (unless Options.KeepDir). It is safe to call more than
 // once.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
+		if c.stopProvisioner != nil {
+			c.stopProvisioner() // before the apiserver goes
+		}
 		var errs []error
 		for i := len(c.procs) - 1; i >= 0; i-- {
 			p := c.procs[i]

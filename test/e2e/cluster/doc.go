@@ -11,6 +11,13 @@
 // The upstream CRDs pinned in internal/crds/crd-versions.txt, which package
 // crds embeds, are installed before Start returns.
 //
+// kwok mounts no volume and no provisioner runs, so Start also creates a
+// default StorageClass (StorageClassName) and starts a stand-in
+// provisioner in the test process: for every Pending claim of that class
+// it creates a hostPath PersistentVolume pre-bound to the claim, and it
+// deletes those volumes once Released. Claims get bound, nothing stores
+// data.
+//
 // Every component runs in its own process group on free 127.0.0.1 ports in
 // a temporary directory; Stop (or the t.Cleanup registered by StartT)
 // terminates them in dependency order, escalates to SIGKILL, and removes the

@@ -3,8 +3,10 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
@@ -29,20 +31,29 @@ func ModuleDir(ctx context.Context, name string) (string, error) {
 // it, and the files of the source tree that the release packaging replaces
 // (external-secrets generates its CRD templates there, behind installCRDs,
 // which the umbrella turns off: its CRDs come from the umbrella's crds/).
+// seaweedfs's module is pinned for its chart only (no CRDs); its
+// .helmignore drops only VCS, backup and IDE files, none of which the
+// module holds, so the chart directory is the released chart.
 var realCharts = map[string]struct {
 	module, dir string
 	sourceOnly  []string
 }{
 	"external-secrets": {"external-secrets", "deploy/charts/external-secrets", []string{"templates/crds/README.md"}},
 	"sealed-secrets":   {"sealed-secrets", "helm/sealed-secrets", nil},
+	"seaweedfs":        {"seaweedfs", "k8s/charts/seaweedfs", nil},
 }
+
+// RealCharts returns the names of the dependencies VendorDependencies
+// copies out of their pinned modules, sorted.
+func RealCharts() []string { return slices.Sorted(maps.Keys(realCharts)) }
 
 // VendorDependencies fills chartDir/charts/ with every dependency its
 // Chart.yaml declares, as `helm dependency build` would from the
-// repositories, which cannot be reached here: the real external-secrets
-// and sealed-secrets charts from their pinned modules, and for every other
-// dependency a stand-in chart of the same name and version that renders
-// one ConfigMap named after the release and the chart. It returns the
+// repositories, which cannot be reached here: the real external-secrets,
+// sealed-secrets and seaweedfs charts (RealCharts) from their pinned
+// modules, and for every other dependency a stand-in chart of the same
+// name and version that renders one ConfigMap named after the release
+// and the chart. It returns the
 // dependencies that got stand-ins. It never writes outside chartDir.
 func VendorDependencies(ctx context.Context, chartDir string) (standIns []string, err error) {
 	ch, err := loader.LoadDir(chartDir)
