@@ -15,8 +15,8 @@
 //	0    success: the charts were written, or --check found them up to date
 //	1    failed: validation problems (each with its construct path), a
 //	     panic in environments/ or apps/ (with its file and line), a
-//	     refused output directory, a missing Node.js, or an I/O error;
-//	     nothing was written
+//	     refused output directory, a missing Node.js, a jsii package
+//	     cache others may write, or an I/O error; nothing was written
 //	2    bad usage: an unknown flag or environment
 //	3    --check found stale charts; it names every stale file
 //	4    internal error: synth itself panicked; please report it
@@ -334,8 +334,31 @@ func reportInternal(w io.Writer, err *internalError) int {
 		fmt.Fprintf(w, "synth: %s: %v\n", err.user, err.value)
 		return exitFailed
 	}
+	if msg, ok := machineFault(err.value); ok {
+		// The jsii kernel refused this machine's set-up, not the input.
+		fmt.Fprintf(w, "synth: %s\n", msg)
+		return exitFailed
+	}
 	fmt.Fprintf(w, "synth: internal error (exit %d): a bug in synth or a construct, not in your input; please report it:\n%v\n", exitInternal, err)
 	return exitInternal
+}
+
+// jsiiMachineFaults are the jsii kernel faults that come from the
+// machine's set-up: each is fixed there, as its message says.
+var jsiiMachineFaults = []string{
+	"Cannot use the jsii package cache", // HOME below a directory others may write
+}
+
+// machineFault returns the jsii kernel's message when a panic is one of
+// jsiiMachineFaults.
+func machineFault(v any) (string, bool) {
+	msg := fmt.Sprint(v)
+	for _, f := range jsiiMachineFaults {
+		if i := strings.Index(msg, f); i >= 0 {
+			return msg[i:], true
+		}
+	}
+	return "", false
 }
 
 // synthesizeSafely runs synthesize and turns a panic into an

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/big"
@@ -273,6 +274,21 @@ func TestPanicIsAnInternalError(t *testing.T) {
 	code, _, stderr := runSynth("--env", "dev", "--out", filepath.Join(t.TempDir(), "generated"))
 	assert.Equal(t, exitInternal, code)
 	assert.True(t, strings.HasPrefix(stderr, "synth: internal error (exit 4): a bug in synth or a construct, not in your input; please report it:\npanic: boom\n"), stderr)
+}
+
+// TestJsiiMachineFaultIsNotABug: the jsii kernel's refusal of a package
+// cache others may write (HOME below /tmp, as in some CI containers) is
+// the machine's to fix: exit 1 with the kernel's advice, not exit 4.
+func TestJsiiMachineFaultIsNotABug(t *testing.T) {
+	const fault = "Cannot use the jsii package cache in /tmp/h/.cache/aws/jsii/package-cache: other users may be able to modify it. Fix the directory, set JSII_RUNTIME_PACKAGE_CACHE_ROOT to a different directory, or disable the package cache with JSII_RUNTIME_PACKAGE_CACHE=disabled."
+	saved := synthesize
+	synthesize = func([]environments.Environment, bool) ([]synth.Chart, error) {
+		panic(errors.New("JsiiError: @jsii/kernel.Fault " + fault))
+	}
+	t.Cleanup(func() { synthesize = saved })
+	code, _, stderr := runSynth("--env", "dev", "--out", filepath.Join(t.TempDir(), "generated"))
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, "synth: "+fault+"\n", stderr)
 }
 
 // TestStaleChartsAreNamedAndRemoved: a chart that no environment generates
