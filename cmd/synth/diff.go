@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -105,6 +106,9 @@ Flags:
 	if err := lookNode(); err != nil {
 		return fail(exitFailed, "%v", err)
 	}
+	if warning := staleBinary(root); warning != "" {
+		fmt.Fprintf(stderr, "synth diff: warning: %s\n", warning)
+	}
 	charts, err := synthesizeSafely(envs, !set["env"])
 	if err != nil || ctx.Err() != nil {
 		return synthFailed(ctx, stderr, err)
@@ -144,6 +148,50 @@ Flags:
 		return exitChanged
 	}
 	return exitOK
+}
+
+// staleBinary returns a warning when this binary was built from other
+// code than the working tree's: a diff compares what the binary's own
+// compiled code produces, so a binary built before an edit reports the
+// edit as no change. It says nothing for go run, whose binary carries no
+// version-control stamp and is always built from the working tree.
+func staleBinary(root string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev string
+	var modified bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	head, err := git(root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	dirty, _ := git(root, "status", "--porcelain", "--", "*.go", "go.mod", "go.sum").Output()
+	return staleWarning(rev, modified, strings.TrimSpace(string(head)), len(bytes.TrimSpace(dirty)) > 0)
+}
+
+// staleWarning is staleBinary's verdict on a binary built at rev (with
+// uncommitted changes if modified) run in a tree at head (with
+// uncommitted Go changes if dirty).
+func staleWarning(rev string, modified bool, head string, dirty bool) string {
+	switch {
+	case rev != head:
+		return fmt.Sprintf("this synth was built from commit %.12s, not HEAD; it compares what that code produces: rebuild it, or use go run ./cmd/synth diff", rev)
+	case modified || dirty:
+		return "this synth was built from, or is run beside, uncommitted Go changes; it compares what its own build produces: rebuild it after editing, or use go run ./cmd/synth diff"
+	}
+	return ""
 }
 
 // git returns a git command run in root, with messages in English, which

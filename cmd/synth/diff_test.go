@@ -143,3 +143,26 @@ func TestDiffGitFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleBinaryWarning: a built synth warns when the code it was built
+// from may not be the working tree's, since diff compares what its own
+// compiled code produces.
+func TestStaleBinaryWarning(t *testing.T) {
+	const head = "5cdc3b4823645326ed0a800ea82bbbdc71a12947"
+	tests := []struct {
+		name            string
+		rev             string
+		modified, dirty bool
+		want            string
+	}{
+		{"built at HEAD, clean", head, false, false, ""},
+		{"built at another commit", "0123456789abcdef0123456789abcdef01234567", false, false, "this synth was built from commit 0123456789ab, not HEAD; it compares what that code produces: rebuild it, or use go run ./cmd/synth diff"},
+		{"built from uncommitted changes", head, true, false, "this synth was built from, or is run beside, uncommitted Go changes; it compares what its own build produces: rebuild it after editing, or use go run ./cmd/synth diff"},
+		{"run beside uncommitted changes", head, false, true, "this synth was built from, or is run beside, uncommitted Go changes; it compares what its own build produces: rebuild it after editing, or use go run ./cmd/synth diff"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, staleWarning(tt.rev, tt.modified, head, tt.dirty))
+		})
+	}
+}
