@@ -609,6 +609,7 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "postgres", Alias: "postgresql", Version: "0.12.4", Repository: "oci://registry-1.docker.io/cloudpirates",
 			Source: ChartSource{Repository: "github.com/CloudPirates-io/helm-charts", Path: "charts/postgres", Tag: "postgres-0.12.4", Commit: "834af3560b5c2c0e824a0aaa77ed7380cdc8a46e"},
+			Wiring: []string{"fullnameOverride", "auth.existingSecret", "auth.username", "auth.database", "auth.secretKeys.adminPasswordKey"},
 			Why:    "maintained, on the official postgres image (Bitnami's images went to a no-update registry in 2025; CloudNativePG needs its operator first)",
 			Values: &PostgresValues{
 				FullnameOverride: devPostgresHost,
@@ -624,6 +625,7 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "valkey", Version: "0.11.0", Repository: "https://valkey.io/valkey-helm/",
 			Source: ChartSource{Repository: "github.com/valkey-io/valkey-helm", Path: "valkey", Tag: "valkey-0.11.0", Commit: "dbcf6a6093cab69ef174ed0c1bb679ba92d0bf2d"},
+			Wiring: []string{"fullnameOverride", "auth.usersExistingSecret"},
 			Why:    "the official Valkey chart; Valkey speaks the Redis protocol the feedback API uses",
 			Values: &ValkeyValues{
 				FullnameOverride: devValkeyHost,
@@ -639,6 +641,7 @@ func devDependencies(e Environment) []Dependency {
 			Name: "seaweedfs", Version: "4.53.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
 			Source: ChartSource{Repository: "github.com/seaweedfs/seaweedfs", Path: "k8s/charts/seaweedfs", Tag: "v0.0.0-20261109003541-7506e5f91cd6", GoModule: true},
 			Reach:  "ClusterRole `seaweedfs-rw-cr`: every verb on pods in every namespace (the chart creates it unless `global.seaweedfs.createClusterRole` is false, which the umbrella leaves true; not prefixed by the release, so a second umbrella in the cluster shares it)",
+			Wiring: []string{"fullnameOverride"},
 			Why:    "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
 			Values: &SeaweedFSValues{
 				FullnameOverride: "seaweedfs",
@@ -652,6 +655,7 @@ func devDependencies(e Environment) []Dependency {
 			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "88.5.3", Repository: "https://prometheus-community.github.io/helm-charts",
 			Source: ChartSource{Repository: "github.com/prometheus-community/helm-charts", Path: "charts/kube-prometheus-stack", Tag: "kube-prometheus-stack-88.5.3", Commit: "ea930baeebeba39f56d6b44e351f23b2a072a600"},
 			Reach:  "ClusterRoles `monitoring-operator` (every verb on ConfigMaps and Secrets, and on the operator's objects, in every namespace), `monitoring-prometheus` (service discovery in every namespace) and `telepace-dev-kube-state-metrics` (lists every object's metadata, Secrets included); the first two are not prefixed by the release; the Prometheus Operator's CRDs",
+			Wiring: []string{"fullnameOverride", "grafana.admin.existingSecret", "grafana.admin.userKey", "grafana.admin.passwordKey"},
 			Why:    "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
 			Values: &PrometheusStackValues{
 				FullnameOverride:   "monitoring",
@@ -687,6 +691,7 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "loki", Version: "18.11.0", Repository: "https://grafana-community.github.io/helm-charts",
 			Source: ChartSource{Repository: "github.com/grafana-community/helm-charts", Path: "charts/loki", Tag: "loki-18.11.0", Commit: "3386a1156177c6bcd7fdb1ad4c6b1dda094296e0"},
+			Wiring: []string{"fullnameOverride"},
 			Why:    "log store, monolithic on a filesystem volume, retention by its compactor (loki-stack and promtail are deprecated)",
 			Values: &LokiValues{
 				FullnameOverride: devLokiHost,
@@ -716,6 +721,7 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "jaeger", Version: "4.1.0", Repository: "https://jaegertracing.github.io/helm-charts",
 			Source: ChartSource{Repository: "github.com/jaegertracing/helm-charts", Path: "charts/jaeger", Tag: "jaeger-4.1.0", Commit: "2c6f401a2ceae75fe48531c3074670cc279760b7"},
+			Wiring: []string{"fullnameOverride"},
 			Why:    "Jaeger v2 all-in-one, traces in memory, OTLP on 4318 where the services send them",
 			Values: &JaegerValues{FullnameOverride: devJaeger},
 		},
@@ -732,6 +738,7 @@ func devDependencies(e Environment) []Dependency {
 		{
 			Name: "sealed-secrets", Version: "2.19.3", Repository: "https://bitnami-labs.github.io/sealed-secrets",
 			Source: ChartSource{Repository: "github.com/bitnami-labs/sealed-secrets", Path: "helm/sealed-secrets", Tag: "v0.40.0", GoModule: true},
+			Wiring: []string{"fullnameOverride"},
 			Why:    "the chart the pinned sealed-secrets module ships; unseals SealedSecrets",
 			Values: &SealedSecretsValues{
 				FullnameOverride: "sealed-secrets-controller", Args: []string{"--all-namespaces=false"},

@@ -47,6 +47,11 @@ type Dependency struct {
 	// Values are the subchart's values: a pointer to a Go struct whose
 	// json tags are the chart's keys. Defaults to none.
 	Values any
+	// Wiring are the values keys, below the dependency's, that the
+	// services or other dependencies are wired to (a Service name, a
+	// Secret name): values.schema.json admits only the value set here,
+	// so an install cannot rename what others reach. Defaults to none.
+	Wiring []string
 	// Choices are the values keys, below the dependency's, that are a
 	// real deploy-time choice, with when to pick what; the chart README
 	// lists them. Defaults to none.
@@ -221,6 +226,14 @@ func (e Environment) dependencyProblems() []string {
 		}
 		if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || src.GoModule) {
 			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", field, d.Version)
+		}
+		for _, k := range d.Wiring {
+			if !setsKey(d.Values, k) {
+				addf("%s.wiring[%s]: not a key the umbrella sets in the dependency's values", field, k)
+			}
+			if _, both := d.Choices[k]; both {
+				addf("%s.wiring[%s]: is also a choice; a key the others are wired to cannot be chosen at install", field, k)
+			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(d.Choices)) {
 			if !setsKey(d.Values, k) {

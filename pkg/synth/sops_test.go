@@ -29,9 +29,9 @@ import (
 func TestSopsHelmSecretsFlow(t *testing.T) {
 	identity, err := age.GenerateX25519Identity()
 	require.NoError(t, err)
-	// A key the dev umbrella's values.schema.json admits; the schema
-	// refuses any other.
-	plain := []byte("postgresql:\n  auth:\n    username: correct-horse-battery-staple\n")
+	// A key the dev umbrella's values.schema.json admits (the names the
+	// services are wired to, such as auth.username, it refuses to change).
+	plain := []byte("postgresql:\n  auth:\n    password: correct-horse-battery-staple\n")
 
 	// Encrypt, as `sops --encrypt --age <recipient>` does.
 	store := common.StoreForFormat(formats.Yaml, config.NewStoresConfig())
@@ -60,7 +60,7 @@ func TestSopsHelmSecretsFlow(t *testing.T) {
 	require.NoError(t, err)
 	var values map[string]any
 	require.NoError(t, yaml.Unmarshal(decrypted, &values))
-	assert.Equal(t, "correct-horse-battery-staple", values["postgresql"].(map[string]any)["auth"].(map[string]any)["username"])
+	assert.Equal(t, "correct-horse-battery-staple", values["postgresql"].(map[string]any)["auth"].(map[string]any)["password"])
 
 	// And helm renders the dev chart with the decrypted values.
 	dir := t.TempDir()
@@ -69,7 +69,7 @@ func TestSopsHelmSecretsFlow(t *testing.T) {
 	require.NoError(t, err)
 	vals, err := chartutil.ToRenderValues(chrt, values, chartutil.ReleaseOptions{Name: "telepace-dev", Namespace: "telepace-dev", IsInstall: true}, &chartutil.Capabilities{KubeVersion: *kubeVersion(t), APIVersions: chartutil.DefaultVersionSet})
 	require.NoError(t, err)
-	got, err := vals.PathValue("Values.postgresql.auth.username")
+	got, err := vals.PathValue("Values.postgresql.auth.password")
 	require.NoError(t, err)
 	assert.Equal(t, "correct-horse-battery-staple", got, "the decrypted value overrides the chart's")
 	rendered, err := engine.Render(chrt, vals)

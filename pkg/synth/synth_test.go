@@ -904,8 +904,8 @@ var badInputs = []struct {
 			deps := e.Dependencies()
 			deps[0].Alias = "global"
 			deps[1].Name = "a: b"
-			deps[2].Values = map[string]any{"enabled": false}
-			deps[3].Values = &recursiveValues{}
+			deps[2].Values, deps[2].Wiring = map[string]any{"enabled": false}, nil
+			deps[3].Values, deps[3].Wiring = &recursiveValues{}, nil
 			e.Retention.Alerts = "5d"
 			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
 			return e
@@ -926,6 +926,7 @@ var badInputs = []struct {
 			deps[1].Source.Commit = "main"
 			deps[2].Source.Commit, deps[2].Source.GoModule = "", false
 			deps[3].Choices = map[string]string{"no-such.key": "a choice nothing sets"}
+			deps[4].Wiring = []string{"no-such.key"}
 			e.Umbrella = func(environments.Environment) []environments.Dependency { return deps }
 			return e
 		}),
@@ -934,6 +935,7 @@ var badInputs = []struct {
 			sourceProblem(1),
 			sourceProblem(2),
 			`[dev] dependencies[3].choices[no-such.key]: not a key the umbrella sets in the dependency's values; a choice is a value the schema knows`,
+			`[dev] dependencies[4].wiring[no-such.key]: not a key the umbrella sets in the dependency's values`,
 		},
 	},
 	{

@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -52,6 +53,34 @@ func umbrellaValues(env environments.Environment) ([]byte, error) {
 	return yaml.Marshal(doc)
 }
 
+// pinValue makes the schema s of values admit only the value values hold
+// at the dotted path: a const, so an override of a name the services are
+// wired to is refused at install.
+func pinValue(s *jsonschema.Schema, values any, path string) error {
+	raw, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok || s == nil || s.Properties == nil {
+			return errors.New("not a key of the values")
+		}
+		if v, ok = m[k]; !ok {
+			return errors.New("not a key of the values")
+		}
+		if s, ok = s.Properties.Get(k); !ok {
+			return errors.New("not a key of the schema")
+		}
+	}
+	s.Const = v
+	return nil
+}
+
 // valuesSchema returns an environment chart's values.schema.json: every
 // top-level key is a dependency's, typed after its Values' Go type, with
 // enabled a boolean. The top level admits nothing else (but Helm's
@@ -74,6 +103,11 @@ func valuesSchema(env environments.Environment) ([]byte, error) {
 		}
 		if s.Properties == nil {
 			s.Properties = jsonschema.NewProperties()
+		}
+		for _, path := range d.Wiring {
+			if err := pinValue(s, d.Values, path); err != nil {
+				return nil, fmt.Errorf("%s.wiring[%s]: %w", d.Key(), path, err)
+			}
 		}
 		s.Properties.Set("enabled", &jsonschema.Schema{Type: "boolean", Description: "Install " + d.Name + " " + d.Version + "."})
 		s.Description = fmt.Sprintf("%s %s from %s: %s", d.Name, d.Version, d.Repository, d.Why)

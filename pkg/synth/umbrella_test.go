@@ -184,6 +184,19 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 	}
 	_, err = renderWith(nested([]string{"kong", "gateway", "proxy", "type"}, "NodePort"))
 	require.NoError(t, err)
+
+	// A name the services are wired to cannot be renamed at install.
+	var wired int
+	for _, d := range lookup("dev").Dependencies() {
+		for _, key := range d.Wiring {
+			path := append([]string{d.Key()}, strings.Split(key, ".")...)
+			_, err = renderWith(nested(path, "renamed-at-install"))
+			require.Error(t, err, "%s.%s can be renamed", d.Key(), key)
+			require.ErrorContains(t, err, "/"+strings.Join(path, "/"))
+			wired++
+		}
+	}
+	assert.Positive(t, wired)
 }
 
 // nested returns {path[0]: {path[1]: ... value}}.
