@@ -253,5 +253,9 @@ func (e Environment) collectorEgress() pc.EgressRule {
 	} else if u.Scheme == "https" {
 		port = 443
 	}
-	return pc.EgressTo("otel-collector", u.Hostname(), port, "")
+	return pc.EgressTo(CollectorEgressName, u.Hostname(), port, "")
 }
+
+// CollectorEgressName names the egress rule that admits the services to the
+// OTLP collector.
+const CollectorEgressName = "otel-collector"

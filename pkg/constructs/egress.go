@@ -2,7 +2,9 @@ package constructs
 
 import (
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -105,6 +107,23 @@ var dnsEgress = EgressRule{
 	PodLabels: map[string]string{"k8s-app": "kube-dns"},
 	Ports:     []EgressPort{{Port: 53, Protocol: corev1.ProtocolUDP}, {Port: 53, Protocol: corev1.ProtocolTCP}},
 }
+
+// DNSEgress returns the rule that admits DNS to kube-dns, which every
+// Microservice's NetworkPolicy holds first.
+func DNSEgress() EgressRule {
+	r := dnsEgress
+	r.PodLabels = maps.Clone(r.PodLabels)
+	r.Ports = slices.Clone(r.Ports)
+	return r
+}
+
+// IsDNS reports whether r is the DNS rule of DNSEgress.
+func (r EgressRule) IsDNS() bool {
+	return r.Name == dnsEgress.Name && r.Namespace == dnsEgress.Namespace && maps.Equal(r.PodLabels, dnsEgress.PodLabels)
+}
+
+// PolicyRule returns the NetworkPolicy egress rule that r becomes.
+func (r EgressRule) PolicyRule() networkingv1.NetworkPolicyEgressRule { return r.policyRule() }
 
 func (r EgressRule) policyRule() networkingv1.NetworkPolicyEgressRule {
 	var out networkingv1.NetworkPolicyEgressRule

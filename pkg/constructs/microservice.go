@@ -6,6 +6,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -83,6 +84,22 @@ func (m *Microservice) Metrics() *Metrics {
 
 // Egress returns the declared egress rules; DNS is admitted besides.
 func (m *Microservice) Egress() []EgressRule { return slices.Clone(m.props.Egress) }
+
+// AllowFrom returns the peers the NetworkPolicy admits to every declared
+// port, with defaults applied.
+func (m *Microservice) AllowFrom() []networkingv1.NetworkPolicyPeer {
+	out := make([]networkingv1.NetworkPolicyPeer, len(m.props.AllowFrom))
+	for i, p := range m.props.AllowFrom {
+		out[i] = *p.DeepCopy()
+	}
+	return out
+}
+
+// PolicyEgress returns every egress rule of the NetworkPolicy, in its
+// order: DNS first, then the declared rules.
+func (m *Microservice) PolicyEgress() []EgressRule {
+	return append([]EgressRule{DNSEgress()}, m.props.Egress...)
+}
 
 // Labels returns the service's recommended labels.
 func (m *Microservice) Labels() Labels { return m.props.identity() }

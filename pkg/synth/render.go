@@ -161,6 +161,7 @@ func readme(env environments.Environment, r Resolved) []byte {
 	for _, ms := range r.Composition.Services {
 		fmt.Fprintf(&b, "| %s | `%s` |\n", ms.Name(), ms.Image())
 	}
+	writeTopology(&b, env, r.Composition)
 	writeRoutes(&b, env, r.Composition)
 	writeHealth(&b, env, r.Composition)
 	writeMonitoring(&b, env, r.Composition)
@@ -174,6 +175,14 @@ func readme(env environments.Environment, r Resolved) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// writeTopology draws the environment: routes, NetworkPolicy edges and
+// Secrets, as a Mermaid flowchart that GitHub renders.
+func writeTopology(b *bytes.Buffer, env environments.Environment, c *environments.Composition) {
+	b.WriteString("\n## Topology\n\nWho is routed, who may open a connection to whom, and who reads which Secret, drawn from the same values that build the objects. Solid arrows are HTTPRoute rules (labelled with the backend port) and NetworkPolicy rules (one per ingress peer and per egress rule, labelled with the ports); dotted arrows are Secrets, from their producer to their readers; a crossed arrow marks paths never routed.\n\n```mermaid\n")
+	b.WriteString(NewTopology(env, c).Mermaid())
+	b.WriteString("```\n")
 }
 
 // sortedPaths returns the chart's file paths in order.
