@@ -11,19 +11,13 @@ package main
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-
-	"golang.org/x/mod/sumdb/dirhash"
 
 	"github.com/telepace/platform-charts/internal/crds"
 )
@@ -48,11 +42,11 @@ func run(ctx context.Context, dir string) error {
 	}
 	docs := map[string]map[string][]byte{}
 	for _, p := range pins {
-		zipPath, err := download(ctx, p)
+		mod, err := crds.Download(ctx, p)
 		if err != nil {
 			return err
 		}
-		d, err := extract(zipPath, p)
+		d, err := extract(mod.Zip, p)
 		if err != nil {
 			return err
 		}
@@ -64,38 +58,6 @@ func run(ctx context.Context, dir string) error {
 		fmt.Fprintf(os.Stderr, "crds/gen: %s: %d CRDs from %s@%s\n", p.Name, len(d), p.Module, p.Version)
 	}
 	return crds.WriteTree(dir, pins, docs)
-}
-
-// download fetches src's module zip with the go command (the module proxy,
-// through the go command's cache) and returns its path once the zip's h1
-// hash, computed here, is the pinned one.
-func download(ctx context.Context, src crds.Source) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", src.Module+"@"+src.Version)
-	cmd.Dir = os.TempDir() // outside any module: never touches a go.mod
-	// The pinned h1 sum is the integrity check (some module paths, e.g.
-	// github.com/kong/..., are unknown to the checksum database).
-	cmd.Env = append(os.Environ(), "GO111MODULE=on", "GONOSUMDB="+src.Module, "GOWORK=off")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var res struct{ Zip, Error string }
-	if jerr := json.Unmarshal(out, &res); jerr != nil && err == nil {
-		err = jerr
-	}
-	if res.Error != "" {
-		return "", fmt.Errorf("go mod download %s@%s: %s", src.Module, src.Version, res.Error)
-	}
-	if err != nil {
-		return "", fmt.Errorf("go mod download %s@%s: %v: %s", src.Module, src.Version, err, strings.TrimSpace(stderr.String()))
-	}
-	sum, err := dirhash.HashZip(res.Zip, dirhash.Hash1)
-	if err != nil {
-		return "", err
-	}
-	if sum != src.Sum {
-		return "", fmt.Errorf("%s: %s@%s has content hash %s, but %s pins %s", src.Name, src.Module, src.Version, sum, crds.PinFile, src.Sum)
-	}
-	return res.Zip, nil
 }
 
 // extract reads src's CRDs out of the module zip at zipPath, whose files

@@ -23,7 +23,8 @@ func ModuleDir(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return downloadModule(ctx, src)
+	m, err := crds.Download(ctx, src)
+	return m.Dir, err
 }
 
 // realCharts are the dependencies whose real charts ship inside a pinned
