@@ -26,6 +26,7 @@ import (
 
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/internal/dirlock"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -292,38 +293,13 @@ func synthesizeModule(ctx context.Context, root string, stdout, stderr io.Writer
 // whole edit and synth, so that two set-image runs never synthesise each
 // other's half-done edits. It says so when it has to wait.
 func lockModule(ctx context.Context, dir string, stderr io.Writer) (unlock func(), err error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
+	unlock, err = dirlock.Lock(ctx, dir, setImageLockWait, func() {
+		fmt.Fprintf(stderr, "synth set-image: waiting for another set-image in %s\n", dir)
+	})
+	if errors.Is(err, dirlock.ErrTimeout) {
+		return nil, fmt.Errorf("another set-image has held %s for %s", dir, setImageLockWait)
 	}
-	start, said := time.Now(), false
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
-				_ = f.Close()
-			}, nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			f.Close()
-			return nil, err
-		}
-		if !said {
-			fmt.Fprintf(stderr, "synth set-image: waiting for another set-image in %s\n", dir)
-			said = true
-		}
-		if time.Since(start) > setImageLockWait {
-			f.Close()
-			return nil, fmt.Errorf("another set-image has held %s for %s", dir, setImageLockWait)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return unlock, err
 }
 
 // setImage returns src with the value of service's entry in the file's
