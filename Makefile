@@ -26,12 +26,12 @@ check: node
 	$(GO) run ./cmd/synth --check
 
 ## test: vet, then every test including the end-to-end cluster tests, then a bounded fuzz run
-test: node vet e2e-tools
+test: node vet e2e-tools test/mermaid/node_modules
 	$(GO) test -count=1 -timeout 75m $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
 ## test-short: the quick loop; skips the end-to-end cluster tests, then a bounded fuzz run
-test-short: node
+test-short: node test/mermaid/node_modules
 	$(GO) test -short $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
@@ -61,6 +61,12 @@ bench: node bench/cdk8s-ts/node_modules
 
 bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json
 	npm ci --prefix bench/cdk8s-ts --no-audit --no-fund
+	@touch $@
+
+# Mermaid's own parser, pinned by test/mermaid/package-lock.json, for
+# TestTopologyParsesWithMermaid (pkg/synth)
+test/mermaid/node_modules: test/mermaid/package-lock.json
+	npm ci --prefix test/mermaid --no-audit --no-fund
 	@touch $@
 
 ## generate: rewrite the deepcopy functions of the custom resource types in pkg/apis/,
