@@ -234,15 +234,7 @@ func NewArgoApplication(scope constructs.Construct, id string, props ArgoApplica
 		policy.Automated = &argov1alpha1.SyncPolicyAutomated{Prune: true, SelfHeal: true}
 	}
 	if len(props.NamespaceLabels) > 0 {
-		for _, k := range slices.Sorted(maps.Keys(props.NamespaceLabels)) {
-			field := fmt.Sprintf("namespaceLabels[%s]", k)
-			if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
-				errs.addf(field, "%q is not a valid label key: %s", k, strings.Join(msgs, "; "))
-			}
-			if msgs := validation.IsValidLabelValue(props.NamespaceLabels[k]); len(msgs) > 0 {
-				errs.addf(field, "%q is not a valid label value: %s", props.NamespaceLabels[k], strings.Join(msgs, "; "))
-			}
-		}
+		errs.labels("namespaceLabels", props.NamespaceLabels)
 		policy.ManagedNamespaceMetadata = &argov1alpha1.ManagedNamespaceMetadata{Labels: maps.Clone(props.NamespaceLabels)}
 	}
 	var ignore []argov1alpha1.ResourceIgnoreDiffs

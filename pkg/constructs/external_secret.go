@@ -359,15 +359,7 @@ func NewExternalSecret(scope constructs.Construct, id string, props ExternalSecr
 			errs.addf(field, "holds {{, which the operator would read as a template")
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(props.SecretLabels)) {
-		field := fmt.Sprintf("secretLabels[%s]", k)
-		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
-			errs.addf(field, "%q is not a valid label key: %s", k, strings.Join(msgs, "; "))
-		}
-		if msgs := validation.IsValidLabelValue(props.SecretLabels[k]); len(msgs) > 0 {
-			errs.addf(field, "%q is not a valid label value: %s", props.SecretLabels[k], strings.Join(msgs, "; "))
-		}
-	}
+	errs.labels("secretLabels", props.SecretLabels)
 	switch {
 	case fromStore && props.RefreshInterval <= 0:
 		errs.addf("refreshInterval", "is required when values are read from a store")

@@ -25,6 +25,20 @@ func (p *problems) addf(field, format string, args ...any) {
 	*p = append(*p, field+": "+fmt.Sprintf(format, args...))
 }
 
+// labels adds a problem for each key of m that is not a label key and each
+// value that is not a label value, at field[key], in key order.
+func (p *problems) labels(field string, m map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		f := fmt.Sprintf("%s[%s]", field, k)
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			p.addf(f, "%q is not a valid label key: %s", k, strings.Join(msgs, "; "))
+		}
+		if msgs := validation.IsValidLabelValue(m[k]); len(msgs) > 0 {
+			p.addf(f, "%q is not a valid label value: %s", m[k], strings.Join(msgs, "; "))
+		}
+	}
+}
+
 // validate returns every problem with defaulted props, in a stable order.
 // It has no side effects.
 func (p MicroserviceProps) validate() []string {
