@@ -100,27 +100,27 @@ func (e Environment) Dependencies() []Dependency {
 	return e.Umbrella(e)
 }
 
-// setsKey reports whether values, marshalled to JSON, hold the dotted
-// key path.
-func setsKey(values any, path string) bool {
+// ValueAt returns the value that values, marshalled to JSON, hold at the
+// dotted key path, and whether they hold one there.
+func ValueAt(values any, path string) (any, bool) {
 	raw, err := json.Marshal(values)
 	if err != nil {
-		return false
+		return nil, false
 	}
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
-		return false
+		return nil, false
 	}
 	for _, k := range strings.Split(path, ".") {
 		m, ok := v.(map[string]any)
 		if !ok {
-			return false
+			return nil, false
 		}
 		if v, ok = m[k]; !ok {
-			return false
+			return nil, false
 		}
 	}
-	return true
+	return v, true
 }
 
 // Key returns the dependency's values key: its alias, or its name.
@@ -228,7 +228,7 @@ func (e Environment) dependencyProblems() []string {
 			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", field, d.Version)
 		}
 		for _, k := range d.Wiring {
-			if !setsKey(d.Values, k) {
+			if _, ok := ValueAt(d.Values, k); !ok {
 				addf("%s.wiring[%s]: not a key the umbrella sets in the dependency's values", field, k)
 			}
 			if _, both := d.Choices[k]; both {
@@ -236,7 +236,7 @@ func (e Environment) dependencyProblems() []string {
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(d.Choices)) {
-			if !setsKey(d.Values, k) {
+			if _, ok := ValueAt(d.Values, k); !ok {
 				addf("%s.choices[%s]: not a key the umbrella sets in the dependency's values; a choice is a value the schema knows", field, k)
 			}
 		}

@@ -57,21 +57,13 @@ func umbrellaValues(env environments.Environment) ([]byte, error) {
 // at the dotted path: a const, so an override of a name the services are
 // wired to is refused at install.
 func pinValue(s *jsonschema.Schema, values any, path string) error {
-	raw, err := json.Marshal(values)
-	if err != nil {
-		return err
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return err
+	v, ok := environments.ValueAt(values, path)
+	if !ok {
+		return errors.New("not a key of the values")
 	}
 	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok || s == nil || s.Properties == nil {
-			return errors.New("not a key of the values")
-		}
-		if v, ok = m[k]; !ok {
-			return errors.New("not a key of the values")
+		if s.Properties == nil {
+			return errors.New("not a key of the schema")
 		}
 		if s, ok = s.Properties.Get(k); !ok {
 			return errors.New("not a key of the schema")
