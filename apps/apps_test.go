@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/apps"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 var ctx = apps.Context{
@@ -61,7 +62,7 @@ func TestVoiceflow(t *testing.T) {
 	assert.Equal(t, "telepace-pipeline", p.Config["VOICEFLOW_MINIO_BUCKET_NAME"])
 	for _, s := range p.SecretEnv {
 		if strings.HasPrefix(s.Name, "VOICEFLOW_MINIO_") {
-			assert.Equal(t, apps.ObjectStoreSecret, s.Secret, s.Name)
+			assert.Equal(t, names.ObjectStoreSecret, s.Secret, s.Name)
 			assert.False(t, s.Optional, "%s: the object store is required", s.Name)
 			continue
 		}

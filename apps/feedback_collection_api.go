@@ -5,15 +5,7 @@ import (
 	"strings"
 
 	"github.com/telepace/platform-charts/pkg/constructs"
-)
-
-// Secrets holding the data services' credentials. The services read them,
-// and so does the dev umbrella's middleware; each environment says where
-// they come from (environments/secrets.go).
-const (
-	PostgresSecret    = "telepace-postgres"
-	RedisSecret       = "telepace-redis"
-	ObjectStoreSecret = "telepace-object-store"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // FeedbackCollectionAPI is the Django REST API
@@ -44,10 +36,10 @@ var FeedbackCollectionAPI = App{
 				"REDIS_PORT":           fmt.Sprint(ctx.Backends.Redis.Port),
 			},
 			SecretEnv: []constructs.SecretEnv{
-				{Name: "POSTGRES_USER", Secret: PostgresSecret, Key: "postgres-username"},
-				{Name: "POSTGRES_PASSWORD", Secret: PostgresSecret, Key: "postgres-password"},
-				{Name: "POSTGRES_DB", Secret: PostgresSecret, Key: "postgres-database"},
-				{Name: "REDIS_PASSWORD", Secret: RedisSecret, Key: "redis-password"},
+				{Name: "POSTGRES_USER", Secret: names.PostgresSecret, Key: "postgres-username"},
+				{Name: "POSTGRES_PASSWORD", Secret: names.PostgresSecret, Key: "postgres-password"},
+				{Name: "POSTGRES_DB", Secret: names.PostgresSecret, Key: "postgres-database"},
+				{Name: "REDIS_PASSWORD", Secret: names.RedisSecret, Key: "redis-password"},
 			},
 			WritablePaths: []string{"/tmp"},
 			// Its database and cache, and the AI providers over HTTPS.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // VoiceflowSecret holds voiceflow's speech and language provider keys.
@@ -42,8 +43,8 @@ var Voiceflow = App{
 				"VOICEFLOW_MINIO_BUCKET_NAME": "telepace-pipeline",
 			},
 			SecretEnv: []constructs.SecretEnv{
-				{Name: "VOICEFLOW_MINIO_ACCESS_KEY", Secret: ObjectStoreSecret, Key: "access-key"},
-				{Name: "VOICEFLOW_MINIO_SECRET_KEY", Secret: ObjectStoreSecret, Key: "secret-key"},
+				{Name: "VOICEFLOW_MINIO_ACCESS_KEY", Secret: names.ObjectStoreSecret, Key: "access-key"},
+				{Name: "VOICEFLOW_MINIO_SECRET_KEY", Secret: names.ObjectStoreSecret, Key: "secret-key"},
 				provider("VOICEFLOW_OPENAI_API_KEY", "openai-api-key"),
 				provider("VOICEFLOW_AZURE_SPEECH_KEY", "azure-speech-key"),
 				provider("VOICEFLOW_AZURE_STT_KEY", "azure-stt-key"),

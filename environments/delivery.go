@@ -1,11 +1,7 @@
 package environments
 
 import (
-	"cmp"
-	"fmt"
 	"slices"
-
-	"github.com/aws/constructs-go/constructs/v10"
 
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
@@ -92,28 +88,6 @@ var (
 	}
 )
 
-// deliveryProblems returns the problems with the environment's Delivery.
-func (e Environment) deliveryProblems() []string {
-	var problems []string
-	d := e.Delivery
-	if d.Namespace != "" && d.Namespace != e.Namespace {
-		problems = append(problems, fmt.Sprintf("delivery.namespace: %q differs from the environment's namespace %q; Argo CD would install the chart where its Role and store do not point", d.Namespace, e.Namespace))
-	}
-	if d.Automated && e.TelepaceEnvironment == "production" {
-		problems = append(problems, "delivery.automated: production is synced by a person after review of the diff in Argo CD; leave it false")
-	}
-	return problems
-}
-
-// destination is the environment's Argo CD destination.
-func (e Environment) destination() pc.ArgoDestination {
-	d := pc.ArgoDestination{Name: e.Delivery.Cluster, Namespace: cmp.Or(e.Delivery.Namespace, e.Namespace)}
-	if d.Name == "" {
-		d.Server = pc.InClusterServer
-	}
-	return d
-}
-
 // UmbrellaClusterKinds are the cluster-scoped kinds an umbrella's
 // third-party charts create besides ProjectClusterKinds: their CRDs, RBAC,
 // ingress class and webhooks. An environment with an umbrella gets a
@@ -125,93 +99,6 @@ var UmbrellaClusterKinds = []pc.GroupKind{
 	{Group: "networking.k8s.io", Kind: "IngressClass"},
 	{Group: "admissionregistration.k8s.io", Kind: "ValidatingWebhookConfiguration"},
 	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration"},
-}
-
-// ComposeGitOps adds the AppProjects and one Application per environment
-// to scope, the chart of charts/generated/argocd. scaled names, per
-// environment, the Deployments whose replicas an autoscaler owns.
-//
-// The environments without an umbrella share the project g.Project,
-// fenced to exactly the kinds their charts hold. An environment with an
-// umbrella gets the project "<g.Project>-<env>", which also admits the
-// umbrella's third-party charts (UmbrellaClusterKinds, every namespaced
-// kind), and only its own destination.
-func (g GitOps) ComposeGitOps(scope constructs.Construct, envs []Environment, scaled map[string][]string) {
-	var problems []string
-	addf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	for _, f := range []struct{ field, value string }{
-		{"repoURL", g.RepoURL}, {"targetRevision", g.TargetRevision}, {"chartsPath", g.ChartsPath}, {"namespace", g.Namespace}, {"project", g.Project},
-	} {
-		if f.value == "" {
-			addf("gitops.%s: is required", f.field)
-		}
-	}
-	claimed := map[pc.ArgoDestination]string{}
-	for _, e := range envs {
-		d := e.destination()
-		if other, dup := claimed[d]; dup {
-			addf("gitops: %s and %s both deploy to %s; two Applications would fight over it", other, e.Name, d)
-		}
-		claimed[d] = e.Name
-		if e.Namespace == g.Namespace {
-			addf("gitops.namespace: %q is also %s's namespace; keep Argo CD's objects apart from an environment's", g.Namespace, e.Name)
-		}
-	}
-	pc.AddProblems(scope, problems...)
-	labels := pc.Labels{Name: "argocd", Instance: pc.DefaultPartOf, Component: "delivery", PartOf: pc.DefaultPartOf}
-	var shared []pc.ArgoDestination
-	for _, e := range envs {
-		if e.Umbrella == nil && !slices.Contains(shared, e.destination()) {
-			shared = append(shared, e.destination())
-		}
-	}
-	projects := map[string]*pc.ArgoProject{}
-	if len(shared) > 0 {
-		projects[""] = pc.NewArgoProject(scope, "project", pc.ArgoProjectProps{
-			Name:            g.Project,
-			Namespace:       g.Namespace,
-			Labels:          labels,
-			Description:     "The Telepace environment charts under " + g.ChartsPath + ", fenced to the kinds they hold",
-			SourceRepos:     []string{g.RepoURL},
-			Destinations:    shared,
-			ClusterKinds:    ProjectClusterKinds,
-			NamespacedKinds: ProjectNamespacedKinds,
-		})
-	}
-	for _, e := range envs {
-		if e.Umbrella == nil {
-			continue
-		}
-		projects[e.Name] = pc.NewArgoProject(scope, "project-"+e.Name, pc.ArgoProjectProps{
-			Name:            g.Project + "-" + e.Name,
-			Namespace:       g.Namespace,
-			Labels:          labels,
-			Description:     "The Telepace " + e.Name + " umbrella: the services and the third-party charts it installs beside them",
-			SourceRepos:     []string{g.RepoURL},
-			Destinations:    []pc.ArgoDestination{e.destination()},
-			ClusterKinds:    append(slices.Clone(ProjectClusterKinds), UmbrellaClusterKinds...),
-			NamespacedKinds: []pc.GroupKind{{Group: "*", Kind: "*"}},
-		})
-	}
-	for _, e := range envs {
-		project := projects[""]
-		if e.Umbrella != nil {
-			project = projects[e.Name]
-		}
-		pc.NewArgoApplication(scope, e.Name, pc.ArgoApplicationProps{
-			Name:              "telepace-" + e.Name,
-			Labels:            labels,
-			Project:           project,
-			RepoURL:           g.RepoURL,
-			TargetRevision:    g.TargetRevision,
-			Path:              g.ChartsPath + "/" + e.Name,
-			Destination:       e.destination(),
-			Automated:         e.Delivery.Automated,
-			ServerSideApply:   len(e.CRDs) > 0, // CRDs too large for client-side apply
-			ScaledDeployments: scaled[e.Name],
-			NamespaceLabels:   e.PodSecurity.Labels(),
-		})
-	}
 }
 
 // AllowedKind says whether the AppProject lets Argo CD create objects of

@@ -53,18 +53,3 @@ func (p PodSecurity) EnforcedLevel() psa.LevelVersion {
 	}
 	return psa.LevelVersion{Level: p.Enforce, Version: v}
 }
-
-// problems returns what is wrong with p.
-func (p PodSecurity) problems() []string {
-	switch {
-	case p.Enforce == "":
-		return []string{fmt.Sprintf("podSecurity.enforce: is required: %s, %s or %s", psa.LevelRestricted, psa.LevelBaseline, psa.LevelPrivileged)}
-	case !p.Enforce.Valid():
-		return []string{fmt.Sprintf("podSecurity.enforce: %q is not a Pod Security level: %s, %s or %s", p.Enforce, psa.LevelRestricted, psa.LevelBaseline, psa.LevelPrivileged)}
-	case p.Enforce != psa.LevelRestricted && p.Why == "":
-		return []string{fmt.Sprintf("podSecurity.why: enforcing %s, below restricted, needs the reason: which pods need it, and what", p.Enforce)}
-	case p.Enforce == psa.LevelRestricted && p.Why != "":
-		return []string{"podSecurity.why: restricted needs no reason; leave it empty"}
-	}
-	return nil
-}

@@ -407,6 +407,21 @@ var (
 // Name returns the Secret's name.
 func (e *ExternalSecret) Name() string { return e.name }
 
+// SecretKeys returns the keys the Secret is known to get, sorted, as
+// ExternalSecret.Keys does once it is built.
+func (p ExternalSecretProps) SecretKeys() []string {
+	var keys []string
+	for _, k := range p.Keys {
+		keys = append(keys, k.Key)
+	}
+	for _, g := range p.Generated {
+		keys = append(keys, g.Key)
+	}
+	keys = append(keys, slices.Collect(maps.Keys(p.Values))...)
+	slices.Sort(keys)
+	return keys
+}
+
 // Keys returns the keys the Secret is known to get, sorted; an extracted
 // Secret gets whatever keys the store value has besides.
 func (e *ExternalSecret) Keys() []string { return slices.Clone(e.keys) }

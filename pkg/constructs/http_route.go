@@ -106,8 +106,7 @@ func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *
 	}
 	for i, route := range props.Routes {
 		field := fmt.Sprintf("routes[%d]", i)
-		route.Port = cmp.Or(route.Port, firstPort(props.Backend))
-		route.Service = cmp.Or(route.Service, props.Backend.Name())
+		route = route.WithBackend(props.Backend.props)
 		r.routes = append(r.routes, route)
 		r.validateRoute(&errs, field, route)
 		for j, earlier := range r.routes[:i] {
@@ -297,9 +296,13 @@ func methodLabel(m string) string {
 	return m
 }
 
-func firstPort(m *Microservice) string {
-	if ports := m.Ports(); len(ports) > 0 {
-		return ports[0].Name
+// WithBackend returns route with the defaults NewHTTPRoute applies when
+// backend, with its defaults, serves it: the backend's first port, and
+// its name as the service.
+func (route Route) WithBackend(backend MicroserviceProps) Route {
+	if len(backend.Ports) > 0 {
+		route.Port = cmp.Or(route.Port, backend.Ports[0].Name)
 	}
-	return ""
+	route.Service = cmp.Or(route.Service, backend.Name)
+	return route
 }

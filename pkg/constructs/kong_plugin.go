@@ -214,7 +214,7 @@ func NewKongConsumer(scope constructs.Construct, id string, props KongConsumerPr
 			errs.addf(field+".type", "%q is not one of acl, basic-auth, hmac-auth, jwt, key-auth", c.Type)
 		}
 		if c.Type == "jwt" {
-			c.Algorithm = cmp.Or(c.Algorithm, "HS256")
+			c.Algorithm = cmp.Or(c.Algorithm, DefaultJWTAlgorithm)
 			if !slices.Contains(JWTAlgorithms, c.Algorithm) {
 				errs.addf(field+".algorithm", "%q is not a JWT algorithm Kong accepts: %s", c.Algorithm, strings.Join(JWTAlgorithms, ", "))
 			}

@@ -157,6 +157,9 @@ func (c KeyAuth) validate() []string {
 	return errs
 }
 
+// DefaultJWTAlgorithm is a jwt credential's algorithm when none is set.
+const DefaultJWTAlgorithm = "HS256"
+
 // JWTAlgorithms are the signing algorithms Kong accepts on a JWT credential.
 var JWTAlgorithms = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA"}
 

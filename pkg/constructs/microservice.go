@@ -43,7 +43,7 @@ type Microservice struct {
 
 // NewMicroservice adds a Microservice named id to scope.
 func NewMicroservice(scope constructs.Construct, id string, props MicroserviceProps) *Microservice {
-	p := props.withDefaults(id)
+	p := props.WithDefaults(id)
 	m := &Microservice{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p}
 	AddProblems(m.Construct, p.validate()...)
 
@@ -97,8 +97,12 @@ func (m *Microservice) AllowFrom() []networkingv1.NetworkPolicyPeer {
 
 // PolicyEgress returns every egress rule of the NetworkPolicy, in its
 // order: DNS first, then the declared rules.
-func (m *Microservice) PolicyEgress() []EgressRule {
-	return append([]EgressRule{DNSEgress()}, m.props.Egress...)
+func (m *Microservice) PolicyEgress() []EgressRule { return m.props.PolicyEgress() }
+
+// PolicyEgress returns every egress rule of the NetworkPolicy, in its
+// order: DNS first, then the declared rules.
+func (p MicroserviceProps) PolicyEgress() []EgressRule {
+	return append([]EgressRule{DNSEgress()}, p.Egress...)
 }
 
 // Labels returns the service's recommended labels.
@@ -121,6 +125,10 @@ func (m *Microservice) PrivatePaths() []string { return slices.Clone(m.props.Pri
 
 // Image returns the container image.
 func (m *Microservice) Image() Image { return m.props.Image }
+
+// Identity returns the service's recommended labels, as Microservice.Labels
+// does once it is built.
+func (p MicroserviceProps) Identity() Labels { return p.identity() }
 
 // identity returns the service's recommended labels.
 func (p MicroserviceProps) identity() Labels {

@@ -276,9 +276,10 @@ const (
 // DefaultWritableSizeLimit is the default cap of each writable path.
 const DefaultWritableSizeLimit = "1Gi"
 
-// withDefaults returns a copy of p with every unset optional field set to its
-// documented default. It never changes required fields.
-func (p MicroserviceProps) withDefaults(id string) MicroserviceProps {
+// WithDefaults returns p with every default NewMicroservice applies, the
+// name defaulting to id. A plan computes with it, without jsii; applying
+// it twice changes nothing.
+func (p MicroserviceProps) WithDefaults(id string) MicroserviceProps {
 	p.Name = cmp.Or(p.Name, id)
 	p.Component = cmp.Or(p.Component, DefaultComponent)
 	p.PartOf = cmp.Or(p.PartOf, DefaultPartOf)

@@ -192,6 +192,13 @@ func (r *PrometheusRule) RuleFile() []byte {
 	return out
 }
 
+// RuleFile returns the rule file of the PrometheusRule that
+// NewPrometheusRule builds of p, whose Name must be set; it needs no
+// construct.
+func (p PrometheusRuleProps) RuleFile() []byte {
+	return (&PrometheusRule{name: p.Name, alerts: p.Alerts}).RuleFile()
+}
+
 // validateAlert checks one alert with Prometheus's parsers.
 // checkExpr is false when the expr is already reported (an unknown query).
 func validateAlert(errs *problems, field string, a Alert, checkExpr bool) {

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -24,9 +25,13 @@ type SecretReference struct {
 
 // SecretReferences returns the Secret keys the service's containers read,
 // its migration Job's included, in declaration order.
-func (m *Microservice) SecretReferences() []SecretReference {
-	refs := make([]SecretReference, 0, len(m.props.SecretEnv))
-	for i, s := range m.props.SecretEnv {
+func (m *Microservice) SecretReferences() []SecretReference { return m.props.SecretReferences() }
+
+// SecretReferences returns the Secret keys the service's containers read,
+// its migration Job's included, in declaration order.
+func (p MicroserviceProps) SecretReferences() []SecretReference {
+	refs := make([]SecretReference, 0, len(p.SecretEnv))
+	for i, s := range p.SecretEnv {
 		refs = append(refs, SecretReference{Secret: s.Secret, Key: s.Key, Optional: s.Optional, Field: fmt.Sprintf("secretEnv[%d]", i)})
 	}
 	return refs
@@ -39,8 +44,17 @@ const KongCredentialLabel = "konghq.com/credential"
 // SecretReferences returns the keys each credential's Secret must hold,
 // with the label that tells Kong the credential's type.
 func (k *KongConsumer) SecretReferences() []SecretReference {
+	return KongConsumerProps{Credentials: k.credentials}.SecretReferences()
+}
+
+// SecretReferences returns the keys each credential's Secret must hold,
+// with the credential's defaults applied, as NewKongConsumer applies them.
+func (p KongConsumerProps) SecretReferences() []SecretReference {
 	var refs []SecretReference
-	for i, c := range k.credentials {
+	for i, c := range p.Credentials {
+		if c.Type == "jwt" {
+			c.Algorithm = cmp.Or(c.Algorithm, DefaultJWTAlgorithm)
+		}
 		for _, key := range c.secretKeys() {
 			refs = append(refs, SecretReference{
 				Secret: c.Secret, Key: key,
@@ -66,3 +80,21 @@ func (c ConsumerCredential) secretKeys() []string {
 
 // SecretReferences returns the receivers' credentials.
 func (a *AlertmanagerConfig) SecretReferences() []SecretReference { return a.secrets }
+
+// SecretReferences returns the receivers' credentials, as
+// NewAlertmanagerConfig reads them: a receiver with both a pager and a
+// chat credential is a problem, and reads neither.
+func (p AlertmanagerConfigProps) SecretReferences() []SecretReference {
+	var refs []SecretReference
+	for i, r := range p.Receivers {
+		field := fmt.Sprintf("receivers[%d]", i)
+		switch {
+		case r.PagerDuty != nil && r.Slack != nil:
+		case r.PagerDuty != nil:
+			refs = append(refs, SecretReference{Secret: r.PagerDuty.Name, Key: r.PagerDuty.Key, Field: field + ".pagerDuty"})
+		case r.Slack != nil:
+			refs = append(refs, SecretReference{Secret: r.Slack.Name, Key: r.Slack.Key, Field: field + ".slack"})
+		}
+	}
+	return refs
+}

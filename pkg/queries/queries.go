@@ -1,6 +1,8 @@
 // Package queries holds every PromQL expression of the platform, once.
 // Alerts (PrometheusRules) and Grafana dashboards both take their queries
-// from here by name, so a panel and the alert it explains always agree.
+// from here by name, so a panel and the alert it explains always agree;
+// the dashboards' log panels take their LogQL stream selector from
+// LogSelector.
 //
 // The expressions read kube-state-metrics and cAdvisor (through
 // kube-prometheus-stack) and Kong's prometheus plugin:
@@ -117,4 +119,13 @@ func MustExpr(name string, t Target) string {
 // on several hosts.
 func KongRoutePattern(t Target) string {
 	return `httproute\\.` + t.Namespace + `\\.` + t.Service + `(-[0-9]+)?\\..*`
+}
+
+// LogSelector is the LogQL stream selector of a service's logs. The log
+// agent (Alloy) turns the pod labels app.kubernetes.io/name,
+// app.kubernetes.io/component and telepace.cc/environment into the stream
+// labels service, component and environment, beside namespace; nothing
+// per pod, to keep cardinality low.
+func LogSelector(namespace, service string) string {
+	return fmt.Sprintf(`{namespace=%q, service=%q}`, namespace, service)
 }

@@ -63,7 +63,7 @@ func TestTopologyParsesWithMermaid(t *testing.T) {
 	resolved := resolvedAll(t)
 	diagrams := map[string]string{}
 	for _, env := range environments.All() {
-		diagrams[env.Name] = synth.NewTopology(env, resolved[env.Name].Composition).Mermaid()
+		diagrams[env.Name] = synth.NewTopology(resolved[env.Name].Plan).Mermaid()
 	}
 	require.Contains(t, diagrams, "prod")
 

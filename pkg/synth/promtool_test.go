@@ -160,11 +160,12 @@ func TestAlertsWithPromtool(t *testing.T) {
 	require.NoError(t, err)
 	ran := 0
 	for _, env := range environments.All() {
-		for _, rule := range resolved[env.Name].Composition.Rules {
+		for _, scoped := range resolved[env.Name].Plan.Monitoring.Rules {
+			rule := scoped.Props
 			dir := t.TempDir()
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), rule.RuleFile(), 0o644))
 			file := promTest{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m"}
-			for _, a := range rule.Alerts() {
+			for _, a := range rule.Alerts {
 				// Expected independently of the alert under test: the
 				// environment's severity, and the labels Alertmanager's
 				// namespace matcher and the runbooks rely on.
@@ -172,7 +173,7 @@ func TestAlertsWithPromtool(t *testing.T) {
 				if a.Name == alerts.HPAAtMax || a.Name == alerts.HighLatency {
 					severity = "warning"
 				}
-				svc := rule.Name()
+				svc := rule.Name
 				labels := map[string]string{"severity": severity, "service": svc, "environment": env.Name, "namespace": env.Namespace}
 				sc := scenarios(a.Name, env.Namespace, svc)
 				file.Tests = append(file.Tests, promGroup{Name: a.Name + " fires", Interval: "1m", InputSeries: sc.fire, AlertRuleTest: []promAlertTest{{
@@ -198,7 +199,7 @@ func TestAlertsWithPromtool(t *testing.T) {
 			cmd := exec.Command(promtool, "test", "rules", "tests.yaml")
 			cmd.Dir = dir
 			out, err := cmd.CombinedOutput()
-			require.NoError(t, err, "%s/%s: promtool test rules:\n%s\n--- rules.yaml\n%s--- tests.yaml\n%s", env.Name, rule.Name(), out, rule.RuleFile(), raw)
+			require.NoError(t, err, "%s/%s: promtool test rules:\n%s\n--- rules.yaml\n%s--- tests.yaml\n%s", env.Name, rule.Name, out, rule.RuleFile(), raw)
 		}
 	}
 	require.Positive(t, ran)
@@ -211,9 +212,9 @@ func TestPromtoolCatchesAWrongExpectation(t *testing.T) {
 	promtool := promtoolPath(t)
 	resolved, err := synth.Resolve([]environments.Environment{lookup("prod")})
 	require.NoError(t, err)
-	rule := resolved["prod"].Composition.Rules[0]
-	a := rule.Alerts()[0]
-	sc := scenarios(a.Name, "telepace", rule.Name())
+	rule := resolved["prod"].Plan.Monitoring.Rules[0].Props
+	a := rule.Alerts[0]
+	sc := scenarios(a.Name, "telepace", rule.Name)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), rule.RuleFile(), 0o644))
 	raw, err := yaml.Marshal(promTest{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m", Tests: []promGroup{{

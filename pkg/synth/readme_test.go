@@ -28,7 +28,7 @@ func TestRepositoryReadmeShowsProdTopology(t *testing.T) {
 	var want string
 	for _, env := range environments.All() {
 		if env.Name == "prod" {
-			want = synth.NewTopology(env, resolved[env.Name].Composition).Mermaid()
+			want = synth.NewTopology(resolved[env.Name].Plan).Mermaid()
 		}
 	}
 	require.NotEmpty(t, want, "no prod environment")

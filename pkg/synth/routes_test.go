@@ -259,9 +259,9 @@ func TestVoiceflowConfigIsNeverRoutable(t *testing.T) {
 	routes := generatedRoutes(t)
 	for _, e := range environments.All() {
 		private := map[string][]string{}
-		for _, ms := range resolved[e.Name].Composition.Services {
-			if paths := ms.PrivatePaths(); len(paths) > 0 {
-				private[ms.Name()] = paths
+		for _, s := range resolved[e.Name].Plan.Services {
+			if paths := s.Props.PrivatePaths; len(paths) > 0 {
+				private[s.Name] = paths
 			}
 		}
 		require.Contains(t, private["voiceflow"], "/config", "%s: voiceflow's /config is not declared private", e.Name)

@@ -460,7 +460,7 @@ func TestChartReadmeNamesTheStoreValues(t *testing.T) {
 			assert.NotContains(t, readme, "gcloud", c.Env)
 			continue
 		}
-		assert.Contains(t, readme, fmt.Sprintf(".svc.id.goog[%s/%s]", env.Namespace, resolved[c.Env].Composition.SecretStore.Name()), c.Env)
+		assert.Contains(t, readme, fmt.Sprintf(".svc.id.goog[%s/%s]", env.Namespace, resolved[c.Env].Plan.Secrets.StoreName()), c.Env)
 		var want []string
 		for _, o := range resolved[c.Env].Objects {
 			if o.Kind != "ExternalSecret" {

@@ -19,6 +19,7 @@ import (
 	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/internal/yamlhead"
+	"github.com/telepace/platform-charts/pkg/compose"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -128,9 +129,9 @@ type Resolved struct {
 	// Objects are the environment's objects in the order cdk8s resolved
 	// them.
 	Objects []Object
-	// Composition holds the constructs the environment composed; the chart
-	// README reads images and routes from them rather than re-deriving.
-	Composition *environments.Composition
+	// Plan is the environment's plan, which built the objects; the chart
+	// README and the topology are rendered from it.
+	Plan compose.Plan
 }
 
 // Resolve synthesises the environments with cdk8s and returns each
@@ -158,32 +159,24 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 		OutputFileExtension: jsii.String(".yaml"),
 		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
 	})
-	composed := map[string]*environments.Composition{}
+	plans := map[string]compose.Plan{}
 	charts := map[string]cdk8s.Chart{}
+	var deployed []compose.Plan
 	for _, i := range usable {
 		chart := cdk8s.NewChart(app, jsii.String(envs[i].Name), &cdk8s.ChartProps{
 			DisableResourceNameHashes: jsii.Bool(true),
 		})
-		composed[envs[i].Name] = envs[i].Compose(chart)
+		plan := compose.Compose(envs[i])
+		compose.Build(chart, plan)
+		plans[envs[i].Name] = plan
+		deployed = append(deployed, plan)
 		charts[envs[i].Name] = chart
 	}
 	if g != nil {
 		chart := cdk8s.NewChart(app, jsii.String(environments.GitOpsChart), &cdk8s.ChartProps{
 			DisableResourceNameHashes: jsii.Bool(true),
 		})
-		scaled := map[string][]string{}
-		for name, c := range composed {
-			for _, ms := range c.Services {
-				if ms.Autoscaled() {
-					scaled[name] = append(scaled[name], ms.Name())
-				}
-			}
-		}
-		var deployed []environments.Environment
-		for _, i := range usable {
-			deployed = append(deployed, envs[i])
-		}
-		g.ComposeGitOps(chart, deployed, scaled)
+		compose.BuildDelivery(chart, compose.PlanDelivery(*g, deployed))
 		charts[environments.GitOpsChart] = chart
 	}
 	err = pc.CatchValidation(func() { app.Synth() })
@@ -216,7 +209,7 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 		raw, err := os.ReadFile(filepath.Join(outdir, env.Name+".yaml"))
 		if errors.Is(err, os.ErrNotExist) {
 			// cdk8s writes no file for a chart without objects.
-			out[env.Name] = Resolved{Composition: composed[env.Name]}
+			out[env.Name] = Resolved{Plan: plans[env.Name]}
 			continue
 		}
 		if err != nil {
@@ -231,7 +224,7 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 		if env.Name != environments.GitOpsChart {
 			leaks = append(leaks, kindsOutsideProject(charts[env.Name], objs)...)
 		}
-		out[env.Name] = Resolved{Objects: objs, Composition: composed[env.Name]}
+		out[env.Name] = Resolved{Objects: objs, Plan: plans[env.Name]}
 	}
 	if len(leaks) > 0 {
 		return nil, &pc.ValidationError{Problems: leaks}

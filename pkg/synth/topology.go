@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/compose"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -105,7 +105,8 @@ type Topology struct {
 // NetworkPolicy ingress peer and per egress rule (DNS included); and each
 // Secret with its producer and readers. The order is the composition's,
 // so the same composition draws the same picture, byte for byte.
-func NewTopology(env environments.Environment, c *environments.Composition) Topology {
+func NewTopology(p compose.Plan) Topology {
+	env := p.Env
 	t := &topologyBuilder{ids: map[string]bool{}}
 	gwNamespace := env.Gateway.Ref.Namespace
 	if gwNamespace == "" {
@@ -115,26 +116,26 @@ func NewTopology(env environments.Environment, c *environments.Composition) Topo
 	if env.Gateway.Ref.Namespace != "" {
 		gwName = env.Gateway.Ref.Namespace + "/" + gwName
 	}
-	if len(c.Routes) > 0 || c.Gateway != nil {
+	if len(p.Gateway.Routes) > 0 || p.Gateway.Gateway != nil {
 		t.node("gw", LayerGateway, "Gateway "+gwName, "namespace "+gwNamespace)
 	}
-	services := map[string]*pc.Microservice{}
-	for _, ms := range c.Services {
-		services[ms.Name()] = ms
-		label := []string{ms.Name()}
-		for _, p := range ms.Ports() {
+	services := map[string]compose.Service{}
+	for _, s := range p.Services {
+		services[s.Name] = s
+		label := []string{s.Name}
+		for _, p := range s.Props.Ports {
 			label = append(label, fmt.Sprintf("%s %d/%s", p.Name, p.Port, protocol(p.Protocol)))
 		}
-		t.node(serviceID(ms.Name()), LayerServices, label...)
+		t.node(serviceID(s.Name), LayerServices, label...)
 	}
 	n := 0
-	for _, hr := range c.Routes {
-		for _, rt := range hr.Routes() {
+	for _, hr := range p.Gateway.Routes {
+		for _, rt := range hr.Rules {
 			n++
 			id := fmt.Sprintf("route_%d", n)
-			rr := RouteRule{Host: hr.Host(), Path: rt.Path, Exact: rt.Exact, Methods: rt.Methods, Backend: hr.Backend().Name(), Plugins: hr.Plugins(rt)}
+			rr := RouteRule{Host: hr.Props.Host, Path: rt.Path, Exact: rt.Exact, Methods: rt.Methods, Backend: hr.Backend, Plugins: hr.Plugins(rt)}
 			portName := rt.Port
-			for _, p := range hr.Backend().Ports() {
+			for _, p := range services[hr.Backend].Props.Ports {
 				if p.Name == rt.Port {
 					rr.Port = p.Port
 				}
@@ -151,35 +152,36 @@ func NewTopology(env environments.Environment, c *environments.Composition) Topo
 			t.edge(TopologyEdge{Kind: EdgeRoute, From: id, To: serviceID(rr.Backend), Label: fmt.Sprintf("%s %d", portName, rr.Port), Route: &rr})
 		}
 	}
-	for _, ms := range c.Services {
-		if paths := ms.PrivatePaths(); len(paths) > 0 {
-			id := "private_" + mermaidID(ms.Name())
+	for _, s := range p.Services {
+		if paths := s.Props.PrivatePaths; len(paths) > 0 {
+			id := "private_" + mermaidID(s.Name)
 			t.node(id, LayerGateway, append([]string{"never routed"}, paths...)...)
-			t.edge(TopologyEdge{Kind: EdgeNeverRouted, From: id, To: serviceID(ms.Name())})
+			t.edge(TopologyEdge{Kind: EdgeNeverRouted, From: id, To: serviceID(s.Name)})
 		}
 	}
-	for _, ms := range c.Services {
-		ports := ingressPorts(ms)
-		for _, peer := range ms.AllowFrom() {
+	for _, s := range p.Services {
+		ports := ingressPorts(s.Props.Ports)
+		for _, peer := range s.Props.AllowFrom {
+			peer := *peer.DeepCopy()
 			from := t.peerNode(peer, env.Namespace, gwNamespace)
-			t.edge(TopologyEdge{Kind: EdgeIngress, From: from, To: serviceID(ms.Name()), Label: portsLabel(ports), Policy: ms.Name(), Peers: []networkingv1.NetworkPolicyPeer{peer}, Ports: ports})
+			t.edge(TopologyEdge{Kind: EdgeIngress, From: from, To: serviceID(s.Name), Label: portsLabel(ports), Policy: s.Name, Peers: []networkingv1.NetworkPolicyPeer{peer}, Ports: ports})
 		}
 	}
-	for _, ms := range c.Services {
-		for _, r := range ms.PolicyEgress() {
+	for _, s := range p.Services {
+		for _, r := range s.Props.PolicyEgress() {
 			to, label := t.egressNode(r, env.Namespace)
 			rule := r.PolicyRule()
 			if r.Internet {
 				label = r.Name + ": " + label
 			}
-			t.edge(TopologyEdge{Kind: EdgeEgress, From: serviceID(ms.Name()), To: to, Label: label, Policy: ms.Name(), Peers: rule.To, Ports: rule.Ports})
+			t.edge(TopologyEdge{Kind: EdgeEgress, From: serviceID(s.Name), To: to, Label: label, Policy: s.Name, Peers: rule.To, Ports: rule.Ports})
 		}
 	}
 	readers := map[string]string{}
-	for _, ms := range c.Services {
-		readers[*ms.Node().Path()] = serviceID(ms.Name())
+	for _, s := range p.Services {
+		readers[env.Name+"/"+s.ID()] = serviceID(s.Name)
 	}
-	for _, s := range c.Secrets {
+	for _, s := range p.Secrets.Sources {
 		producer := "producer_" + strings.Trim(mermaidID(s.Producer), "_")
 		t.node(producer, LayerSecrets, s.Producer)
 		id := "secret_" + mermaidID(s.Name)
@@ -254,7 +256,7 @@ func (t *topologyBuilder) egressNode(r pc.EgressRule, namespace string) (id, lab
 		return "internet", label
 	}
 	layer := LayerData
-	if r.Name == environments.CollectorEgressName {
+	if r.Name == compose.CollectorEgressName {
 		layer = LayerOutside
 	}
 	where := "any address"
@@ -335,9 +337,9 @@ func routePath(r RouteRule) string {
 	return strings.TrimSuffix(r.Path, "/") + "/*"
 }
 
-func ingressPorts(ms *pc.Microservice) []networkingv1.NetworkPolicyPort {
+func ingressPorts(ports []pc.Port) []networkingv1.NetworkPolicyPort {
 	var out []networkingv1.NetworkPolicyPort
-	for _, p := range ms.Ports() {
+	for _, p := range ports {
 		proto := protocol(p.Protocol)
 		port := intstr.FromInt32(p.Port)
 		out = append(out, networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &port})

@@ -49,8 +49,8 @@ func TestTopologyGolden(t *testing.T) {
 	}
 	for _, env := range environments.All() {
 		t.Run(env.Name, func(t *testing.T) {
-			got := synth.NewTopology(env, resolved[env.Name].Composition).Mermaid()
-			again := synth.NewTopology(env, resolved[env.Name].Composition).Mermaid()
+			got := synth.NewTopology(resolved[env.Name].Plan).Mermaid()
+			again := synth.NewTopology(resolved[env.Name].Plan).Mermaid()
 			require.Equal(t, got, again, "the diagram is not deterministic")
 			assert.Contains(t, readmes[env.Name], "```mermaid\n"+got+"```\n", "the README does not carry the diagram")
 			path := filepath.Join("testdata", "topology-"+env.Name+".mmd")
@@ -163,7 +163,7 @@ func TestTopologyEdgesMatchNetworkPolicies(t *testing.T) {
 			r := resolved[env.Name]
 			policies := generatedPolicies(t, r)
 			require.Len(t, policies, len(env.Services), "one NetworkPolicy per service of the catalog")
-			top := synth.NewTopology(env, r.Composition)
+			top := synth.NewTopology(r.Plan)
 			want, got := policyRules(policies), drawnRules(top)
 			require.NotEmpty(t, want)
 			assert.Empty(t, difference(want, got), "admitted by a NetworkPolicy, not drawn")
@@ -231,9 +231,8 @@ func egressTarget(peers []networkingv1.NetworkPolicyPeer) string {
 // TestTopologyPolicyCheckCanFail proves the comparison above catches a
 // missing edge and an invented one.
 func TestTopologyPolicyCheckCanFail(t *testing.T) {
-	env, _ := environments.Lookup("prod")
 	r := resolvedAll(t)["prod"]
-	top := synth.NewTopology(env, r.Composition)
+	top := synth.NewTopology(r.Plan)
 	want := policyRules(generatedPolicies(t, r))
 	i := slices.IndexFunc(top.Edges, func(e synth.TopologyEdge) bool { return e.Kind == synth.EdgeEgress })
 	require.GreaterOrEqual(t, i, 0)
@@ -284,7 +283,7 @@ func TestTopologyShowsEveryRouteRule(t *testing.T) {
 						methods, string(ref.Name), int32(*ref.Port), plugins))
 				}
 			}
-			top := synth.NewTopology(env, r.Composition)
+			top := synth.NewTopology(r.Plan)
 			text := top.Mermaid()
 			var got []string
 			for _, e := range top.Edges {
@@ -329,7 +328,7 @@ func TestTopologyShowsSecretReaders(t *testing.T) {
 				}
 			}
 			require.NotEmpty(t, want)
-			top := synth.NewTopology(env, r.Composition)
+			top := synth.NewTopology(r.Plan)
 			var got []string
 			produced := map[string]bool{}
 			for _, e := range top.Edges {

@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/compose"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 	"github.com/telepace/platform-charts/pkg/sealing"
@@ -288,18 +289,18 @@ func freePort(t *testing.T) int {
 	return ports[0]
 }
 
-// composition composes an environment from the catalogs.
-func composition(t *testing.T, env string) *environments.Composition {
+// plan plans an environment from the catalogs.
+func plan(t *testing.T, env string) compose.Plan {
 	t.Helper()
 	e, ok := environments.Lookup(env)
 	if !ok {
 		t.Fatalf("environments: no environment %q", env)
 	}
-	var comp *environments.Composition
-	if _, err := constructstest.Synth(func(chart constructs.Construct) { comp = e.Compose(chart) }); err != nil {
-		t.Fatalf("compose %s: %v", env, err)
+	p := compose.Compose(e)
+	if len(p.Problems) > 0 {
+		t.Fatalf("compose %s: %v", env, p.Problems)
 	}
-	return comp
+	return p
 }
 
 func runExternalSecrets(t *testing.T, ctx context.Context, k *kube, tl *cluster.Tools, env, ns string, r *rendered) {
@@ -308,19 +309,19 @@ func runExternalSecrets(t *testing.T, ctx context.Context, k *kube, tl *cluster.
 	// Secret read from the store holds, and, for a Secret extracted whole,
 	// every key its readers (the services, Kong consumers, Alertmanager
 	// routing) declare, optional ones included.
-	comp := composition(t, env)
+	comp := plan(t, env)
 	var refs []pc.SecretReference
-	for _, ms := range comp.Services {
-		refs = append(refs, ms.SecretReferences()...)
+	for _, s := range comp.Services {
+		refs = append(refs, s.Props.SecretReferences()...)
 	}
-	for _, kc := range comp.Consumers {
+	for _, kc := range comp.Gateway.Consumers {
 		refs = append(refs, kc.SecretReferences()...)
 	}
-	if comp.Alertmanager != nil {
-		refs = append(refs, comp.Alertmanager.SecretReferences()...)
+	if comp.Monitoring.Alertmanager != nil {
+		refs = append(refs, comp.Monitoring.Alertmanager.SecretReferences()...)
 	}
 	sources := map[string][]string{} // target Secret -> keys
-	for _, s := range comp.Secrets {
+	for _, s := range comp.Secrets.Sources {
 		if !s.FromStore {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	cv "github.com/telepace/platform-charts/pkg/chartvalues"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 
 	"github.com/telepace/platform-charts/environments"
@@ -36,7 +37,7 @@ func TestUmbrellaWiring(t *testing.T) {
 		}
 		t.Run(e.Name, func(t *testing.T) {
 			v := values(t, e)
-			jaeger, ok := v["jaeger"].(*environments.JaegerValues)
+			jaeger, ok := v["jaeger"].(*cv.JaegerValues)
 			require.True(t, ok, "jaeger values")
 			require.NotEmpty(t, e.Monitoring.Tracing.Endpoint)
 			u, err := url.Parse(e.Monitoring.Tracing.Endpoint)
@@ -44,9 +45,9 @@ func TestUmbrellaWiring(t *testing.T) {
 			assert.Equal(t, jaeger.FullnameOverride+"-collector", u.Hostname(), "the services send traces to the chart's collector Service")
 			assert.Equal(t, "4318", u.Port(), "OTLP over HTTP")
 
-			stack, ok := v["monitoring"].(*environments.PrometheusStackValues)
+			stack, ok := v["monitoring"].(*cv.PrometheusStackValues)
 			require.True(t, ok, "monitoring values")
-			var jaegerSource *environments.GrafanaDataSource
+			var jaegerSource *cv.GrafanaDataSource
 			for i, ds := range stack.Grafana.AdditionalDataSources {
 				if ds.Type == "jaeger" {
 					jaegerSource = &stack.Grafana.AdditionalDataSources[i]
@@ -65,7 +66,7 @@ func TestUmbrellaWiring(t *testing.T) {
 			assert.Equal(t, sel, stack.Prometheus.PrometheusSpec.RuleSelector.MatchLabels)
 			assert.Equal(t, sel, stack.Alertmanager.AlertmanagerSpec.AlertmanagerConfigSelector.MatchLabels)
 
-			kong, ok := v["kong"].(*environments.KongValues)
+			kong, ok := v["kong"].(*cv.KongValues)
 			require.True(t, ok, "kong values")
 			assert.True(t, kong.Gateway.ServiceMonitor.Enabled, "Kong's metrics are scraped")
 			assert.Equal(t, sel, kong.Gateway.ServiceMonitor.Labels, "Prometheus selects Kong's ServiceMonitor")
@@ -97,7 +98,7 @@ func TestUmbrellaReadsGeneratedSecrets(t *testing.T) {
 	}
 	dev, ok := environments.Lookup("dev")
 	require.True(t, ok)
-	stack := values(t, dev)["monitoring"].(*environments.PrometheusStackValues)
+	stack := values(t, dev)["monitoring"].(*cv.PrometheusStackValues)
 	admin := stack.Grafana.Admin
 	require.NotEmpty(t, admin.ExistingSecret, "Grafana's admin password is not left to the chart")
 	var read []string

@@ -1,17 +1,6 @@
-package environments
+package chartvalues
 
-import (
-	"fmt"
-
-	"github.com/telepace/platform-charts/apps"
-	pc "github.com/telepace/platform-charts/pkg/constructs"
-)
-
-// The dev umbrella's dependencies. Each chart's values are a Go struct
-// whose json tags are the chart's own keys (checked against the chart's
-// values.yaml at the pinned version); values.schema.json is generated from
-// the same types. Only what the umbrella must set is modelled: everything
-// else keeps the chart's default.
+import "fmt"
 
 // Persistence is a chart's persistent volume.
 type Persistence struct {
@@ -519,10 +508,10 @@ type SealedSecretsRBAC struct {
 	NamespacedRoles bool `json:"namespacedRoles"`
 }
 
-// alloyLogs is the Alloy pipeline: the logs of every pod in namespace,
-// labelled with the
-// labels LogSelector queries, to Loki.
-func alloyLogs(namespace, lokiPush string) string {
+// AlloyLogs is the Alloy pipeline: the logs of every pod in namespace,
+// labelled with the labels queries.LogSelector queries, pushed to Loki at
+// lokiPush.
+func AlloyLogs(namespace, lokiPush string) string {
 	return fmt.Sprintf(`discovery.kubernetes "pods" {
   role = "pod"
   namespaces {
@@ -561,189 +550,4 @@ loki.write "default" {
   }
 }
 `, namespace, lokiPush)
-}
-
-// Service names the dev umbrella gives its middleware (fullnameOverride),
-// which the services' Backends and the monitoring wiring use.
-const (
-	devPostgresHost = "postgresql"
-	devValkeyHost   = "valkey"
-	devS3Host       = "seaweedfs-s3" // <fullname>-s3
-	devS3Port       = 8333
-	devLokiHost     = "loki"
-	devJaeger       = "jaeger"
-	// The jaeger chart names its Services <fullname>-collector (OTLP on
-	// 4317 and 4318) and <fullname>-query (UI and API on 16686).
-	devJaegerCollector = devJaeger + "-collector"
-	devJaegerQuery     = devJaeger + "-query"
-)
-
-// devGrafanaAdmin is the generated Secret Grafana's admin user and
-// password come from.
-const devGrafanaAdmin = "telepace-grafana"
-
-// devDependencies are the dev umbrella's charts, pinned, with values from
-// the environment: the data stores read the generated Secrets the services
-// read; monitoring selects the environment's objects by its selector
-// labels and keeps what Retention says.
-func devDependencies(e Environment) []Dependency {
-	r := e.Retention
-	claim := func(size string) StorageSpec {
-		return StorageSpec{VolumeClaimTemplate: VolumeClaimTemplate{Spec: VolumeClaimSpec{
-			AccessModes: []string{"ReadWriteOnce"}, Resources: VolumeRequests{Requests: map[string]string{"storage": size}},
-		}}}
-	}
-	selector := LabelSelector{MatchLabels: e.Monitoring.SelectorLabels}
-	return []Dependency{
-		{
-			Name: "ingress", Alias: "kong", Version: "0.24.0", Repository: "https://charts.konghq.com",
-			Source:  ChartSource{Repository: "github.com/Kong/charts", Path: "charts/ingress", Tag: "ingress-0.24.0", Commit: "1be63fbf765e9e85606a382e039f0ee93c0b05d5"},
-			Reach:   "ClusterRole `telepace-dev-controller`: Kong's controller lists and watches Secrets, Services, Gateway API and Kong objects in every namespace; the Kong CRDs, from the crds/ of both aliases (so `helm template --include-crds` lists them twice)",
-			Choices: map[string]string{"gateway.proxy.type": "LoadBalancer where the cluster has a load-balancer controller; NodePort elsewhere (kind, minikube), or helm --wait and Argo CD wait for an address that never comes"},
-			Why:     "Kong's recommended chart: the controller and a DB-less gateway; the services' HTTPRoutes and plugins attach to its Gateway",
-			Values: &KongValues{
-				Controller: KongController{IngressController: KongIngressController{AdmissionWebhook: Toggle{Enabled: false}}, Postgresql: Toggle{Enabled: false}},
-				Gateway:    KongGateway{ServiceMonitor: KongServiceMonitor{Enabled: true, TrustCRDsExist: true, Labels: e.Monitoring.SelectorLabels}, Postgresql: Toggle{Enabled: false}, Manager: Toggle{Enabled: false}, Proxy: KongProxy{Type: "LoadBalancer"}},
-			},
-		},
-		{
-			Name: "postgres", Alias: "postgresql", Version: "0.12.4", Repository: "oci://registry-1.docker.io/cloudpirates",
-			Source: ChartSource{Repository: "github.com/CloudPirates-io/helm-charts", Path: "charts/postgres", Tag: "postgres-0.12.4", Commit: "834af3560b5c2c0e824a0aaa77ed7380cdc8a46e"},
-			Wiring: []string{"fullnameOverride", "auth.existingSecret", "auth.username", "auth.database", "auth.secretKeys.adminPasswordKey"},
-			Why:    "maintained, on the official postgres image (Bitnami's images went to a no-update registry in 2025; CloudNativePG needs its operator first)",
-			Values: &PostgresValues{
-				FullnameOverride: devPostgresHost,
-				Auth: PostgresAuth{
-					ExistingSecret: apps.PostgresSecret, Username: "telepace", Database: "telepace",
-					SecretKeys: PostgresSecretKeys{AdminPasswordKey: "postgres-password"},
-				},
-				Persistence:              Persistence{Enabled: true, Size: r.Volumes["postgres"]},
-				ContainerSecurityContext: SeccompContext{SeccompProfile: SeccompProfile{Type: "RuntimeDefault"}},
-			},
-			Reads: []pc.SecretReference{{Secret: apps.PostgresSecret, Key: "postgres-password", Field: "auth.existingSecret"}},
-		},
-		{
-			Name: "valkey", Version: "0.11.0", Repository: "https://valkey.io/valkey-helm/",
-			Source: ChartSource{Repository: "github.com/valkey-io/valkey-helm", Path: "valkey", Tag: "valkey-0.11.0", Commit: "dbcf6a6093cab69ef174ed0c1bb679ba92d0bf2d"},
-			Wiring: []string{"fullnameOverride", "auth.usersExistingSecret"},
-			Why:    "the official Valkey chart; Valkey speaks the Redis protocol the feedback API uses",
-			Values: &ValkeyValues{
-				FullnameOverride: devValkeyHost,
-				Auth: ValkeyAuth{
-					Enabled: true, UsersExistingSecret: apps.RedisSecret,
-					ACLUsers: map[string]ValkeyUser{"default": {Permissions: "~* &* +@all", PasswordKey: "redis-password"}},
-				},
-				DataStorage: ValkeyStore{Enabled: true, RequestedSize: r.Volumes["valkey"]},
-			},
-			Reads: []pc.SecretReference{{Secret: apps.RedisSecret, Key: "redis-password", Field: "auth.usersExistingSecret"}},
-		},
-		{
-			Name: "seaweedfs", Version: "4.53.0", Repository: "https://seaweedfs.github.io/seaweedfs/helm",
-			Source: ChartSource{Repository: "github.com/seaweedfs/seaweedfs", Path: "k8s/charts/seaweedfs", Tag: "v0.0.0-20261109003541-7506e5f91cd6", GoModule: true},
-			Reach:  "ClusterRole `seaweedfs-rw-cr`: every verb on pods in every namespace (the chart creates it unless `global.seaweedfs.createClusterRole` is false, which the umbrella leaves true; not prefixed by the release, so a second umbrella in the cluster shares it)",
-			Wiring: []string{"fullnameOverride"},
-			Why:    "S3-compatible object store under active maintenance (MinIO's chart and community edition are not); voiceflow's MinIO client talks S3 to it",
-			Values: &SeaweedFSValues{
-				FullnameOverride: "seaweedfs",
-				Master:           SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
-				Filer:            SeaweedServer{Data: SeaweedStorage{Type: "persistentVolumeClaim", Size: "1Gi"}, Logs: SeaweedStorage{Type: "emptyDir"}},
-				S3:               SeaweedS3{Enabled: true, Logs: SeaweedStorage{Type: "emptyDir"}},
-				Volume:           SeaweedVolume{DataDirs: []SeaweedDataDir{{Name: "data", Type: "persistentVolumeClaim", Size: r.Volumes["object-store"], MaxVolumes: 0}}},
-			},
-		},
-		{
-			Name: "kube-prometheus-stack", Alias: "monitoring", Version: "88.5.3", Repository: "https://prometheus-community.github.io/helm-charts",
-			Source: ChartSource{Repository: "github.com/prometheus-community/helm-charts", Path: "charts/kube-prometheus-stack", Tag: "kube-prometheus-stack-88.5.3", Commit: "ea930baeebeba39f56d6b44e351f23b2a072a600"},
-			Reach:  "ClusterRoles `monitoring-operator` (every verb on ConfigMaps and Secrets, and on the operator's objects, in every namespace), `monitoring-prometheus` (service discovery in every namespace) and `telepace-dev-kube-state-metrics` (lists every object's metadata, Secrets included); the first two are not prefixed by the release; the Prometheus Operator's CRDs",
-			Wiring: []string{"fullnameOverride", "grafana.admin.existingSecret", "grafana.admin.userKey", "grafana.admin.passwordKey"},
-			Why:    "Prometheus Operator, Prometheus, Alertmanager and Grafana (its Grafana now from the grafana-community repository); selects the environment's ServiceMonitors, rules and AlertmanagerConfig",
-			Values: &PrometheusStackValues{
-				FullnameOverride:   "monitoring",
-				PrometheusOperator: PrometheusOperator{AdmissionWebhooks: Toggle{Enabled: false}, TLS: Toggle{Enabled: false}},
-				NodeExporter:       Toggle{Enabled: false},
-				Prometheus: PrometheusInstance{PrometheusSpec: PrometheusSpec{
-					Retention: r.Metrics, RetentionSize: r.MetricsSize, StorageSpec: claim(r.Volumes["prometheus"]),
-					ServiceMonitorSelector: selector, RuleSelector: selector,
-				}},
-				Alertmanager: AlertmanagerInstance{AlertmanagerSpec: AlertmanagerSpec{
-					Retention: r.Alerts, Storage: claim("1Gi"), AlertmanagerConfigSelector: selector,
-				}},
-				Grafana: GrafanaValues{
-					Admin:         GrafanaAdmin{ExistingSecret: devGrafanaAdmin, UserKey: "admin-user", PasswordKey: "admin-password"},
-					RBAC:          GrafanaRBAC{Namespaced: true},
-					TestFramework: Toggle{Enabled: false},
-					Sidecar: GrafanaSidecar{Dashboards: GrafanaDashboards{
-						Enabled: true, Label: pc.DashboardLabel, LabelValue: "1", SearchNamespace: e.Namespace,
-						FolderAnnotation: pc.DashboardFolderAnnotation,
-						Provider:         GrafanaDashboardProvider{FoldersFromFilesStructure: true},
-					}},
-					AdditionalDataSources: []GrafanaDataSource{
-						{Name: "Loki", Type: "loki", UID: "loki", URL: fmt.Sprintf("http://%s:3100", devLokiHost), Access: "proxy"},
-						{Name: "Jaeger", Type: "jaeger", UID: "jaeger", URL: fmt.Sprintf("http://%s:16686", devJaegerQuery), Access: "proxy"},
-					},
-				},
-			},
-			Reads: []pc.SecretReference{
-				{Secret: devGrafanaAdmin, Key: "admin-user", Field: "grafana.admin.userKey"},
-				{Secret: devGrafanaAdmin, Key: "admin-password", Field: "grafana.admin.passwordKey"},
-			},
-		},
-		{
-			Name: "loki", Version: "18.11.0", Repository: "https://grafana-community.github.io/helm-charts",
-			Source: ChartSource{Repository: "github.com/grafana-community/helm-charts", Path: "charts/loki", Tag: "loki-18.11.0", Commit: "3386a1156177c6bcd7fdb1ad4c6b1dda094296e0"},
-			Wiring: []string{"fullnameOverride"},
-			Why:    "log store, monolithic on a filesystem volume, retention by its compactor (loki-stack and promtail are deprecated)",
-			Values: &LokiValues{
-				FullnameOverride: devLokiHost,
-				DeploymentMode:   "SingleBinary",
-				Loki: LokiConfig{
-					CommonConfig: LokiCommon{ReplicationFactor: 1},
-					Storage:      LokiStorage{Type: "filesystem"},
-					SchemaConfig: LokiSchemaConfig{Configs: []LokiSchema{{From: "2024-04-01", Store: "tsdb", ObjectStore: "filesystem", Schema: "v13", Index: LokiIndex{Prefix: "index_", Period: "24h"}}}},
-					Compactor:    LokiCompactor{RetentionEnabled: true, DeleteRequestStore: "filesystem"},
-					LimitsConfig: LokiLimits{RetentionPeriod: r.Logs},
-				},
-				SingleBinary: LokiBinary{Replicas: 1, Persistence: Persistence{Enabled: true, Size: r.Volumes["loki"]}},
-				RBAC:         GrafanaRBAC{Namespaced: true},
-				Sidecar:      LokiSidecar{Rules: Toggle{Enabled: false}},
-			},
-		},
-		{
-			Name: "alloy", Version: "1.11.1", Repository: "https://grafana.github.io/helm-charts",
-			Source: ChartSource{Repository: "github.com/grafana/alloy", Path: "operations/helm/charts/alloy", Tag: "helm-chart/1.11.1", Commit: "233907cff225ce253f812bdfc14138dac1fa0cd2"},
-			Reach:  "ClusterRole `telepace-dev-alloy` (get, list and watch ConfigMaps and Secrets, and read pods and their logs, in every namespace), which the chart always creates; its configuration discovers only this namespace's pods",
-			Why:    "log agent, from the Alloy team's repository: pod logs through the Kubernetes API to Loki, with the labels the dashboards query",
-			Values: &AlloyValues{
-				Alloy:      AlloyConfig{ConfigMap: AlloyConfigMap{Create: true, Content: alloyLogs(e.Namespace, fmt.Sprintf("http://%s:3100/loki/api/v1/push", devLokiHost))}},
-				Controller: AlloyController{Type: "deployment", Replicas: 1},
-			},
-		},
-		{
-			Name: "jaeger", Version: "4.1.0", Repository: "https://jaegertracing.github.io/helm-charts",
-			Source: ChartSource{Repository: "github.com/jaegertracing/helm-charts", Path: "charts/jaeger", Tag: "jaeger-4.1.0", Commit: "2c6f401a2ceae75fe48531c3074670cc279760b7"},
-			Wiring: []string{"fullnameOverride"},
-			Why:    "Jaeger v2 all-in-one, traces in memory, OTLP on 4318 where the services send them",
-			Values: &JaegerValues{FullnameOverride: devJaeger},
-		},
-		{
-			Name: "external-secrets", Version: "0.16.1", Repository: "https://charts.external-secrets.io",
-			Source: ChartSource{Repository: "github.com/external-secrets/external-secrets", Path: "deploy/charts/external-secrets", Tag: "v0.16.2", GoModule: true},
-			Reach:  "ClusterRole `telepace-dev-external-secrets-servicebindings`, aggregated into service-binding roles, bound by nothing; the controller itself has Roles in this namespace only",
-			Why:    "the chart of the External Secrets Operator release whose CRDs are pinned (module v0.16.2 ships chart 0.16.1); generates dev's data-store passwords",
-			Values: &ExternalSecretsValues{
-				InstallCRDs: false, Webhook: Create{Create: false}, CertController: Create{Create: false},
-				ScopedNamespace: e.Namespace, ScopedRBAC: true,
-			},
-		},
-		{
-			Name: "sealed-secrets", Version: "2.19.3", Repository: "https://bitnami-labs.github.io/sealed-secrets",
-			Source: ChartSource{Repository: "github.com/bitnami-labs/sealed-secrets", Path: "helm/sealed-secrets", Tag: "v0.40.0", GoModule: true},
-			Wiring: []string{"fullnameOverride"},
-			Why:    "the chart the pinned sealed-secrets module ships; unseals SealedSecrets",
-			Values: &SealedSecretsValues{
-				FullnameOverride: "sealed-secrets-controller", Args: []string{"--all-namespaces=false"},
-				AdditionalNamespaces: []string{e.Namespace}, RBAC: SealedSecretsRBAC{ClusterRole: false, NamespacedRoles: true},
-			},
-		},
-	}
 }
