@@ -92,7 +92,7 @@ func Dev() Environment {
 }
 
 // devPodSecurityWhy is why dev's namespace enforces baseline: the pods of
-// the umbrella's dependencies, at the values environments/middleware.go
+// the umbrella's dependencies, at the values environments/dev_umbrella.go
 // gives them, that meet baseline but not restricted, as a render of the
 // real charts at their pinned versions showed. Nothing needs more than
 // baseline: node-exporter (host network, PID and filesystem) is off, and

@@ -13,7 +13,7 @@ import (
 //
 //  1. a SealedSecret listed in Sealed;
 //  2. an ExternalSecret of generated passwords, listed in Generated;
-//  3. an ExternalSecret reading Store (see RemoteName for the names it
+//  3. an ExternalSecret reading Store (see names.RemoteName for the names it
 //     reads).
 //
 // The chart never holds a secret value. Producing a key nobody reads is an

@@ -12,17 +12,18 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/compose"
 )
 
 // chartDependencies returns Chart.yaml's dependencies list: each pinned,
 // aliased where the alias differs, and behind <key>.enabled.
-func chartDependencies(env environments.Environment) string {
-	if len(env.Dependencies()) == 0 {
+func chartDependencies(plan compose.Plan) string {
+	if len(plan.Dependencies) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString("dependencies:\n")
-	for _, d := range env.Dependencies() {
+	for _, d := range plan.Dependencies {
 		fmt.Fprintf(&b, "  - name: %s\n    version: %q\n    repository: %q\n", d.Name, d.Version, d.Repository)
 		if d.Alias != "" && d.Alias != d.Name {
 			fmt.Fprintf(&b, "    alias: %s\n", d.Alias)
@@ -34,9 +35,9 @@ func chartDependencies(env environments.Environment) string {
 
 // umbrellaValues returns the values document of an environment with
 // dependencies: each dependency's Values under its key, with enabled: true.
-func umbrellaValues(env environments.Environment) ([]byte, error) {
+func umbrellaValues(plan compose.Plan) ([]byte, error) {
 	doc := map[string]any{}
-	for _, d := range env.Dependencies() {
+	for _, d := range plan.Dependencies {
 		section := map[string]any{}
 		if d.Values != nil {
 			raw, err := json.Marshal(d.Values)
@@ -81,11 +82,12 @@ func pinValue(s *jsonschema.Schema, values any, path string) error {
 // value instead of silently ignoring it. Inside a dependency's section, keys the Go type does not
 // name are admitted: Helm validates the values after merging each
 // subchart's own defaults in, and those are the subchart's to check.
-func valuesSchema(env environments.Environment) ([]byte, error) {
+func valuesSchema(plan compose.Plan) ([]byte, error) {
+	env := plan.Env
 	r := &jsonschema.Reflector{DoNotReference: true, AllowAdditionalProperties: true, RequiredFromJSONSchemaTags: true}
 	props := jsonschema.NewProperties()
 	props.Set("global", &jsonschema.Schema{Type: "object", Description: "Helm's values shared with every subchart."})
-	for _, d := range env.Dependencies() {
+	for _, d := range plan.Dependencies {
 		var s *jsonschema.Schema
 		if d.Values != nil {
 			s = r.ReflectFromType(reflect.TypeOf(d.Values))
