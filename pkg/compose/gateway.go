@@ -90,6 +90,24 @@ func planGateway(e environments.Environment, services []Service) (Gateway, probl
 		return g, nil
 	}
 	g.Planned = true
+	ps = gatewayProblems(e)
+	labels := layerLabels(e.Name, "gateway")
+	if e.Gateway.Create {
+		g.Gateway = &pc.GatewayProps{Labels: labels, Listeners: []pc.Listener{
+			{Name: "api", Host: e.Domains.API},
+			{Name: "web", Host: e.Domains.Web},
+		}}
+	}
+	plugins := planKong(e, labels, &g, &ps)
+	g.Routes = planRoutes(e, services, plugins, &ps)
+	ps = append(ps, clashingRoutes(g.Routes)...)
+	return g, ps
+}
+
+// gatewayProblems returns the problems with where the environment's
+// routes attach.
+func gatewayProblems(e environments.Environment) problems {
+	var ps problems
 	ref := e.Gateway.Ref
 	if ref.Name == "" {
 		ps.addf("gateway.ref.name: is required; name the Gateway the routes attach to")
@@ -110,15 +128,15 @@ func planGateway(e environments.Environment, services []Service) (Gateway, probl
 	if e.Domains.API == e.Domains.Web {
 		ps.addf("domains: the API and web hosts are both %q; routes and listeners need two hosts", e.Domains.API)
 	}
-	labels := layerLabels(e.Name, "gateway")
-	if e.Gateway.Create {
-		g.Gateway = &pc.GatewayProps{Labels: labels, Listeners: []pc.Listener{
-			{Name: "api", Host: e.Domains.API},
-			{Name: "web", Host: e.Domains.Web},
-		}}
-	} else if ref.Namespace == "" {
+	if !e.Gateway.Create && ref.Namespace == "" {
 		ps.addf("gateway.ref.namespace: is required for a Gateway the chart does not create")
 	}
+	return ps
+}
+
+// planKong plans the environment's Kong plugins and consumers into g, and
+// returns the names of the plugins routes may apply.
+func planKong(e environments.Environment, labels pc.Labels, g *Gateway, ps *problems) map[string]bool {
 	anyOrigin := func(path string, config pc.PluginConfig) {
 		if cors, ok := config.(pc.CORS); ok && !e.Gateway.AllowAnyCORSOrigin {
 			for j, o := range cors.Origins {
@@ -180,7 +198,13 @@ func planGateway(e environments.Environment, services []Service) (Gateway, probl
 		}
 		g.Consumers = append(g.Consumers, props)
 	}
+	return plugins
+}
 
+// planRoutes plans one HTTPRoute per backend and host of the services'
+// declared routes, under the backend.
+func planRoutes(e environments.Environment, services []Service, plugins map[string]bool, ps *problems) []Route {
+	var routes []Route
 	byName := map[string]Service{}
 	for _, s := range services {
 		byName[s.Name] = s
@@ -237,12 +261,12 @@ func planGateway(e environments.Environment, services []Service) (Gateway, probl
 		for _, r := range gr.routes {
 			rules = append(rules, r.WithBackend(backend))
 		}
-		g.Routes = append(g.Routes, Route{
+		routes = append(routes, Route{
 			Backend: gr.backend,
 			ID:      id,
 			Props: pc.HTTPRouteProps{
 				Name:           name,
-				Gateway:        ref,
+				Gateway:        e.Gateway.Ref,
 				Host:           gr.host,
 				Routes:         gr.routes,
 				DefaultPlugins: e.Gateway.DefaultPlugins,
@@ -250,8 +274,7 @@ func planGateway(e environments.Environment, services []Service) (Gateway, probl
 			Rules: rules,
 		})
 	}
-	ps = append(ps, clashingRoutes(g.Routes)...)
-	return g, ps
+	return routes
 }
 
 // clashingRoutes reports two services' routes that claim a request in

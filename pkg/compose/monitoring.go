@@ -53,42 +53,11 @@ const CollectorEgressName = "otel-collector"
 // AlertmanagerConfig and the overview dashboard.
 func planMonitoring(e environments.Environment, services []Service, routes []Route) (Monitoring, problems) {
 	var mon Monitoring
-	var ps problems
 	m := e.Monitoring
 	if len(validation.IsDNS1123Label(e.Namespace)) > 0 {
 		return mon, nil // reported as namespace; every query names it
 	}
-	if len(m.SelectorLabels) == 0 {
-		ps.addf("monitoring.selectorLabels: at least one label is required, or no Prometheus picks the rules up")
-	}
-	for _, k := range slices.Sorted(maps.Keys(m.SelectorLabels)) {
-		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
-			ps.addf("monitoring.selectorLabels[%s]: is not a valid label key: %s", k, strings.Join(msgs, "; "))
-		} else if msgs := validation.IsValidLabelValue(m.SelectorLabels[k]); len(msgs) > 0 {
-			ps.addf("monitoring.selectorLabels[%s]: %q is not a valid label value: %s", k, m.SelectorLabels[k], strings.Join(msgs, "; "))
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(m.SelectorLabels)) {
-		if strings.HasPrefix(k, "app.kubernetes.io/") {
-			ps.addf("monitoring.selectorLabels[%s]: would overwrite a recommended label; use the Prometheus release's own label", k)
-		}
-	}
-	before := len(ps)
-	if r := m.Alerts.ErrorRatio; !(r > 0 && r < 1) {
-		ps.addf("monitoring.alerts.errorRatio: %v must be above 0 and below 1", r)
-	}
-	if l := m.Alerts.LatencyP99Ms; !(l > 0) || math.IsInf(l, 1) {
-		ps.addf("monitoring.alerts.latencyP99Ms: %v must be a positive number of milliseconds", l)
-	}
-	if d, err := model.ParseDuration(m.Alerts.For); m.Alerts.For == "" || err != nil || d <= 0 {
-		ps.addf("monitoring.alerts.for: %q must be a positive Prometheus duration such as 5m; without it every blip alerts", m.Alerts.For)
-	}
-	if !slices.Contains(pc.Severities, m.Alerts.Severity) {
-		ps.addf("monitoring.alerts.severity: %q is not one of %s", m.Alerts.Severity, strings.Join(pc.Severities, ", "))
-	}
-	// Alerts made under a broken policy would repeat its problems per
-	// service; they are reported once, above, instead.
-	policyOK := len(ps) == before
+	ps, policyOK := monitoringProblems(m)
 	ps = append(ps, tracingProblems(e)...)
 	routed := map[string]bool{}
 	websocket := map[string]bool{}
@@ -172,6 +141,42 @@ func planMonitoring(e environments.Environment, services []Service, routes []Rou
 		}})
 	}
 	return mon, ps
+}
+
+// monitoringProblems returns the problems with the environment's
+// selector labels and alert policy, and whether the policy is sound.
+func monitoringProblems(m environments.Monitoring) (ps problems, policyOK bool) {
+	if len(m.SelectorLabels) == 0 {
+		ps.addf("monitoring.selectorLabels: at least one label is required, or no Prometheus picks the rules up")
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.SelectorLabels)) {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			ps.addf("monitoring.selectorLabels[%s]: is not a valid label key: %s", k, strings.Join(msgs, "; "))
+		} else if msgs := validation.IsValidLabelValue(m.SelectorLabels[k]); len(msgs) > 0 {
+			ps.addf("monitoring.selectorLabels[%s]: %q is not a valid label value: %s", k, m.SelectorLabels[k], strings.Join(msgs, "; "))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.SelectorLabels)) {
+		if strings.HasPrefix(k, "app.kubernetes.io/") {
+			ps.addf("monitoring.selectorLabels[%s]: would overwrite a recommended label; use the Prometheus release's own label", k)
+		}
+	}
+	before := len(ps)
+	if r := m.Alerts.ErrorRatio; !(r > 0 && r < 1) {
+		ps.addf("monitoring.alerts.errorRatio: %v must be above 0 and below 1", r)
+	}
+	if l := m.Alerts.LatencyP99Ms; !(l > 0) || math.IsInf(l, 1) {
+		ps.addf("monitoring.alerts.latencyP99Ms: %v must be a positive number of milliseconds", l)
+	}
+	if d, err := model.ParseDuration(m.Alerts.For); m.Alerts.For == "" || err != nil || d <= 0 {
+		ps.addf("monitoring.alerts.for: %q must be a positive Prometheus duration such as 5m; without it every blip alerts", m.Alerts.For)
+	}
+	if !slices.Contains(pc.Severities, m.Alerts.Severity) {
+		ps.addf("monitoring.alerts.severity: %q is not one of %s", m.Alerts.Severity, strings.Join(pc.Severities, ", "))
+	}
+	// Alerts made under a broken policy would repeat its problems per
+	// service; they are reported once, above, instead.
+	return ps, len(ps) == before
 }
 
 // tracingProblems checks the tracing settings once for the environment;

@@ -55,69 +55,92 @@ var exactVersion = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d
 // dependencies and retention.
 func umbrellaProblems(e environments.Environment, deps []environments.Dependency) problems {
 	var ps problems
-	addf := ps.addf
 	keys := map[string]int{}
 	for i, d := range deps {
-		field := fmt.Sprintf("dependencies[%d]", i)
-		if !chartName.MatchString(d.Name) {
-			addf("%s.name: %q is not a chart name (lower-case letters, digits and '-')", field, d.Name)
-		}
-		if d.Key() == "global" || d.Key() == "tags" {
-			addf("%s.alias: %q is a values key Helm reserves", field, d.Key())
-		}
-		if !exactVersion.MatchString(d.Version) {
-			addf("%s.version: %q is not an exact chart version (such as 1.2.3); ranges, \"latest\" and empty versions install whatever the repository serves that day", field, d.Version)
-		}
-		if u, err := url.Parse(d.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "oci") || u.Host == "" {
-			addf("%s.repository: %q is not an https:// or oci:// chart repository", field, d.Repository)
-		}
-		if msgs := validation.IsDNS1123Label(d.Key()); len(msgs) > 0 && d.Key() != "" {
-			addf("%s.alias: %q cannot be a values key and subchart name: %s", field, d.Key(), strings.Join(msgs, "; "))
-		}
+		ps = append(ps, dependencyProblems(fmt.Sprintf("dependencies[%d]", i), d)...)
 		if j, dup := keys[d.Key()]; dup && d.Key() != "" {
-			addf("%s.alias: %q is already dependencies[%d]'s values key; Helm would merge both charts' values", field, d.Key(), j)
+			ps.addf("dependencies[%d].alias: %q is already dependencies[%d]'s values key; Helm would merge both charts' values", i, d.Key(), j)
 		}
 		keys[d.Key()] = i
-		if d.Why == "" {
-			addf("%s.why: say why this chart; the README records it", field)
-		}
-		if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || src.GoModule) {
-			addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", field, d.Version)
-		}
-		for _, k := range d.Wiring {
-			if _, ok := environments.ValueAt(d.Values, k); !ok {
-				addf("%s.wiring[%s]: not a key the umbrella sets in the dependency's values", field, k)
-			}
-			if _, both := d.Choices[k]; both {
-				addf("%s.wiring[%s]: is also a choice; a key the others are wired to cannot be chosen at install", field, k)
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(d.Choices)) {
-			if _, ok := environments.ValueAt(d.Values, k); !ok {
-				addf("%s.choices[%s]: not a key the umbrella sets in the dependency's values; a choice is a value the schema knows", field, k)
-			}
-		}
-		if d.Values != nil {
-			if t := recursiveType(reflect.TypeOf(d.Values), nil); t != nil {
-				addf("%s.values: %v refers to itself; a values schema cannot be generated for it", field, t)
-			} else if raw, err := json.Marshal(d.Values); err != nil {
-				addf("%s.values: %v", field, err)
-			} else if !bytes.HasPrefix(raw, []byte("{")) {
-				addf("%s.values: %T is not a struct or map of the chart's keys", field, d.Values)
-			} else {
-				var top map[string]any
-				if json.Unmarshal(raw, &top) == nil {
-					if _, ok := top["enabled"]; ok {
-						addf("%s.values: sets enabled, which the umbrella sets: <key>.enabled installs the chart", field)
-					}
-				}
-			}
-		}
 	}
 	if len(deps) == 0 && e.Retention.Metrics == "" && len(e.Retention.Volumes) == 0 {
 		return ps // no umbrella, and nothing stated of the layers beside it
 	}
-	r := e.Retention
+	return append(ps, retentionProblems(e.Retention)...)
+}
+
+// dependencyProblems returns the problems of one dependency, at field.
+func dependencyProblems(field string, d environments.Dependency) problems {
+	var ps problems
+	addf := ps.addf
+	if !chartName.MatchString(d.Name) {
+		addf("%s.name: %q is not a chart name (lower-case letters, digits and '-')", field, d.Name)
+	}
+	if d.Key() == "global" || d.Key() == "tags" {
+		addf("%s.alias: %q is a values key Helm reserves", field, d.Key())
+	}
+	if !exactVersion.MatchString(d.Version) {
+		addf("%s.version: %q is not an exact chart version (such as 1.2.3); ranges, \"latest\" and empty versions install whatever the repository serves that day", field, d.Version)
+	}
+	if u, err := url.Parse(d.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "oci") || u.Host == "" {
+		addf("%s.repository: %q is not an https:// or oci:// chart repository", field, d.Repository)
+	}
+	if msgs := validation.IsDNS1123Label(d.Key()); len(msgs) > 0 && d.Key() != "" {
+		addf("%s.alias: %q cannot be a values key and subchart name: %s", field, d.Key(), strings.Join(msgs, "; "))
+	}
+	if d.Why == "" {
+		addf("%s.why: say why this chart; the README records it", field)
+	}
+	if src := d.Source; src.Repository == "" || src.Path == "" || src.Tag == "" || !(commitHash.MatchString(src.Commit) || src.GoModule) {
+		addf("%s.source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", field, d.Version)
+	}
+	for _, k := range d.Wiring {
+		if _, ok := environments.ValueAt(d.Values, k); !ok {
+			addf("%s.wiring[%s]: not a key the umbrella sets in the dependency's values", field, k)
+		}
+		if _, both := d.Choices[k]; both {
+			addf("%s.wiring[%s]: is also a choice; a key the others are wired to cannot be chosen at install", field, k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.Choices)) {
+		if _, ok := environments.ValueAt(d.Values, k); !ok {
+			addf("%s.choices[%s]: not a key the umbrella sets in the dependency's values; a choice is a value the schema knows", field, k)
+		}
+	}
+	ps = append(ps, valuesProblems(field, d.Values)...)
+
+	return ps
+}
+
+// valuesProblems returns what keeps a dependency's values, at field, from
+// being its chart's values and having a schema.
+func valuesProblems(field string, values any) problems {
+	var ps problems
+	addf := ps.addf
+	if values == nil {
+		return nil
+	}
+	if t := recursiveType(reflect.TypeOf(values), nil); t != nil {
+		addf("%s.values: %v refers to itself; a values schema cannot be generated for it", field, t)
+	} else if raw, err := json.Marshal(values); err != nil {
+		addf("%s.values: %v", field, err)
+	} else if !bytes.HasPrefix(raw, []byte("{")) {
+		addf("%s.values: %T is not a struct or map of the chart's keys", field, values)
+	} else {
+		var top map[string]any
+		if json.Unmarshal(raw, &top) == nil {
+			if _, ok := top["enabled"]; ok {
+				addf("%s.values: sets enabled, which the umbrella sets: <key>.enabled installs the chart", field)
+			}
+		}
+	}
+	return ps
+}
+
+// retentionProblems returns the problems with an environment's retention.
+func retentionProblems(r environments.Retention) problems {
+	var ps problems
+	addf := ps.addf
 	for _, f := range []struct{ field, value string }{{"retention.metrics", r.Metrics}, {"retention.logs", r.Logs}} {
 		if d, err := model.ParseDuration(f.value); err != nil || d <= 0 {
 			addf("%s: %q is not a duration such as 15d or 168h", f.field, f.value)
