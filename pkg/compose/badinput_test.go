@@ -81,12 +81,6 @@ func withService(env environments.Environment, name string, edit func(*environme
 	panic("no service " + name)
 }
 
-// customized returns env with the props of the service called name changed
-// by edit.
-func customized(env environments.Environment, name string, edit func(*pc.MicroserviceProps)) environments.Environment {
-	return withService(env, name, func(s *environments.Service) { s.Customize = edit })
-}
-
 // noService is a name no service has.
 const noService = "no-such-service"
 

@@ -44,7 +44,9 @@ func TestPlanDeliveryProblems(t *testing.T) {
 		},
 		{
 			name: "two environments deploy to one destination",
-			envs: func(es []environments.Environment) { es[1].Namespace, es[1].Delivery.Cluster = es[0].Namespace, es[0].Delivery.Cluster },
+			envs: func(es []environments.Environment) {
+				es[1].Namespace, es[1].Delivery.Cluster = es[0].Namespace, es[0].Delivery.Cluster
+			},
 			want: []string{fmt.Sprintf("gitops: %s and %s both deploy to %s; two Applications would fight over it", first.Name, second.Name, firstDestination)},
 		},
 		{

@@ -404,9 +404,6 @@ var (
 	secretLikeKey = regexp.MustCompile(`(?i)pass(word|wd|phrase)|secret|token|private[-_.]?key|credential|api[-_.]?key`)
 )
 
-// Name returns the Secret's name.
-func (e *ExternalSecret) Name() string { return e.name }
-
 // SecretKeys returns the keys the Secret is known to get, sorted, as
 // ExternalSecret.Keys does once it is built.
 func (p ExternalSecretProps) SecretKeys() []string {
@@ -421,13 +418,6 @@ func (p ExternalSecretProps) SecretKeys() []string {
 	slices.Sort(keys)
 	return keys
 }
-
-// Keys returns the keys the Secret is known to get, sorted; an extracted
-// Secret gets whatever keys the store value has besides.
-func (e *ExternalSecret) Keys() []string { return slices.Clone(e.keys) }
-
-// Extracts reports whether the Secret takes whatever keys a store value has.
-func (e *ExternalSecret) Extracts() bool { return e.extract }
 
 // Generates reports whether some of the Secret's keys are generated.
 func (e *ExternalSecret) Generates() bool { return e.generates }

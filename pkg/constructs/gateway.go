@@ -112,6 +112,3 @@ func NewGateway(scope constructs.Construct, id string, props GatewayProps) *Gate
 	})
 	return g
 }
-
-// Name returns the Gateway's name.
-func (g *Gateway) Name() string { return g.name }

@@ -80,12 +80,6 @@ type GrafanaDashboard struct {
 	uid       string
 }
 
-// Title returns the dashboard's title.
-func (g *GrafanaDashboard) Title() string { return g.title }
-
-// UID returns the dashboard's UID.
-func (g *GrafanaDashboard) UID() string { return g.uid }
-
 // NewGrafanaDashboard adds a dashboard named id to scope. Every query is
 // taken from package queries by name; an unknown name is reported with its
 // panel.

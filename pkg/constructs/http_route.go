@@ -126,15 +126,6 @@ func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *
 	return r
 }
 
-// Routes returns the rules with defaults applied.
-func (r *HTTPRoute) Routes() []Route { return slices.Clone(r.routes) }
-
-// Host returns the host name the route matches.
-func (r *HTTPRoute) Host() string { return r.props.Host }
-
-// Backend returns the microservice the route sends requests to.
-func (r *HTTPRoute) Backend() *Microservice { return r.props.Backend }
-
 // Plugins returns the KongPlugins a rule applies, defaults first.
 func (r *HTTPRoute) Plugins(route Route) []string {
 	return append(slices.Clone(r.props.DefaultPlugins), route.Plugins...)

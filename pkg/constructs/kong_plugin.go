@@ -51,13 +51,6 @@ func newPlugin(scope constructs.Construct, id, name string, config PluginConfig)
 	return p, raw
 }
 
-// Name returns the plugin object's name.
-func (p *plugin) Name() string { return p.name }
-
-// Config returns the plugin's config with defaults applied, or nil when
-// none was given.
-func (p *plugin) Config() PluginConfig { return p.config }
-
 // KongPlugin is a configured Kong plugin (configuration.konghq.com/v1). It
 // is a construct; its ApiObject field holds the KongPlugin object.
 type KongPlugin struct{ plugin }
@@ -239,9 +232,6 @@ func NewKongConsumer(scope constructs.Construct, id string, props KongConsumerPr
 	})
 	return k
 }
-
-// Name returns the KongConsumer's name.
-func (k *KongConsumer) Name() string { return k.name }
 
 // Credentials returns the consumer's credentials, with defaults applied.
 func (k *KongConsumer) Credentials() []ConsumerCredential { return slices.Clone(k.credentials) }

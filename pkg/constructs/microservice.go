@@ -6,7 +6,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -82,49 +81,14 @@ func (m *Microservice) Metrics() *Metrics {
 	return &metrics
 }
 
-// Egress returns the declared egress rules; DNS is admitted besides.
-func (m *Microservice) Egress() []EgressRule { return slices.Clone(m.props.Egress) }
-
-// AllowFrom returns the peers the NetworkPolicy admits to every declared
-// port, with defaults applied.
-func (m *Microservice) AllowFrom() []networkingv1.NetworkPolicyPeer {
-	out := make([]networkingv1.NetworkPolicyPeer, len(m.props.AllowFrom))
-	for i, p := range m.props.AllowFrom {
-		out[i] = *p.DeepCopy()
-	}
-	return out
-}
-
-// PolicyEgress returns every egress rule of the NetworkPolicy, in its
-// order: DNS first, then the declared rules.
-func (m *Microservice) PolicyEgress() []EgressRule { return m.props.PolicyEgress() }
-
 // PolicyEgress returns every egress rule of the NetworkPolicy, in its
 // order: DNS first, then the declared rules.
 func (p MicroserviceProps) PolicyEgress() []EgressRule {
 	return append([]EgressRule{DNSEgress()}, p.Egress...)
 }
 
-// Labels returns the service's recommended labels.
-func (m *Microservice) Labels() Labels { return m.props.identity() }
-
-// Probes returns the health probes, with defaults applied.
-func (m *Microservice) Probes() Probes { return m.props.Probes }
-
-// Migration returns the migration, or nil.
-func (m *Microservice) Migration() *Migration { return m.props.Migration }
-
-// Autoscaled reports whether a HorizontalPodAutoscaler scales the service.
-func (m *Microservice) Autoscaled() bool { return *m.props.MaxReplicas > *m.props.Replicas }
-
-// Environment returns the environment the service is deployed to.
-func (m *Microservice) Environment() string { return m.props.Environment }
-
 // PrivatePaths returns the paths that must never be routed to the service.
 func (m *Microservice) PrivatePaths() []string { return slices.Clone(m.props.PrivatePaths) }
-
-// Image returns the container image.
-func (m *Microservice) Image() Image { return m.props.Image }
 
 // Identity returns the service's recommended labels, as Microservice.Labels
 // does once it is built.

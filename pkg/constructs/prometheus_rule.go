@@ -144,12 +144,6 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 	return r
 }
 
-// Name returns the object's and rule group's name.
-func (r *PrometheusRule) Name() string { return r.name }
-
-// Alerts returns the alerts.
-func (r *PrometheusRule) Alerts() []Alert { return slices.Clone(r.alerts) }
-
 func (r *PrometheusRule) group() monitoringv1.RuleGroup {
 	g := monitoringv1.RuleGroup{Name: r.name}
 	for _, a := range r.alerts {

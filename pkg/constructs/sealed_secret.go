@@ -103,12 +103,6 @@ func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretPr
 	return s
 }
 
-// Name returns the Secret's name.
-func (s *SealedSecret) Name() string { return s.name }
-
-// Keys returns the Secret's keys, sorted.
-func (s *SealedSecret) Keys() []string { return slices.Clone(s.keys) }
-
 func nilIfEmpty(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil

@@ -25,10 +25,6 @@ type SecretReference struct {
 
 // SecretReferences returns the Secret keys the service's containers read,
 // its migration Job's included, in declaration order.
-func (m *Microservice) SecretReferences() []SecretReference { return m.props.SecretReferences() }
-
-// SecretReferences returns the Secret keys the service's containers read,
-// its migration Job's included, in declaration order.
 func (p MicroserviceProps) SecretReferences() []SecretReference {
 	refs := make([]SecretReference, 0, len(p.SecretEnv))
 	for i, s := range p.SecretEnv {
@@ -40,12 +36,6 @@ func (p MicroserviceProps) SecretReferences() []SecretReference {
 // KongCredentialLabel is the label by which Kong's controller finds a
 // consumer's credential Secret and learns its type.
 const KongCredentialLabel = "konghq.com/credential"
-
-// SecretReferences returns the keys each credential's Secret must hold,
-// with the label that tells Kong the credential's type.
-func (k *KongConsumer) SecretReferences() []SecretReference {
-	return KongConsumerProps{Credentials: k.credentials}.SecretReferences()
-}
 
 // SecretReferences returns the keys each credential's Secret must hold,
 // with the credential's defaults applied, as NewKongConsumer applies them.
@@ -77,9 +67,6 @@ func (c ConsumerCredential) secretKeys() []string {
 	}
 	return []string{"key", "algorithm", "rsa_public_key"}
 }
-
-// SecretReferences returns the receivers' credentials.
-func (a *AlertmanagerConfig) SecretReferences() []SecretReference { return a.secrets }
 
 // SecretReferences returns the receivers' credentials, as
 // NewAlertmanagerConfig reads them: a receiver with both a pager and a

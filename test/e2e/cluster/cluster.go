@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -108,31 +107,6 @@ type Cluster struct {
 	stopProvisioner func()
 	stopOnce        sync.Once
 	stopErr         error
-}
-
-// StartT starts a cluster for one test (or benchmark) and registers its
-// teardown with t.Cleanup; component logs are written to the test log
-// when the test failed. It calls t.Fatal if the cluster cannot start.
-func StartT(t testing.TB, opts Options) *Cluster {
-	t.Helper()
-	if opts.Logf == nil {
-		opts.Logf = t.Logf
-	}
-	c, err := Start(context.Background(), opts)
-	if err != nil {
-		t.Fatalf("starting e2e cluster: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			var b strings.Builder
-			c.DumpLogs(&b, 40)
-			t.Log(b.String())
-		}
-		if err := c.Stop(); err != nil {
-			t.Errorf("stopping e2e cluster: %v", err)
-		}
-	})
-	return c
 }
 
 // Start starts a cluster. On error everything it started is stopped again
@@ -388,15 +362,6 @@ func (c *Cluster) start(name string, env []string, args ...string) error {
 	return nil
 }
 
-func (c *Cluster) proc(name string) *process {
-	for _, p := range c.procs {
-		if p.name == name {
-			return p
-		}
-	}
-	return nil
-}
-
 // anyExited returns an error if a component has died.
 func (c *Cluster) anyExited() error {
 	for _, p := range c.procs {
@@ -569,15 +534,6 @@ func (c *Cluster) DumpLogs(w io.Writer, n int) {
 	for _, p := range c.procs {
 		fmt.Fprintf(w, "===== %s (%s), last %d lines =====\n%s", p.name, p.logPath, n, p.tail(n))
 	}
-}
-
-// LogPath returns the log file of a component ("etcd", "kube-apiserver",
-// "kube-controller-manager", "kube-scheduler", "kwok").
-func (c *Cluster) LogPath(component string) string {
-	if p := c.proc(component); p != nil {
-		return p.logPath
-	}
-	return ""
 }
 
 // Stop stops the stand-in provisioner, then every component (kwok,
