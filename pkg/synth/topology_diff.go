@@ -30,7 +30,8 @@ type TopologyDiff struct {
 	AddedEdges, RemovedEdges []TopologyEdge
 	// AddedNodes and RemovedNodes are the nodes only one side has.
 	AddedNodes, RemovedNodes []TopologyNode
-	// ChangedNodes are nodes on both sides whose label or layer differs.
+	// ChangedNodes are nodes on both sides whose label differs; a node
+	// drawn in another layer is not a change of the topology.
 	ChangedNodes []NodeChange
 }
 
@@ -64,7 +65,7 @@ func CompareTopologies(base, head Topology) TopologyDiff {
 		switch {
 		case !ok:
 			d.AddedNodes = append(d.AddedNodes, n)
-		case old.Label != n.Label || old.Layer != n.Layer:
+		case old.Label != n.Label:
 			d.ChangedNodes = append(d.ChangedNodes, NodeChange{Base: old, Head: n})
 		}
 	}

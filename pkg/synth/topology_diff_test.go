@@ -150,11 +150,11 @@ func prodChanges(t *testing.T) []topologyChange {
 	}
 }
 
-// TestTopologyDiff: what a change of prod's topology draws, compared with
+// TestTopologyDiffGolden: what a change of prod's topology draws, compared with
 // testdata/topology-diff-<case>.mmd byte for byte (refresh with -update),
 // and the marks it must carry: each added edge green by its index, each
 // removed edge red, each changed box amber with its old text.
-func TestTopologyDiff(t *testing.T) {
+func TestTopologyDiffGolden(t *testing.T) {
 	prod := prodTopology(t)
 	for _, c := range prodChanges(t) {
 		t.Run(c.name, func(t *testing.T) {
