@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# hack/e2e-tools.sh builds the pinned binaries the e2e tests (test/e2e) need
-# and pre-fetches the upstream CRD modules (the harness vendors charts out of
+# hack/e2e-tools.sh builds the pinned binaries the e2e tests (test/e2e) need,
+# unpacks Debian's chromium (which renders the topology diagrams), and
+# pre-fetches the upstream CRD modules (the harness vendors charts out of
 # some of them; the CRDs themselves are embedded in internal/crds).
 #
 #   hack/e2e-tools.sh            # build what is missing, print exports
@@ -10,8 +11,8 @@
 #   ${TELEPACE_TOOLS_DIR:-$HOME/.cache/telepace-platform-charts/tools}/<name>-<version>
 # A binary that is already there is not rebuilt, so a warm run takes about a
 # second. Versions come from the go.mod files under tools/ (the only place they
-# are pinned); CRD module versions come from internal/crds/crd-versions.txt,
-# and the operators of those CRDs (external-secrets, sealed-secrets,
+# are pinned), chromium's from tools/chromium/version; CRD module versions
+# come from internal/crds/crd-versions.txt, and the operators of those CRDs (external-secrets, sealed-secrets,
 # prometheus-operator) must be pinned at the same versions in both.
 #
 # Progress goes to stderr; stdout carries only `export NAME=value` lines.
@@ -221,12 +222,13 @@ else
 	log "chromium $CHROMIUM_VERSION: apt-get update (Debian bookworm, private lists in $apt_dir) ..."
 	apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update of Debian bookworm's archive failed"
 	# The packages the host lacks: apt's resolver, simulated.
-	pkgs=$(apt-get "${apt_opts[@]}" install --simulate --no-install-recommends \
-		"chromium=$CHROMIUM_VERSION" "chromium-common=$CHROMIUM_VERSION" 2>&1 |
-		awk '$1 == "Inst" { v = $3; gsub(/[()]/, "", v); print $2 "=" v }') ||
-		die "apt cannot resolve chromium=$CHROMIUM_VERSION (no longer in Debian's archive? see tools/chromium/version)"
-	grep -q "^chromium=$CHROMIUM_VERSION\$" <<<"$pkgs" ||
-		die "apt does not offer chromium=$CHROMIUM_VERSION from Debian bookworm (see tools/chromium/version): $(apt-get "${apt_opts[@]}" install --simulate --no-install-recommends "chromium=$CHROMIUM_VERSION" 2>&1 | tail -3)"
+	plan=$(apt-get "${apt_opts[@]}" install --simulate --no-install-recommends \
+		"chromium=$CHROMIUM_VERSION" "chromium-common=$CHROMIUM_VERSION" 2>&1) ||
+		die "apt cannot install chromium=$CHROMIUM_VERSION from Debian bookworm (gone from the archive? move tools/chromium/version to what apt-cache policy chromium offers there):
+$(tail -5 <<<"$plan")"
+	pkgs=$(awk '$1 == "Inst" { v = $3; gsub(/[()]/, "", v); print $2 "=" v }' <<<"$plan")
+	grep -q "^chromium=$CHROMIUM_VERSION\$" <<<"$pkgs" || die "apt's plan does not install chromium=$CHROMIUM_VERSION:
+$plan"
 	work="$CHROMIUM_DIR.tmp.$$"
 	rm -rf "$work"
 	mkdir -p "$work/debs" "$work/root"
@@ -235,7 +237,7 @@ else
 	for deb in "$work"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$work/root"
 	done
-	printf '%s\n' $pkgs >"$work/packages.txt"
+	printf '%s\n' "$pkgs" >"$work/packages.txt"
 	rm -rf "$work/debs"
 	# Every directory the unpacked libraries are in (pulseaudio's private
 	# one included), for the launcher's LD_LIBRARY_PATH.

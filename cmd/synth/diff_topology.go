@@ -27,6 +27,10 @@ const topologyLegend = `Green and thick: added; red and dashed: removed; amber: 
 // picture: there is nothing to compare with. A new chart's picture is its
 // diagram. A diagram that cannot be read is an error.
 func drawTopologies(r *diff.Report, base, head map[string]map[string][]byte) error {
+	name := "base"
+	if r.Base != "" {
+		name += " " + r.Base
+	}
 	for i, c := range r.Charts {
 		if c.Gone {
 			continue
@@ -44,7 +48,7 @@ func drawTopologies(r *diff.Report, base, head map[string]map[string][]byte) err
 		}
 		bt, ok, err := synth.ReadTopology(base[c.Env]["README.md"])
 		if err != nil {
-			return fmt.Errorf("base: chart %s: topology: %w", c.Env, err)
+			return fmt.Errorf("%s: chart %s: topology: %w", name, c.Env, err)
 		}
 		if !ok {
 			continue

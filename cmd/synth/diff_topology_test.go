@@ -198,3 +198,44 @@ No breaking changes. prod: chart settings changed
 // backticks turns each ~ of s into a backtick, which a raw string cannot
 // hold.
 func backticks(s string) string { return strings.ReplaceAll(s, "~", "`") }
+
+// TestDiffTopologyEdges: a new chart's picture is its diagram; a base
+// chart without a diagram (from before it, or the Argo CD chart) gets no
+// picture; a removed chart gets none; a diagram that cannot be read
+// fails the diff, naming the side and the chart.
+func TestDiffTopologyEdges(t *testing.T) {
+	readme := topologyReadme(routeEdge, dnsA)
+	draw := func(c diff.ChartDiff, base, head []byte) (*diff.TopologyPicture, error) {
+		r := diff.Report{Charts: []diff.ChartDiff{c}}
+		b, h := map[string]map[string][]byte{}, map[string]map[string][]byte{}
+		if base != nil {
+			b["prod"] = map[string][]byte{"README.md": base}
+		}
+		if head != nil {
+			h["prod"] = map[string][]byte{"README.md": head}
+		}
+		err := drawTopologies(&r, b, h)
+		return r.Charts[0].Topology, err
+	}
+
+	p, err := draw(diff.ChartDiff{Env: "prod", New: true}, nil, readme)
+	require.NoError(t, err)
+	require.NotNil(t, p)
+	assert.Equal(t, "a new chart.", p.Summary)
+	assert.True(t, strings.HasPrefix(p.Mermaid, "flowchart LR\n  subgraph layer_gateway[\"gateway routes\"]\n"), p.Mermaid)
+	assert.NotContains(t, p.Mermaid, "classDef", "a new chart's diagram marks nothing")
+
+	p, err = draw(diff.ChartDiff{Env: "prod"}, []byte("# telepace-prod\n\n## Images\n"), topologyReadme(routeEdge))
+	require.NoError(t, err)
+	assert.Nil(t, p, "a base without a diagram")
+
+	p, err = draw(diff.ChartDiff{Env: "prod", Gone: true}, readme, nil)
+	require.NoError(t, err)
+	assert.Nil(t, p, "a removed chart")
+
+	broken := []byte(strings.Replace(string(readme), routeEdge, "  route_1 -->|\"http 8080\"| svc_nowhere\n", 1))
+	_, err = draw(diff.ChartDiff{Env: "prod"}, broken, readme)
+	assert.EqualError(t, err, "base: chart prod: topology: edge route_1 to svc_nowhere: node svc_nowhere is not declared")
+	_, err = draw(diff.ChartDiff{Env: "prod"}, readme, broken)
+	assert.EqualError(t, err, "working tree: chart prod: topology: edge route_1 to svc_nowhere: node svc_nowhere is not declared")
+}
