@@ -138,7 +138,7 @@ func TestTopologyRendersInChromium(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		text := prodTop.Mermaid()
 		for name, bad := range map[string]string{
-			"unescaped quote":       strings.Replace(text, `["Gateway `, `["a "quoted" Gateway `, 1),
+			"unescaped quote":        strings.Replace(text, `["Gateway `, `["a "quoted" Gateway `, 1),
 			"linkStyle out of range": text + "  linkStyle 9999 stroke:#f00\n",
 		} {
 			if bad == text {
