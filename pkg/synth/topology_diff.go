@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -204,7 +205,7 @@ func (d TopologyDiff) Mermaid() string {
 		n++
 	}
 	for _, e := range d.RemovedEdges {
-		e.From, e.To = baseIDs[e.From], baseIDs[e.To]
+		e.From, e.To = cmp.Or(baseIDs[e.From], e.From), cmp.Or(baseIDs[e.To], e.To)
 		e.Label = marked("removed", e.Label)
 		b.WriteString("  " + e.Mermaid() + "\n")
 		removedIdx = append(removedIdx, strconv.Itoa(n))
