@@ -42,10 +42,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzEnvironmentName$$' -fuzztime $(FUZZTIME) ./pkg/synth/
 
 ## e2e: only the end-to-end tests against a local control plane
-e2e: node e2e-tools
+e2e: node e2e-tools test/mermaid/node_modules
 	$(GO) test -count=1 -timeout 30m -v ./test/e2e/...
 
-## e2e-tools: build the pinned cluster binaries once, cached outside the checkout
+## e2e-tools: build the pinned cluster binaries and unpack Debian's chromium once, cached outside the checkout
 e2e-tools:
 	$(E2E_TOOLS) >/dev/null
 
@@ -63,8 +63,9 @@ bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json
 	npm ci --prefix bench/cdk8s-ts --no-audit --no-fund
 	@touch $@
 
-# Mermaid's own parser, pinned by test/mermaid/package-lock.json, for
-# TestTopologyParsesWithMermaid (pkg/synth)
+# Mermaid's own parser and browser bundle, pinned by
+# test/mermaid/package-lock.json, for TestTopologyParsesWithMermaid
+# (pkg/synth) and TestTopologyRendersInChromium (test/e2e)
 test/mermaid/node_modules: test/mermaid/package-lock.json
 	npm ci --prefix test/mermaid --no-audit --no-fund
 	@touch $@

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# hack/e2e-tools.sh builds the pinned binaries the e2e tests (test/e2e) need
-# and pre-fetches the upstream CRD modules (the harness vendors charts out of
+# hack/e2e-tools.sh builds the pinned binaries the e2e tests (test/e2e) need,
+# unpacks Debian's chromium (which renders the topology diagrams), and
+# pre-fetches the upstream CRD modules (the harness vendors charts out of
 # some of them; the CRDs themselves are embedded in internal/crds).
 #
 #   hack/e2e-tools.sh            # build what is missing, print exports
@@ -10,8 +11,8 @@
 #   ${TELEPACE_TOOLS_DIR:-$HOME/.cache/telepace-platform-charts/tools}/<name>-<version>
 # A binary that is already there is not rebuilt, so a warm run takes about a
 # second. Versions come from the go.mod files under tools/ (the only place they
-# are pinned); CRD module versions come from internal/crds/crd-versions.txt,
-# and the operators of those CRDs (external-secrets, sealed-secrets,
+# are pinned), chromium's from tools/chromium/version; CRD module versions
+# come from internal/crds/crd-versions.txt, and the operators of those CRDs (external-secrets, sealed-secrets,
 # prometheus-operator) must be pinned at the same versions in both.
 #
 # Progress goes to stderr; stdout carries only `export NAME=value` lines.
@@ -185,6 +186,78 @@ if [[ ! -s "$KWOK_STAGES" ]]; then
 	log "wrote $KWOK_STAGES"
 fi
 
+# Debian's chromium renders the topology diagrams to SVG (test/e2e). The
+# version is pinned in tools/chromium/version. apt-get runs with a private
+# configuration under the cache: Debian bookworm's archive (and its
+# security and updates suites), verified with Debian's archive keyring,
+# whatever the host's own sources are. Its resolver, simulated, names the
+# packages the host lacks; apt-get download fetches them and dpkg-deb -x
+# unpacks them into the cache. No root, nothing installed. The launcher
+# <cache>/chromium-<version>/chromium sets the library path to the
+# unpacked libraries.
+CHROMIUM_VERSION=$(awk '!/^[[:space:]]*(#|$)/ { print $1; exit }' "$TOOLS_SRC/chromium/version")
+[[ -n "$CHROMIUM_VERSION" ]] || die "no version in $TOOLS_SRC/chromium/version"
+CHROMIUM_DIR="$TOOLS_DIR/chromium-$CHROMIUM_VERSION"
+DEBIAN_KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+if [[ -x "$CHROMIUM_DIR/chromium" ]]; then
+	log "have  $CHROMIUM_DIR/chromium"
+else
+	for c in apt-get dpkg-deb dpkg-query; do
+		command -v "$c" >/dev/null || die "$c is not on PATH: Debian's chromium is fetched with apt-get download and unpacked with dpkg-deb"
+	done
+	[[ -r "$DEBIAN_KEYRING" ]] || die "Debian's archive keyring is missing ($DEBIAN_KEYRING): install the debian-archive-keyring package, or set DEBIAN_KEYRING"
+	chr_start=$SECONDS
+	apt_dir="$TOOLS_DIR/src/debian-apt"
+	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc/preferences.d"
+	arch=$(dpkg --print-architecture)
+	cat >"$apt_dir/sources.list" <<-EOF
+		deb [arch=$arch signed-by=$DEBIAN_KEYRING] http://deb.debian.org/debian bookworm main
+		deb [arch=$arch signed-by=$DEBIAN_KEYRING] http://deb.debian.org/debian bookworm-updates main
+		deb [arch=$arch signed-by=$DEBIAN_KEYRING] http://deb.debian.org/debian-security bookworm-security main
+	EOF
+	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+		-o "Dir::Etc::Preferences=$apt_dir/etc/preferences" -o "Dir::Etc::PreferencesParts=$apt_dir/etc/preferences.d"
+		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1
+		-o APT::Sandbox::User="$(id -un)" -o "APT::Architecture=$arch" -o APT::Architectures="$arch")
+	log "chromium $CHROMIUM_VERSION: apt-get update (Debian bookworm, private lists in $apt_dir) ..."
+	apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update of Debian bookworm's archive failed"
+	# The packages the host lacks: apt's resolver, simulated.
+	plan=$(apt-get "${apt_opts[@]}" install --simulate --no-install-recommends \
+		"chromium=$CHROMIUM_VERSION" "chromium-common=$CHROMIUM_VERSION" 2>&1) ||
+		die "apt cannot install chromium=$CHROMIUM_VERSION from Debian bookworm (gone from the archive? move tools/chromium/version to what apt-cache policy chromium offers there):
+$(tail -5 <<<"$plan")"
+	pkgs=$(awk '$1 == "Inst" { v = $3; gsub(/[()]/, "", v); print $2 "=" v }' <<<"$plan")
+	grep -q "^chromium=$CHROMIUM_VERSION\$" <<<"$pkgs" || die "apt's plan does not install chromium=$CHROMIUM_VERSION:
+$plan"
+	work="$CHROMIUM_DIR.tmp.$$"
+	rm -rf "$work"
+	mkdir -p "$work/debs" "$work/root"
+	# shellcheck disable=SC2086 # one argument per package
+	(cd "$work/debs" && apt-get "${apt_opts[@]}" -qq download $pkgs >&2) || die "apt-get download failed"
+	for deb in "$work"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$work/root"
+	done
+	printf '%s\n' "$pkgs" >"$work/packages.txt"
+	rm -rf "$work/debs"
+	# Every directory the unpacked libraries are in (pulseaudio's private
+	# one included), for the launcher's LD_LIBRARY_PATH.
+	libs=
+	while read -r d; do
+		libs+=":\$here/root${d#"$work/root"}"
+	done < <(find "$work/root" -name 'lib*.so*' -printf '%h\n' | LC_ALL=C sort -u)
+	cat >"$work/chromium" <<-EOF
+		#!/bin/sh
+		# Debian's chromium $CHROMIUM_VERSION, unpacked by hack/e2e-tools.sh.
+		here=\$(cd "\$(dirname "\$0")" && pwd)
+		LD_LIBRARY_PATH="${libs#:}\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "\$here/root/usr/lib/chromium/chromium" "\$@"
+	EOF
+	chmod +x "$work/chromium"
+	"$work/chromium" --version >&2 || die "the unpacked chromium does not start"
+	rm -rf "$CHROMIUM_DIR"
+	mv "$work" "$CHROMIUM_DIR"
+	log "unpacked chromium $CHROMIUM_VERSION and $(($(wc -l <"$CHROMIUM_DIR/packages.txt") - 1)) packages the host lacks into $CHROMIUM_DIR in $((SECONDS - chr_start))s"
+fi
+
 # Pre-fetch the CRD modules (module proxy only) so the tests need no network.
 # Columns: name module version h1-sum dirs... ; '#' starts a comment.
 if [[ -f "$CRD_VERSIONS" ]]; then
@@ -203,6 +276,7 @@ fi
 echo "export TELEPACE_TOOLS_DIR=$TOOLS_DIR"
 for n in kube-apiserver:$K8S_VERSION kube-controller-manager:$K8S_VERSION kube-scheduler:$K8S_VERSION \
 	etcd:$ETCD_VERSION kwok:$KWOK_VERSION helm:$HELM_VERSION kube-score:$KUBE_SCORE_VERSION promtool:$PROMTOOL_VERSION amtool:$AMTOOL_VERSION \
-	external-secrets:$ESO_VERSION sealed-secrets-controller:$SEALED_VERSION prometheus-operator:$PO_VERSION; do
+	external-secrets:$ESO_VERSION sealed-secrets-controller:$SEALED_VERSION prometheus-operator:$PO_VERSION \
+	chromium:$CHROMIUM_VERSION/chromium; do
 	log "  $TOOLS_DIR/${n%%:*}-${n#*:}"
 done

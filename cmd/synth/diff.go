@@ -38,9 +38,11 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 Compare the charts committed under `+defaultOut+` at REF (default HEAD) with
 the charts the working tree's code produces, and print a Markdown summary:
-breaking changes first, then per chart the objects added, removed and
-changed, each change as field paths with old and new values, then a matrix
-of every service's image, scale, resources and routes per environment.
+breaking changes first, then per chart a Mermaid picture of its topology
+when that changed (routes, plugins, NetworkPolicy edges, Secret sources;
+added and removed edges marked), the objects added, removed and changed,
+each change as field paths with old and new values, then a matrix of
+every service's image, scale, resources and routes per environment.
 Nothing is written to `+defaultOut+`. The committed charts are what the base
 code produces: CI's synth --check refuses a commit where they differ.
 
@@ -135,6 +137,9 @@ Flags:
 	}
 	report := diff.Compare(baseCharts, headCharts)
 	report.Base, report.Head = *base, "working tree"
+	if err := drawTopologies(&report, baseFiles, headFiles); err != nil {
+		return fail(exitFailed, "%v", err)
+	}
 	text := diffMarker + "\n" + report.Markdown()
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(text), 0o644); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,8 @@ func TestDiffFailsOnBreaking(t *testing.T) {
 	assert.Contains(t, text, "**1 breaking change.**")
 	assert.Contains(t, text, "| staging | `Deployment telepace-staging/web` | `spec.selector` | the selector is immutable: the apiserver refuses the update (field is immutable) |")
 	assert.Less(t, strings.Index(text, "### Breaking"), strings.Index(text, "### staging"), "breaking changes come first")
+	assert.NotContains(t, text, "```mermaid", "a change that does not touch the topology adds no picture")
+	assert.NotContains(t, text, "topology changed")
 
 	code, _, stderr = runSynth("diff", "--env", "staging")
 	assert.Equal(t, exitOK, code, "without --fail-on-breaking the summary is the result: %s", stderr)
@@ -165,4 +168,71 @@ func TestStaleBinaryWarning(t *testing.T) {
 			assert.Equal(t, tt.want, staleWarning(tt.rev, tt.modified, head, tt.dirty))
 		})
 	}
+}
+
+// commitCharts makes a repository of its own holding go.mod and the
+// committed charts of env, after edit has changed them, and makes it the
+// working directory.
+func commitCharts(t *testing.T, env string, edit func(dir string)) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is required for synth diff")
+	}
+	repo := t.TempDir()
+	goMod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(repo, "go.mod"), goMod, 0o644))
+	dst := filepath.Join(repo, "charts", "generated", env)
+	require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join("..", "..", "charts", "generated", env))))
+	edit(dst)
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "."},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	t.Chdir(repo)
+}
+
+// TestDiffDrawsTopologyChange commits a staging chart whose README draws
+// one egress edge fewer than the code does, as a base from before that
+// rule would: the summary holds the picture, with that edge, by its
+// index, marked added; the exit code is 0.
+func TestDiffDrawsTopologyChange(t *testing.T) {
+	var edge string
+	var index int
+	commitCharts(t, "staging", func(dir string) {
+		path := filepath.Join(dir, "README.md")
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		_, block, ok := strings.Cut(string(raw), "```mermaid\n")
+		require.True(t, ok, "staging's README has no diagram")
+		block, _, _ = strings.Cut(block, "```")
+		index = -1
+		n := 0
+		for _, line := range strings.Split(block, "\n") {
+			if !strings.Contains(line, "-->") && !strings.Contains(line, "-.-") {
+				continue
+			}
+			if index < 0 && strings.Contains(line, "| internet") {
+				edge, index = line, n
+			}
+			n++
+		}
+		require.GreaterOrEqual(t, index, 0, "staging draws no edge to the internet")
+		require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), edge+"\n", "", 1)), 0o644))
+	})
+
+	code, stdout, stderr := runSynth("diff", "--env", "staging", "--fail-on-breaking")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "No breaking changes. staging: topology changed\n")
+	assert.Contains(t, stdout, "\n**Topology:** 1 edge added. Green and thick: added;")
+	from, rest, _ := strings.Cut(strings.TrimSpace(edge), ` -->|"`)
+	assert.Contains(t, stdout, "\n  "+from+` -->|"added: `+rest+"\n")
+	assert.Contains(t, stdout, fmt.Sprintf("\n  linkStyle %d stroke:#1a7f37,stroke-width:4px\n```\n", index))
+	assert.Equal(t, 1, strings.Count(stdout, "```mermaid\n"), "one picture")
 }

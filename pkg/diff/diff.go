@@ -43,11 +43,24 @@ type ChartDiff struct {
 	Chart []Field
 	// New and Gone report a chart that only one side has.
 	New, Gone bool
+	// Topology is the picture of the chart's topology when it changed;
+	// Compare leaves it nil, the caller draws it (cmd/synth, from the
+	// diagrams of the charts' READMEs).
+	Topology *TopologyPicture
+}
+
+// TopologyPicture is the picture of a change of a chart's topology: who
+// is routed, who may talk to whom, who reads which Secret.
+type TopologyPicture struct {
+	// Summary says what changed, in a sentence or two.
+	Summary string
+	// Mermaid is the flowchart.
+	Mermaid string
 }
 
 // Empty reports whether the chart is the same on both sides.
 func (c ChartDiff) Empty() bool {
-	return len(c.Added)+len(c.Removed)+len(c.Changed)+len(c.Chart) == 0 && !c.New && !c.Gone
+	return len(c.Added)+len(c.Removed)+len(c.Changed)+len(c.Chart) == 0 && !c.New && !c.Gone && c.Topology == nil
 }
 
 // Change is one object whose body differs between the sides.

@@ -16,5 +16,7 @@
 // apiserver's agree.
 //
 // cmd/synth's diff subcommand reads the base from git and the head from a
-// fresh synthesis, and prints Report.Markdown.
+// fresh synthesis, adds to each chart whose topology changed the picture
+// of the change (ChartDiff.Topology, drawn by pkg/synth from the charts'
+// READMEs), and prints Report.Markdown.
 package diff

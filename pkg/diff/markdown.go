@@ -14,8 +14,9 @@ const maxFields = 40
 const maxValue = 120
 
 // Markdown writes the report as a review summary: the breaking changes
-// first, then each chart's added, removed and changed objects with the
-// changed fields as paths, then the service matrix.
+// first, then each chart's topology picture when it changed, its added,
+// removed and changed objects with the changed fields as paths, then the
+// service matrix.
 func (r Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Chart changes: %s → %s\n\n", r.Base, r.Head)
@@ -60,6 +61,9 @@ func (r Report) Markdown() string {
 			b.WriteString("\nA new chart.\n")
 		case c.Gone:
 			b.WriteString("\nThe chart is removed.\n")
+		}
+		if t := c.Topology; t != nil {
+			fmt.Fprintf(&b, "\n**Topology:** %s\n\n```mermaid\n%s```\n", t.Summary, t.Mermaid)
 		}
 		if len(c.Chart) > 0 {
 			b.WriteString("\n**Chart**\n\n")
@@ -124,6 +128,9 @@ func (c ChartDiff) summary() string {
 	}
 	if len(c.Chart) > 0 {
 		parts = append(parts, "chart settings changed")
+	}
+	if c.Topology != nil && !c.New {
+		parts = append(parts, "topology changed")
 	}
 	switch {
 	case c.New:

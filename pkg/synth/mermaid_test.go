@@ -83,6 +83,35 @@ func TestTopologyParsesWithMermaid(t *testing.T) {
 		}
 	})
 
+	// The pictures synth diff adds: every change of prod's topology the
+	// diff is tested on, and one whose linkStyle names an edge past the
+	// last, which Mermaid refuses.
+	t.Run("diff pictures", func(t *testing.T) {
+		tmp := t.TempDir()
+		var files []string
+		var last string
+		for _, c := range prodChanges(t) {
+			last = synth.CompareTopologies(c.base, c.head).Mermaid()
+			path := filepath.Join(tmp, "diff-"+c.name+".mmd")
+			require.NoError(t, os.WriteFile(path, []byte(last), 0o644))
+			files = append(files, path)
+		}
+		out, code := mermaidParse(t, files...)
+		t.Logf("parse.mjs:\n%s", out)
+		assert.Equal(t, 0, code, "Mermaid rejects a diff picture:\n%s", out)
+		for _, f := range files {
+			assert.Contains(t, out, f+": ok flowchart", "%s is not parsed as a flowchart", filepath.Base(f))
+		}
+
+		style := regexp.MustCompile(`(?m)^  linkStyle [0-9]+ `).FindStringIndex(last)
+		require.NotNil(t, style, "no linkStyle in the last diff picture")
+		bad := filepath.Join(tmp, "linkstyle-out-of-range.mmd")
+		require.NoError(t, os.WriteFile(bad, []byte(last[:style[0]]+"  linkStyle 9999 "+last[style[1]:]), 0o644))
+		out, code = mermaidParse(t, bad)
+		assert.Equal(t, 1, code, "an out-of-range linkStyle was accepted:\n%s", out)
+		assert.Contains(t, out, bad+": error ")
+	})
+
 	// prod's diagram with one label broken the way a missing escape would
 	// break it (a bare double quote), and a truncated subgraph: refused.
 	t.Run("broken", func(t *testing.T) {

@@ -20,6 +20,7 @@ type Layer string
 
 // The layers of the topology diagram, in the order they are drawn.
 const (
+	LayerCallers  Layer = "callers"
 	LayerGateway  Layer = "gateway"
 	LayerServices Layer = "services"
 	LayerData     Layer = "data"
@@ -27,11 +28,17 @@ const (
 	LayerOutside  Layer = "outside"
 )
 
-var layers = []Layer{LayerGateway, LayerServices, LayerData, LayerSecrets, LayerOutside}
+// The callers (the gateway and the ingress peers), the gateway's routes
+// and the Secrets are sources, drawn on the left; the services in the
+// middle; the data stores and what is outside the services are
+// destinations, on the right. A layer holding both sources and
+// destinations would stretch across the whole flowchart.
+var layers = []Layer{LayerCallers, LayerGateway, LayerServices, LayerData, LayerSecrets, LayerOutside}
 
 // layerTitles are the subgraphs' titles.
 var layerTitles = map[Layer]string{
-	LayerGateway:  "gateway",
+	LayerCallers:  "callers",
+	LayerGateway:  "gateway routes",
 	LayerServices: "services",
 	LayerData:     "data",
 	LayerSecrets:  "secrets",
@@ -117,7 +124,10 @@ func NewTopology(p compose.Plan) Topology {
 		gwName = env.Gateway.Ref.Namespace + "/" + gwName
 	}
 	if len(p.Gateway.Routes) > 0 || p.Gateway.Gateway != nil {
-		t.node("gw", LayerGateway, "Gateway "+gwName, "namespace "+gwNamespace)
+		// The gateway is drawn among the callers: what it may reach is
+		// an ingress peer (its namespace); its routes are a layer of
+		// their own.
+		t.node("gw", LayerCallers, "Gateway "+gwName, "namespace "+gwNamespace)
 	}
 	services := map[string]compose.Service{}
 	for _, s := range p.Services {
@@ -217,17 +227,17 @@ func (t *topologyBuilder) node(id string, layer Layer, label ...string) {
 func (t *topologyBuilder) edge(e TopologyEdge) { t.edges = append(t.edges, e) }
 
 // peerNode returns the node of an ingress peer: the gateway for its
-// namespace, the release namespace's pods, or a node describing the
-// selectors.
+// namespace, or a caller: the release namespace's pods, or a node
+// describing the selectors.
 func (t *topologyBuilder) peerNode(p networkingv1.NetworkPolicyPeer, namespace, gwNamespace string) string {
 	switch {
 	case p.IPBlock != nil:
 		id := "peer_" + mermaidID(p.IPBlock.CIDR)
-		t.node(id, LayerOutside, "addresses "+p.IPBlock.CIDR)
+		t.node(id, LayerCallers, "addresses "+p.IPBlock.CIDR)
 		return id
 	case p.NamespaceSelector == nil:
 		id := "peer_pods_" + mermaidID(selectorText(p.PodSelector))
-		t.node(id, LayerServices, podsText(p.PodSelector), "in "+namespace)
+		t.node(id, LayerCallers, podsText(p.PodSelector), "in "+namespace)
 		return id
 	case isNamespace(p.NamespaceSelector, gwNamespace) && p.PodSelector == nil && t.ids["gw"]:
 		return "gw"
@@ -237,7 +247,7 @@ func (t *topologyBuilder) peerNode(p networkingv1.NetworkPolicyPeer, namespace, 
 			label[1] = "in namespace " + name
 		}
 		id := "peer_" + mermaidID(selectorText(p.NamespaceSelector)+"_"+selectorText(p.PodSelector))
-		t.node(id, LayerOutside, label...)
+		t.node(id, LayerCallers, label...)
 		return id
 	}
 }

@@ -23,6 +23,8 @@
 // Negative tests show the apiserver rejects an invalid object and an upgrade
 // that changes a Deployment's immutable selector. TestKubeScore runs
 // kube-score on the rendered charts under the policy in policy/kube-score.yaml.
+// TestTopologyRendersInChromium renders every topology diagram in Debian's
+// chromium with Mermaid's pinned bundle (package browser drives it).
 //
 // The tests skip only in -short mode. Otherwise a missing binary fails them
 // with a message saying to run hack/e2e-tools.sh. See README.md here.

@@ -172,3 +172,33 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// LocateChromium returns the launcher of Debian's chromium that
+// hack/e2e-tools.sh unpacks into dir (DefaultToolsDir() if empty), at the
+// version repoRoot/tools/chromium/version pins. It returns an error
+// wrapping ErrMissingTools, telling how to get it, when it is absent.
+func LocateChromium(repoRoot, dir string) (path, version string, err error) {
+	if dir == "" {
+		dir = DefaultToolsDir()
+	}
+	pin := filepath.Join(repoRoot, "tools", "chromium", "version")
+	data, err := os.ReadFile(pin)
+	if err != nil {
+		return "", "", fmt.Errorf("reading tool pins: %w", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
+			version = f[0]
+			break
+		}
+	}
+	if version == "" {
+		return "", "", fmt.Errorf("%s names no version", pin)
+	}
+	path = filepath.Join(dir, "chromium-"+version, "chromium")
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		return path, version, fmt.Errorf("%w: %s\nrun hack/e2e-tools.sh (from the repository root; it unpacks Debian's chromium into %s=%s)",
+			ErrMissingTools, path, EnvToolsDir, dir)
+	}
+	return path, version, nil
+}
