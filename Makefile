@@ -51,7 +51,7 @@ e2e-tools:
 
 ## golden: rewrite the golden files under testdata/ (review the diff!)
 golden: node
-	$(GO) test ./pkg/... -run Golden -update
+	$(GO) test ./pkg/constructs/ ./pkg/diff/ ./pkg/synth/ -run 'Golden|RepositoryReadme' -update
 
 ## bench: benchmarks with medians (full synth budget: 1.5 s wall), then the
 ## side-by-side table against cdk8s in plain Node (bench/cdk8s-ts)

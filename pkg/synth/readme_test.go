@@ -16,12 +16,13 @@ import (
 
 // TestRepositoryReadmeShowsProdTopology checks that the repository README's
 // one Mermaid block is prod's diagram, byte for byte, as the generated
-// chart README carries it: copy it from charts/generated/prod/README.md
-// when this fails.
+// chart README carries it. `make golden` (-update) rewrites the block.
 func TestRepositoryReadmeShowsProdTopology(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(moduleRoot(t), "README.md"))
+	path := filepath.Join(moduleRoot(t), "README.md")
+	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
-	blocks := regexp.MustCompile("(?ms)^```mermaid\n(.*?)^```$").FindAllStringSubmatch(string(readme), -1)
+	block := regexp.MustCompile("(?ms)^```mermaid\n(.*?)^```$")
+	blocks := block.FindAllStringSubmatch(string(readme), -1)
 	require.Len(t, blocks, 1, "the README holds exactly one ```mermaid block: prod's topology")
 
 	resolved := resolvedAll(t)
@@ -32,6 +33,12 @@ func TestRepositoryReadmeShowsProdTopology(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, want, "no prod environment")
-	assert.Equal(t, want, blocks[0][1], "the README's diagram is not prod's; copy the ```mermaid block of charts/generated/prod/README.md's Topology section")
+	if *update && want != blocks[0][1] {
+		i := block.FindStringSubmatchIndex(string(readme))
+		rewritten := string(readme[:i[2]]) + want + string(readme[i[3]:])
+		require.NoError(t, os.WriteFile(path, []byte(rewritten), 0o644))
+		return
+	}
+	assert.Equal(t, want, blocks[0][1], "the README's diagram is not prod's; run `make golden` and review the diff")
 	assert.True(t, strings.HasSuffix(want, "\n"), "the diagram ends without a newline")
 }

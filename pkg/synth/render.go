@@ -186,7 +186,7 @@ func readme(env environments.Environment, r Resolved) []byte {
 // writeTopology draws the environment: routes, NetworkPolicy edges and
 // Secrets, as a Mermaid flowchart that GitHub renders.
 func writeTopology(b *bytes.Buffer, p compose.Plan) {
-	b.WriteString("\n## Topology\n\nWho is routed, who may open a connection to whom, and who reads which Secret, drawn from the same values that build the objects. Solid arrows are HTTPRoute rules (labelled with the backend port) and NetworkPolicy rules (one per ingress peer and per egress rule, labelled with the ports); dotted arrows are Secrets, from their producer to their readers; a crossed arrow marks paths never routed.\n\n```mermaid\n")
+	b.WriteString("\n## Topology\n\nWho is routed, who may open a connection to whom, and who reads which Secret, drawn from the same values that build the objects. Solid arrows are HTTPRoute rules (labelled with the backend port) and NetworkPolicy rules: one per ingress peer, admitted to every port in the service's box, and one per egress rule, labelled with its ports; an arrow to or from the services group stands for one to or from every service. Dotted arrows are Secrets, from their producer to their readers; a crossed arrow marks paths never routed.\n\n```mermaid\n")
 	b.WriteString(NewTopology(p).Mermaid())
 	b.WriteString("```\n")
 }

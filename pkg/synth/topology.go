@@ -174,7 +174,9 @@ func NewTopology(p compose.Plan) Topology {
 		for _, peer := range s.Props.AllowFrom {
 			peer := *peer.DeepCopy()
 			from := t.peerNode(peer, env.Namespace, gwNamespace)
-			t.edge(TopologyEdge{Kind: EdgeIngress, From: from, To: serviceID(s.Name), Label: portsLabel(ports), Policy: s.Name, Peers: []networkingv1.NetworkPolicyPeer{peer}, Ports: ports})
+			// Unlabelled: a service admits its peers to every port its
+			// box lists.
+			t.edge(TopologyEdge{Kind: EdgeIngress, From: from, To: serviceID(s.Name), Policy: s.Name, Peers: []networkingv1.NetworkPolicyPeer{peer}, Ports: ports})
 		}
 	}
 	for _, s := range p.Services {
@@ -318,10 +320,80 @@ func (t Topology) Mermaid() string {
 		}
 		b.WriteString("  end\n")
 	}
-	for _, e := range t.Edges {
+	for _, e := range t.Drawn() {
 		b.WriteString("  " + e.Mermaid() + "\n")
 	}
 	return b.String()
+}
+
+// ServicesGroup is the id of the services' subgraph. An edge to or from
+// it stands for one to or from every service.
+const ServicesGroup = "layer_" + string(LayerServices)
+
+// Drawn returns the edges as the flowchart draws them. An ingress edge
+// from one peer, or an egress edge to one destination, that every service
+// has, with the same label, is drawn once, to or from ServicesGroup, where
+// the first of them stands: five services, or fifteen, admitting the same
+// namespaces and reaching the same DNS and collector draw one arrow each,
+// not one per service.
+func (t Topology) Drawn() []TopologyEdge { return t.drawn(nil) }
+
+// drawn is Drawn, but an edge alone is set apart, and keeps its group
+// from being drawn as one edge.
+func (t Topology) drawn(alone func(i int) bool) []TopologyEdge {
+	var services []string
+	for _, n := range t.Nodes {
+		if n.Layer == LayerServices && strings.HasPrefix(n.ID, "svc_") {
+			services = append(services, n.ID)
+		}
+	}
+	type group struct {
+		kind       EdgeKind
+		end, label string
+	}
+	groupOf := func(e TopologyEdge) (group, string, bool) {
+		switch e.Kind {
+		case EdgeIngress:
+			return group{e.Kind, e.From, e.Label}, e.To, true
+		case EdgeEgress:
+			return group{e.Kind, e.To, e.Label}, e.From, true
+		}
+		return group{}, "", false
+	}
+	members := map[group][]string{}
+	split := map[group]bool{}
+	for i, e := range t.Edges {
+		if g, svc, ok := groupOf(e); ok {
+			members[g] = append(members[g], svc)
+			split[g] = split[g] || (alone != nil && alone(i))
+		}
+	}
+	whole := func(g group) bool {
+		m := slices.Sorted(slices.Values(members[g]))
+		want := slices.Sorted(slices.Values(services))
+		return len(services) > 1 && !split[g] && slices.Equal(m, want)
+	}
+	var out []TopologyEdge
+	done := map[group]bool{}
+	for _, e := range t.Edges {
+		g, _, ok := groupOf(e)
+		if !ok || !whole(g) {
+			out = append(out, e)
+			continue
+		}
+		if done[g] {
+			continue
+		}
+		done[g] = true
+		merged := TopologyEdge{Kind: e.Kind, From: e.From, To: e.To, Label: e.Label}
+		if e.Kind == EdgeIngress {
+			merged.To = ServicesGroup
+		} else {
+			merged.From = ServicesGroup
+		}
+		out = append(out, merged)
+	}
+	return out
 }
 
 // Mermaid returns the edge's line of the flowchart.

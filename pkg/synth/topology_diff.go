@@ -192,33 +192,19 @@ func (d TopologyDiff) Mermaid() string {
 	b.WriteString("  end\n")
 
 	// linkStyle addresses an edge by its index among the flowchart's
-	// edges: the head's come first, in order, then the removed ones.
-	bk, hk := edgeKeys(d.Base), edgeKeys(d.Head)
-	var addedIdx, removedIdx []string
-	n := 0
-	for i, e := range d.Head.Edges {
-		if !slices.Contains(bk, hk[i]) {
-			e.Label = marked("added", e.Label)
-			addedIdx = append(addedIdx, strconv.Itoa(n))
-		}
+	// edges.
+	edges, addedIdx, removedIdx := d.edges(baseIDs)
+	for _, e := range edges {
 		b.WriteString("  " + e.Mermaid() + "\n")
-		n++
-	}
-	for _, e := range d.RemovedEdges {
-		e.From, e.To = cmp.Or(baseIDs[e.From], e.From), cmp.Or(baseIDs[e.To], e.To)
-		e.Label = marked("removed", e.Label)
-		b.WriteString("  " + e.Mermaid() + "\n")
-		removedIdx = append(removedIdx, strconv.Itoa(n))
-		n++
 	}
 	fmt.Fprintf(&b, "  classDef added %s\n", addedStyle)
 	fmt.Fprintf(&b, "  classDef removed %s\n", removedStyle)
 	fmt.Fprintf(&b, "  classDef changed %s\n", changedStyle)
 	if len(addedIdx) > 0 {
-		fmt.Fprintf(&b, "  linkStyle %s %s\n", strings.Join(addedIdx, ","), addedStyle)
+		fmt.Fprintf(&b, "  linkStyle %s %s\n", joinInts(addedIdx), addedStyle)
 	}
 	if len(removedIdx) > 0 {
-		fmt.Fprintf(&b, "  linkStyle %s %s\n", strings.Join(removedIdx, ","), removedStyle)
+		fmt.Fprintf(&b, "  linkStyle %s %s\n", joinInts(removedIdx), removedStyle)
 	}
 	return b.String()
 }
@@ -358,6 +344,7 @@ func ParseTopology(text string) (Topology, error) {
 			return Topology{}, fmt.Errorf("line %d: not a line of a topology diagram: %q", i+2, line)
 		}
 	}
+	t.Edges = expandGroupEdges(t)
 	declared := map[string]bool{}
 	for _, n := range t.Nodes {
 		declared[n.ID] = true
@@ -376,6 +363,8 @@ func ParseTopology(text string) (Topology, error) {
 // draws from each kind of node.
 func edgeKind(from string) EdgeKind {
 	switch {
+	case from == ServicesGroup:
+		return EdgeEgress
 	case strings.HasPrefix(from, "route_"):
 		return EdgeRoute
 	case strings.HasPrefix(from, "private_"):
@@ -393,4 +382,80 @@ func edgeKind(from string) EdgeKind {
 // unescapeMermaid undoes mermaidText.
 func unescapeMermaid(s string) string {
 	return strings.NewReplacer("#quot;", `"`, "#124;", "|").Replace(s)
+}
+
+// expandGroupEdges undoes Topology.Drawn: an edge to or from ServicesGroup
+// becomes one to or from each service of the diagram, in their order.
+func expandGroupEdges(t Topology) []TopologyEdge {
+	var services []string
+	for _, n := range t.Nodes {
+		if n.Layer == LayerServices && strings.HasPrefix(n.ID, "svc_") {
+			services = append(services, n.ID)
+		}
+	}
+	var out []TopologyEdge
+	for _, e := range t.Edges {
+		switch {
+		case e.To == ServicesGroup:
+			for _, s := range services {
+				f := e
+				f.To, f.Kind = s, EdgeIngress
+				out = append(out, f)
+			}
+		case e.From == ServicesGroup:
+			for _, s := range services {
+				f := e
+				f.From = s
+				out = append(out, f)
+			}
+		default:
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Edges returns the edges the picture draws, in order: the head's, as its
+// README draws them but with each added edge alone, then the removed ones.
+func (d TopologyDiff) Edges() []TopologyEdge {
+	edges, _, _ := d.edges(nil)
+	return edges
+}
+
+// edges returns the picture's edges, added and removed ones marked in
+// their labels, and the indexes of the added and the removed. baseIDs maps
+// a base node's id to its id in the picture.
+func (d TopologyDiff) edges(baseIDs map[string]string) (edges []TopologyEdge, added, removed []int) {
+	bk, hk := edgeKeys(d.Base), edgeKeys(d.Head)
+	isAdded := func(i int) bool { return !slices.Contains(bk, hk[i]) }
+	addedEdges := map[edgeKey]bool{}
+	for i, e := range d.Head.Edges {
+		if isAdded(i) {
+			addedEdges[edgeKey{e.Kind, e.From, e.To, e.Label}] = true
+		}
+	}
+	// An added edge is drawn alone, never as part of one arrow for every
+	// service.
+	for _, e := range d.Head.drawn(isAdded) {
+		if addedEdges[edgeKey{e.Kind, e.From, e.To, e.Label}] {
+			e.Label = marked("added", e.Label)
+			added = append(added, len(edges))
+		}
+		edges = append(edges, e)
+	}
+	for _, e := range d.RemovedEdges {
+		e.From, e.To = cmp.Or(baseIDs[e.From], e.From), cmp.Or(baseIDs[e.To], e.To)
+		e.Label = marked("removed", e.Label)
+		removed = append(removed, len(edges))
+		edges = append(edges, e)
+	}
+	return edges, added, removed
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }

@@ -171,20 +171,30 @@ func TestTopologyEdgesMatchNetworkPolicies(t *testing.T) {
 
 			text := top.Mermaid()
 			var lines []string
-			for _, e := range top.Edges {
+			for _, e := range top.Drawn() {
 				lines = append(lines, e.Mermaid())
 			}
 			assert.ElementsMatch(t, lines, mermaidEdges(text), "the flowchart's edges are not the topology's")
+			labels := map[string]string{}
 			nodes := map[string]bool{}
 			for _, n := range top.Nodes {
 				assert.False(t, nodes[n.ID], "node %s declared twice", n.ID)
 				nodes[n.ID] = true
+				labels[n.ID] = n.Label
 				assert.Contains(t, text, "    "+n.ID+"[\"", "node %s is not in the flowchart", n.ID)
 			}
 			for _, e := range top.Edges {
 				assert.True(t, nodes[e.From] && nodes[e.To], "edge %q joins an undeclared node", e.Mermaid())
-				if e.Kind == synth.EdgeIngress || e.Kind == synth.EdgeEgress {
+				if e.Kind == synth.EdgeEgress {
 					assert.True(t, strings.HasSuffix(e.Label, portsText(e.Ports)), "edge %q is not labelled with its ports %s", e.Mermaid(), portsText(e.Ports))
+				}
+				if e.Kind == synth.EdgeIngress {
+					// Unlabelled: the service's box lists the ports it is
+					// admitted to.
+					assert.Empty(t, e.Label, e.Mermaid())
+					for _, p := range e.Ports {
+						assert.Contains(t, labels[e.To], fmt.Sprintf(" %s/%s", p.Port, *p.Protocol), "ingress %q admits a port its service's box does not list", e.Mermaid())
+					}
 				}
 				if e.Kind == synth.EdgeEgress {
 					assert.Equal(t, "svc_"+mermaidID(e.Policy), e.From, e.Mermaid())
@@ -405,4 +415,50 @@ func mermaidID(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// TestTopologyDrawsSharedRulesOnce: a rule every service has, with the
+// same label, is one arrow to or from the services group; a rule only
+// some services have is drawn per service; and reading the diagram back
+// gives one edge per service again.
+func TestTopologyDrawsSharedRulesOnce(t *testing.T) {
+	for _, env := range environments.All() {
+		t.Run(env.Name, func(t *testing.T) {
+			top := synth.NewTopology(resolvedAll(t)[env.Name].Plan)
+			services := 0
+			for _, n := range top.Nodes {
+				if n.Layer == synth.LayerServices {
+					services++
+				}
+			}
+			drawn := top.Drawn()
+			dns := 0
+			for _, e := range drawn {
+				if e.To == "dns" {
+					dns++
+					assert.Equal(t, synth.ServicesGroup, e.From, "every service reaches DNS: one arrow from the group")
+				}
+			}
+			assert.Equal(t, 1, dns)
+			// Every edge the group stands for is in the topology, once per
+			// service.
+			grouped := 0
+			for _, e := range drawn {
+				if e.From == synth.ServicesGroup || e.To == synth.ServicesGroup {
+					grouped++
+				}
+			}
+			require.Positive(t, grouped)
+			assert.Equal(t, len(top.Edges), len(drawn)+grouped*(services-1), "each group arrow stands for one edge per service")
+			// An edge only one service has stays its own.
+			for _, e := range drawn {
+				if e.Kind == synth.EdgeEgress && e.To == "internet" {
+					assert.True(t, strings.HasPrefix(e.From, "svc_"), e.Mermaid())
+				}
+			}
+			back, err := synth.ParseTopology(top.Mermaid())
+			require.NoError(t, err)
+			assert.Len(t, back.Edges, len(top.Edges))
+		})
+	}
 }
