@@ -65,16 +65,33 @@ const (
 	HighLatency     = "TelepaceHighLatencyP99"
 )
 
+// Fixed are the alerts whose severity is their own, whatever the
+// environment's policy says: an autoscaler at its maximum, or slow
+// responses, are a ticket, never a page. Every other alert has the
+// policy's severity.
+var Fixed = map[string]string{
+	HPAAtMax:    "warning",
+	HighLatency: "warning",
+}
+
+// Severity returns the severity of the alert called name under policy p.
+func Severity(name string, p Policy) string {
+	if s, ok := Fixed[name]; ok {
+		return s
+	}
+	return p.Severity
+}
+
 // ForService returns the service's alerts under policy p.
 func ForService(s Service, p Policy) []pc.Alert {
 	q := func(name string) string { return queries.MustExpr(name, s.Target) }
 	svc := s.Target.Service
-	alert := func(name, expr, forDur, severity, summary, description string) pc.Alert {
+	alert := func(name, expr, forDur, summary, description string) pc.Alert {
 		return pc.Alert{
 			Name:        name,
 			Expr:        expr,
 			For:         forDur,
-			Severity:    severity,
+			Severity:    Severity(name, p),
 			Summary:     summary,
 			Description: description,
 			RunbookURL:  RunbookBase + "#" + strings.ToLower(name),
@@ -82,30 +99,30 @@ func ForService(s Service, p Policy) []pc.Alert {
 		}
 	}
 	out := []pc.Alert{
-		alert(PodsUnavailable, fmt.Sprintf("(%s) > 0", q(queries.PodsUnavailable)), p.For, p.Severity,
+		alert(PodsUnavailable, fmt.Sprintf("(%s) > 0", q(queries.PodsUnavailable)), p.For,
 			fmt.Sprintf("%s has fewer available pods than desired", svc),
 			fmt.Sprintf("{{ $value }} of %s's desired pods in %s have been unavailable for %s.", svc, s.Environment, p.For)),
-		alert(CrashLooping, fmt.Sprintf("(%s) >= 1", q(queries.CrashLooping)), p.For, p.Severity,
+		alert(CrashLooping, fmt.Sprintf("(%s) >= 1", q(queries.CrashLooping)), p.For,
 			fmt.Sprintf("%s is crash-looping", svc),
 			fmt.Sprintf("A container of %s in %s has been in CrashLoopBackOff for %s.", svc, s.Environment, p.For)),
 	}
 	if s.Autoscaled {
-		out = append(out, alert(HPAAtMax, fmt.Sprintf("(%s) >= (%s)", q(queries.HPACurrent), q(queries.HPAMax)), "30m", "warning",
+		out = append(out, alert(HPAAtMax, fmt.Sprintf("(%s) >= (%s)", q(queries.HPACurrent), q(queries.HPAMax)), "30m",
 			fmt.Sprintf("%s's autoscaler is at its maximum", svc),
 			fmt.Sprintf("%s in %s has run at its autoscaler's maximum of {{ $value }} replicas for 30m; raise the maximum or find the load.", svc, s.Environment)))
 	}
 	if s.Migrates {
-		out = append(out, alert(MigrationFailed, fmt.Sprintf("(%s) > 0", q(queries.MigrationFailed)), "", p.Severity,
+		out = append(out, alert(MigrationFailed, fmt.Sprintf("(%s) > 0", q(queries.MigrationFailed)), "",
 			fmt.Sprintf("%s's migration Job failed", svc),
 			fmt.Sprintf("The %s-migrate Job in %s failed after its retries; the release did not roll out.", svc, s.Environment)))
 	}
 	if s.Routed {
 		enough := fmt.Sprintf(" and (%s) > %v", q(queries.RequestRate), MinRequestsPerSecond)
-		out = append(out, alert(HighErrorRatio, fmt.Sprintf("(%s) > %v%s", q(queries.ErrorRatio), p.ErrorRatio, enough), p.For, p.Severity,
+		out = append(out, alert(HighErrorRatio, fmt.Sprintf("(%s) > %v%s", q(queries.ErrorRatio), p.ErrorRatio, enough), p.For,
 			fmt.Sprintf("%s answers too many 5xx", svc),
 			fmt.Sprintf("{{ $value | humanizePercentage }} of %s's requests through the gateway in %s failed with 5xx (threshold %v).", svc, s.Environment, p.ErrorRatio)))
 		if !s.WebSocket {
-			out = append(out, alert(HighLatency, fmt.Sprintf("(%s) > %v%s", q(queries.LatencyP99), p.LatencyP99Ms, enough), p.For, "warning",
+			out = append(out, alert(HighLatency, fmt.Sprintf("(%s) > %v%s", q(queries.LatencyP99), p.LatencyP99Ms, enough), p.For,
 				fmt.Sprintf("%s is slow", svc),
 				fmt.Sprintf("%s's p99 latency through the gateway in %s is {{ $value }} ms (threshold %v ms).", svc, s.Environment, p.LatencyP99Ms)))
 		}

@@ -31,10 +31,40 @@ func names(s alerts.Service) []string {
 // exist.
 func TestAlertsFollowTheService(t *testing.T) {
 	target := queries.Target{Namespace: "telepace", Service: "svc"}
-	assert.Equal(t, []string{alerts.PodsUnavailable, alerts.CrashLooping}, names(alerts.Service{Target: target}))
-	assert.Equal(t, []string{alerts.PodsUnavailable, alerts.CrashLooping, alerts.HPAAtMax, alerts.MigrationFailed, alerts.HighErrorRatio, alerts.HighLatency},
-		names(alerts.Service{Target: target, Routed: true, Autoscaled: true, Migrates: true}))
+	bare := names(alerts.Service{Target: target})
+	assert.Contains(t, bare, alerts.PodsUnavailable, "every service")
+	assert.Contains(t, bare, alerts.CrashLooping, "every service")
+	// Each alert of a switch comes with it, and only with it.
+	for _, c := range []struct {
+		alert string
+		when  func(*alerts.Service)
+	}{
+		{alerts.HPAAtMax, func(s *alerts.Service) { s.Autoscaled = true }},
+		{alerts.MigrationFailed, func(s *alerts.Service) { s.Migrates = true }},
+		{alerts.HighErrorRatio, func(s *alerts.Service) { s.Routed = true }},
+		{alerts.HighLatency, func(s *alerts.Service) { s.Routed = true }},
+	} {
+		s := alerts.Service{Target: target}
+		assert.NotContains(t, names(s), c.alert)
+		c.when(&s)
+		assert.Contains(t, names(s), c.alert)
+	}
 	assert.NotContains(t, names(alerts.Service{Target: target, Routed: true, WebSocket: true}), alerts.HighLatency, "no latency alert on long-lived connections")
+}
+
+// TestSeverities: an alert has the policy's severity unless pkg/alerts
+// fixes its own.
+func TestSeverities(t *testing.T) {
+	s := alerts.Service{Target: queries.Target{Namespace: "telepace", Service: "svc"}, Routed: true, Autoscaled: true, Migrates: true}
+	for _, policy := range []string{"critical", "info"} {
+		for _, a := range alerts.ForService(s, alerts.Policy{Severity: policy, For: "5m", ErrorRatio: 0.05, LatencyP99Ms: 2000}) {
+			want, fixed := alerts.Fixed[a.Name]
+			if !fixed {
+				want = policy
+			}
+			assert.Equal(t, want, a.Severity, a.Name)
+		}
+	}
 }
 
 // TestEveryAlertCarriesItsIdentity: namespace, service and environment

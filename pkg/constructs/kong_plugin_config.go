@@ -25,6 +25,23 @@ type PluginConfig interface {
 	validate() []string
 }
 
+// PluginConfigExamples returns one valid config of each typed plugin: the
+// tests build each and validate it against Kong's pinned CRD. A new config
+// type adds its example here; a test fails until it does.
+func PluginConfigExamples() []PluginConfig {
+	return []PluginConfig{
+		RateLimiting{Second: 5, Minute: 100, Hour: 1000, Day: 10000},
+		RequestSizeLimiting{AllowedPayloadSize: 512, SizeUnit: "kilobytes"},
+		KeyAuth{HideCredentials: true},
+		JWT{MaximumExpiration: 3600},
+		IPRestriction{Allow: []string{"10.0.0.0/8", "2001:db8::/32"}},
+		RequestTermination{StatusCode: 404, Message: "not here"},
+		CORS{Origins: []string{"https://telepace.cc"}, Methods: []string{"GET"}, MaxAge: 60},
+		CorrelationID{},
+		Prometheus{LatencyMetrics: true},
+	}
+}
+
 // RateLimiting is Kong's rate-limiting plugin: at most so many requests per
 // period. Set at least one period; a longer period's limit may not be below
 // a shorter one's.

@@ -1,6 +1,11 @@
 package constructs_test
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strings"
 	"testing"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -70,4 +75,35 @@ func TestKongPluginDefaults(t *testing.T) {
 	assert.Equal(t, "rate-limiting", constructstest.Find(objs, "KongPlugin", "rl")["plugin"])
 	assert.Equal(t, map[string]any{"header_name": "X-Request-ID", "generator": "uuid#counter", "echo_downstream": false},
 		constructstest.Find(objs, "KongPlugin", "id")["config"])
+}
+
+// TestEveryPluginConfigHasAnExample: each type of kong_plugin_config.go
+// with a PluginName method, found in the source, has an example in
+// PluginConfigExamples, so the CRD test covers it; and each example is
+// valid.
+func TestEveryPluginConfigHasAnExample(t *testing.T) {
+	file, err := parser.ParseFile(token.NewFileSet(), "kong_plugin_config.go", nil, 0)
+	require.NoError(t, err)
+	var declared []string
+	for _, d := range file.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "PluginName" && fn.Recv != nil {
+			if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {
+				declared = append(declared, id.Name)
+			}
+		}
+	}
+	require.NotEmpty(t, declared)
+	var examples []string
+	for _, c := range pc.PluginConfigExamples() {
+		examples = append(examples, strings.TrimPrefix(fmt.Sprintf("%T", c), "constructs."))
+	}
+	for _, name := range declared {
+		assert.Contains(t, examples, name, "add an example of %s to PluginConfigExamples in kong_plugin_config.go", name)
+	}
+	_, err = constructstest.Synth(func(chart constructs.Construct) {
+		for _, c := range pc.PluginConfigExamples() {
+			pc.NewKongPlugin(chart, c.PluginName(), pc.KongPluginProps{Config: c})
+		}
+	})
+	assert.NoError(t, err, "every example is valid")
 }

@@ -176,17 +176,7 @@ func objectGVK(t *testing.T, doc []byte) schema.GroupVersionKind {
 // validates the output against the pinned CRDs.
 func TestEveryGatewayConstructMatchesItsCRD(t *testing.T) {
 	v := validator(t)
-	configs := []pc.PluginConfig{
-		pc.RateLimiting{Second: 5, Minute: 100, Hour: 1000, Day: 10000},
-		pc.RequestSizeLimiting{AllowedPayloadSize: 512, SizeUnit: "kilobytes"},
-		pc.KeyAuth{HideCredentials: true},
-		pc.JWT{MaximumExpiration: 3600},
-		pc.IPRestriction{Allow: []string{"10.0.0.0/8", "2001:db8::/32"}},
-		pc.RequestTermination{StatusCode: 404, Message: "not here"},
-		pc.CORS{Origins: []string{"https://telepace.cc"}, Methods: []string{"GET"}, MaxAge: 60},
-		pc.CorrelationID{},
-		pc.Prometheus{LatencyMetrics: true},
-	}
+	configs := pc.PluginConfigExamples()
 	objs := constructstest.MustSynth(t, func(chart constructs.Construct) {
 		for _, c := range configs {
 			pc.NewKongPlugin(chart, c.PluginName(), pc.KongPluginProps{Config: c})

@@ -166,13 +166,11 @@ func TestAlertsWithPromtool(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), rule.RuleFile(), 0o644))
 			file := promTest{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m"}
 			for _, a := range rule.Alerts {
-				// Expected independently of the alert under test: the
-				// environment's severity, and the labels Alertmanager's
+				// Expected from the catalog, not from the rule under test:
+				// the environment's severity (or the alert's own, where
+				// pkg/alerts fixes it), and the labels Alertmanager's
 				// namespace matcher and the runbooks rely on.
-				severity := env.Monitoring.Alerts.Severity
-				if a.Name == alerts.HPAAtMax || a.Name == alerts.HighLatency {
-					severity = "warning"
-				}
+				severity := alerts.Severity(a.Name, env.Monitoring.Alerts)
 				svc := rule.Name
 				labels := map[string]string{"severity": severity, "service": svc, "environment": env.Name, "namespace": env.Namespace}
 				sc := scenarios(a.Name, env.Namespace, svc)

@@ -424,10 +424,10 @@ var badInputs = []struct {
 			})
 		}),
 		want: []string{
-			`[dev/web/alerts] alerts[4].expr: does not parse: 1:34: parse error: unclosed left parenthesis`,
-			`[dev/web/alerts] alerts[4].for: "5 minutes" is not a Prometheus duration such as 5m: unknown unit " minutes" in duration "5 minutes"`,
-			`[dev/web/alerts] alerts[4].severity: is required: critical, warning, info`,
-			`[dev/web/alerts] alerts[4].runbookURL: is required`,
+			fmt.Sprintf(`[dev/web/alerts] alerts[%d].expr: does not parse: 1:34: parse error: unclosed left parenthesis`, devWebAlerts()),
+			fmt.Sprintf(`[dev/web/alerts] alerts[%d].for: "5 minutes" is not a Prometheus duration such as 5m: unknown unit " minutes" in duration "5 minutes"`, devWebAlerts()),
+			fmt.Sprintf(`[dev/web/alerts] alerts[%d].severity: is required: critical, warning, info`, devWebAlerts()),
+			fmt.Sprintf(`[dev/web/alerts] alerts[%d].runbookURL: is required`, devWebAlerts()),
 		},
 	},
 	{
@@ -443,8 +443,8 @@ var badInputs = []struct {
 			})
 		}),
 		want: []string{
-			fmt.Sprintf(`[dev/web/alerts] alerts[4].query: unknown query %q; known queries: %s`, queries.Names()[0]+"s", strings.Join(queries.Names(), ", ")),
-			fmt.Sprintf(`[dev/web/alerts] alerts[5]: set query (%q) or expr, not both`, queries.Names()[0]),
+			fmt.Sprintf(`[dev/web/alerts] alerts[%d].query: unknown query %q; known queries: %s`, devWebAlerts(), queries.Names()[0]+"s", strings.Join(queries.Names(), ", ")),
+			fmt.Sprintf(`[dev/web/alerts] alerts[%d]: set query (%q) or expr, not both`, devWebAlerts()+1, queries.Names()[0]),
 		},
 	},
 	{
@@ -770,4 +770,15 @@ func TestPlanProblemsReachValidation(t *testing.T) {
 	var verr *pc.ValidationError
 	require.ErrorAs(t, err, &verr)
 	assert.ElementsMatch(t, want, verr.Problems)
+}
+
+// devWebAlerts is how many alerts dev's web gets from pkg/alerts: the
+// index of the first alert the environment adds.
+func devWebAlerts() int {
+	for _, r := range compose.Compose(dev()).Monitoring.Rules {
+		if r.Service == "web" {
+			return len(r.Props.Alerts)
+		}
+	}
+	panic("dev plans no rule for web")
 }
