@@ -47,7 +47,7 @@ func Prod() Environment {
 		// Pages for what needs someone now; 5% of new traces.
 		Monitoring: monitoring("prod", "kube-prometheus-stack",
 			alerts.Policy{Severity: "critical", For: "5m", ErrorRatio: 0.05, LatencyP99Ms: 2000},
-			"http://otel-collector.monitoring:4318", 0.05, page),
+			"http://otel-collector.monitoring.svc:4318", 0.05, page),
 		// Everything from Secret Manager in the prod project.
 		Secrets: Secrets{
 			Store:           googleStore("telepace-prod"),

@@ -45,7 +45,7 @@ func Staging() Environment {
 		},
 		Monitoring: monitoring("staging", "kube-prometheus-stack",
 			alerts.Policy{Severity: "warning", For: "10m", ErrorRatio: 0.1, LatencyP99Ms: 3000},
-			"http://otel-collector.monitoring:4318", 0.25, chat),
+			"http://otel-collector.monitoring.svc:4318", 0.25, chat),
 		// Everything from Secret Manager in the staging project.
 		Secrets: Secrets{
 			Store:           googleStore("telepace-staging"),

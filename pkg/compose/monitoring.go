@@ -189,7 +189,7 @@ func tracingProblems(e environments.Environment) problems {
 		return ps
 	}
 	if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		ps.addf("monitoring.tracing.endpoint: %q is not an OTLP base URL such as http://otel-collector.monitoring:4318", t.Endpoint)
+		ps.addf("monitoring.tracing.endpoint: %q is not an OTLP base URL such as http://otel-collector.monitoring.svc:4318", t.Endpoint)
 	}
 	if !(t.SampleRatio >= 0 && t.SampleRatio <= 1) {
 		ps.addf("monitoring.tracing.sampleRatio: %v is outside 0..1", t.SampleRatio)

@@ -37,6 +37,10 @@ type EgressRule struct {
 	Internet bool
 	// Ports are the destination ports. Required.
 	Ports []EgressPort
+
+	// ambiguous is the host EgressTo could not place: "name.namespace",
+	// which is also the form of a public name.
+	ambiguous string
 }
 
 // EgressPort is a destination port.
@@ -55,36 +59,39 @@ var (
 	privateIPv6 = []string{"fc00::/7", "fe80::/10"}
 )
 
-// EgressTo returns the rule that reaches host:port. A host without dots is
-// a Service in the release namespace; "name.namespace", with or without
-// ".svc" or ".svc.cluster.local", is a Service in that namespace; anything
-// else is outside the cluster, reached at cidr if given, otherwise at any
-// address on that port (its addresses are not kept in git).
+// EgressTo returns the rule that reaches host:port. The host's form says
+// where it is, as Kubernetes DNS reads it:
+//
+//   - an IP address is that address (or cidr);
+//   - a name without dots is a Service in the release namespace;
+//   - "name.namespace.svc" or "name.namespace.svc.cluster.local" is a
+//     Service in that namespace;
+//   - any other name is outside the cluster, reached at cidr if given,
+//     otherwise at any address on that port (its addresses are not kept in
+//     git); a trailing dot ("example.com.") says so of a two-label name.
+//
+// "name.namespace" alone could be either a Service or a public name such
+// as "example.com": the rule's validation reports it, asking for one of
+// the two forms, rather than guessing.
 func EgressTo(name, host string, port int32, cidr string) EgressRule {
 	rule := EgressRule{Name: name, Ports: []EgressPort{{Port: port}}}
-	inCluster := strings.HasSuffix(host, ".svc") || strings.HasSuffix(host, ".svc.cluster.local")
-	parts := strings.Split(strings.TrimSuffix(strings.TrimSuffix(host, ".cluster.local"), ".svc"), ".")
+	service, inCluster := strings.CutSuffix(strings.TrimSuffix(host, ".cluster.local"), ".svc")
+	parts := strings.Split(service, ".")
 	switch {
 	case net.ParseIP(host) != nil:
 		rule.CIDR = cmpCIDR(cidr, host)
-	case len(parts) == 1:
+	case strings.HasSuffix(host, "."):
+		rule.CIDR = cmpCIDR(cidr, "0.0.0.0/0")
+	case len(parts) == 1 && !inCluster:
 		// A Service in the release namespace.
-	case len(parts) == 2 && (inCluster || isClusterNamespace(parts[1])):
+	case len(parts) == 2 && inCluster:
 		rule.Namespace = parts[1]
+	case len(parts) == 2:
+		rule.ambiguous = host
 	default:
 		rule.CIDR = cmpCIDR(cidr, "0.0.0.0/0")
 	}
 	return rule
-}
-
-// isClusterNamespace tells "svc.namespace" from a two-label public name
-// such as "example.com": a known top-level domain is never a namespace here.
-func isClusterNamespace(s string) bool {
-	switch s {
-	case "com", "net", "org", "io", "cc", "dev", "app", "cloud", "internal", "local":
-		return false
-	}
-	return true
 }
 
 func cmpCIDR(cidr, def string) string {
@@ -169,6 +176,10 @@ func validateEgress(errs *problems, rules []EgressRule) {
 			errs.addf(field+".name", "%q duplicates egress[%d]", r.Name, j)
 		}
 		names[r.Name] = i
+		if r.ambiguous != "" {
+			errs.addf(field, "host %q could be Service %s in namespace %s or a name outside the cluster; write %q for the Service, or %q, with a trailing dot, for the name outside",
+				r.ambiguous, strings.Split(r.ambiguous, ".")[0], strings.Split(r.ambiguous, ".")[1], r.ambiguous+".svc", r.ambiguous+".")
+		}
 		targets := 0
 		for _, set := range []bool{r.Internet, r.CIDR != "", r.Namespace != "" || len(r.PodLabels) > 0} {
 			if set {

@@ -114,7 +114,7 @@ type Migration struct {
 // a parent-based trace-ID-ratio sampler.
 type Telemetry struct {
 	// Endpoint is the OTLP collector's base URL, such as
-	// "http://otel-collector.monitoring:4318". Required.
+	// "http://otel-collector.monitoring.svc:4318". Required.
 	Endpoint string
 	// SampleRatio is the share of new traces sampled, from 0 to 1.
 	SampleRatio float64

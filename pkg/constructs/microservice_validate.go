@@ -281,7 +281,7 @@ func (p MicroserviceProps) validateEnv(errs *problems) {
 	}
 	if t := p.Telemetry; t != nil {
 		if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			errs.addf("telemetry.endpoint", "%q is not an OTLP base URL such as http://otel-collector.monitoring:4318", t.Endpoint)
+			errs.addf("telemetry.endpoint", "%q is not an OTLP base URL such as http://otel-collector.monitoring.svc:4318", t.Endpoint)
 		}
 		if t.SampleRatio < 0 || t.SampleRatio > 1 || math.IsNaN(t.SampleRatio) {
 			errs.addf("telemetry.sampleRatio", "%v is outside 0..1", t.SampleRatio)

@@ -95,7 +95,7 @@ func TestObservabilityValidation(t *testing.T) {
 			},
 			want: []string{
 				`[test/svc] telemetry: "OTEL_SERVICE_NAME" is already set by env[OTEL_SERVICE_NAME]`,
-				`[test/svc] telemetry.endpoint: "otel-collector:4318" is not an OTLP base URL such as http://otel-collector.monitoring:4318`,
+				`[test/svc] telemetry.endpoint: "otel-collector:4318" is not an OTLP base URL such as http://otel-collector.monitoring.svc:4318`,
 				`[test/svc] telemetry.sampleRatio: -0.1 is outside 0..1`,
 			},
 		},
