@@ -24,17 +24,6 @@ type Breaking struct {
 	Reason string
 }
 
-// builtinGroups are the API groups the apiserver serves itself; an object
-// in any other group is a custom resource.
-var builtinGroups = map[string]bool{
-	"": true, "apps": true, "batch": true, "policy": true, "autoscaling": true,
-	"networking.k8s.io": true, "rbac.authorization.k8s.io": true, "storage.k8s.io": true,
-	"scheduling.k8s.io": true, "coordination.k8s.io": true, "discovery.k8s.io": true,
-	"admissionregistration.k8s.io": true, "apiextensions.k8s.io": true,
-	"certificates.k8s.io": true, "node.k8s.io": true, "events.k8s.io": true,
-	"flowcontrol.apiserver.k8s.io": true, "resource.k8s.io": true,
-}
-
 // statefulSetMutable are the StatefulSet spec fields an update may change;
 // the apiserver refuses the rest.
 //

@@ -429,14 +429,6 @@ func ingressPorts(ports []pc.Port) []networkingv1.NetworkPolicyPort {
 	return out
 }
 
-func portsLabel(ports []networkingv1.NetworkPolicyPort) string {
-	var parts []string
-	for _, p := range ports {
-		parts = append(parts, fmt.Sprintf("%s %s", *p.Protocol, p.Port.String()))
-	}
-	return strings.Join(parts, ", ")
-}
-
 func egressPortsLabel(ports []pc.EgressPort) string {
 	var parts []string
 	for _, p := range ports {
