@@ -14,8 +14,8 @@ import (
 
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/pkg/compose"
-	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
 // badInputs are mistakes in environments/ (or in what an environment
@@ -58,28 +58,7 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func dev() environments.Environment { return lookup("dev") }
-
-func lookup(name string) environments.Environment {
-	e, ok := environments.Lookup(name)
-	if !ok {
-		panic("no environment " + name)
-	}
-	e.Services = slices.Clone(e.Services)
-	e.Images = maps.Clone(e.Images)
-	return e
-}
-
-// withService returns env with the service called name changed by edit.
-func withService(env environments.Environment, name string, edit func(*environments.Service)) environments.Environment {
-	for i := range env.Services {
-		if env.Services[i].App == name {
-			edit(&env.Services[i])
-			return env
-		}
-	}
-	panic("no service " + name)
-}
+func dev() environments.Environment { return environmentstest.Lookup("dev") }
 
 // noService is a name no service has.
 const noService = "no-such-service"
@@ -122,13 +101,7 @@ func devDeclaredPorts() string {
 // sourceProblem is the message for dev's dependency i pinned without a
 // source.
 func sourceProblem(i int) string {
-	return fmt.Sprintf("[dev] dependencies[%d].source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", i, lookup("dev").Dependencies()[i].Version)
-}
-
-// customRoutes replaces the routes the app of the service called name
-// declares.
-func customRoutes(env environments.Environment, name string, routes ...pc.Route) environments.Environment {
-	return withService(env, name, func(s *environments.Service) { s.Routes = routes })
+	return fmt.Sprintf("[dev] dependencies[%d].source: name the source repository, chart path, tag, and commit (40 hex digits) of version %s; pin only a version whose source you have read", i, environmentstest.Lookup("dev").Dependencies()[i].Version)
 }
 
 // one wraps an edit of dev as a single-environment input.

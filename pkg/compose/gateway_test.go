@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -13,21 +14,21 @@ var gatewayInputs = []badInput{
 	{
 		name: "route to an unknown service",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/" + noService, Service: noService})
+			return environmentstest.CustomRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/" + noService, Service: noService})
 		}),
 		want: []string{`[dev/analysis] routes[0].service: unknown service "` + noService + `"; services in dev: ` + strings.Join(devServiceNames(), ", ")},
 	},
 	{
 		name: "two services claim the same host, path and method",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "collection", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis/"})
+			return environmentstest.CustomRoutes(e, "collection", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis/"})
 		}),
 		want: []string{`[dev] routes: every method of /api/analysis/ on api.dev.telepace.cc is claimed by both analysis routes[0] and collection routes[0]`},
 	},
 	{
 		name: "a * CORS origin in prod",
 		envs: func() []environments.Environment {
-			e := lookup("prod")
+			e := environmentstest.Lookup("prod")
 			e.Gateway.Plugins = slices.Clone(e.Gateway.Plugins)
 			for i, p := range e.Gateway.Plugins {
 				if cors, ok := p.Config.(pc.CORS); ok {
@@ -43,7 +44,7 @@ var gatewayInputs = []badInput{
 	{
 		name: "a plugin no route can find",
 		envs: one(func(e environments.Environment) environments.Environment {
-			e = customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Plugins: []string{"key-auth"}})
+			e = environmentstest.CustomRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Plugins: []string{"key-auth"}})
 			e.Gateway.DefaultPlugins = append(slices.Clone(e.Gateway.DefaultPlugins), "jwt")
 			return e
 		}),
@@ -55,14 +56,14 @@ var gatewayInputs = []badInput{
 	{
 		name: "a route on a host the environment does not serve",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "web", pc.Route{Host: "evil.example.com", Path: "/"})
+			return environmentstest.CustomRoutes(e, "web", pc.Route{Host: "evil.example.com", Path: "/"})
 		}),
 		want: []string{`[dev/web] routes[0].host: "evil.example.com" is neither of dev's hosts, api.dev.telepace.cc and dev.telepace.cc`},
 	},
 	{
 		name: "an any-method route clashes with a method route on the same path",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/ws", Exact: true})
+			return environmentstest.CustomRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/ws", Exact: true})
 		}),
 		want: []string{`[dev] routes: GET /ws on api.dev.telepace.cc is claimed by both analysis routes[0] and voiceflow routes[0]`},
 	},
@@ -81,7 +82,7 @@ var gatewayInputs = []badInput{
 	{
 		name: "cluster-wide plugins on a shared gateway",
 		envs: func() []environments.Environment {
-			e := lookup("prod")
+			e := environmentstest.Lookup("prod")
 			e.Gateway.ClusterPlugins = []pc.KongClusterPluginProps{{Name: "cors-everywhere", Global: true, Config: pc.CORS{Origins: []string{"*"}}}}
 			return []environments.Environment{e}
 		},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -32,7 +33,7 @@ var secretsInputs = []badInput{
 		envs: one(func(e environments.Environment) environments.Environment {
 			e.Secrets.Store = nil
 			e.Secrets.RefreshInterval = 0
-			return withService(e, "feedback-collection-api", func(s *environments.Service) {
+			return environmentstest.WithService(e, "feedback-collection-api", func(s *environments.Service) {
 				s.Customize = func(p *pc.MicroserviceProps) {
 					p.SecretEnv = append(p.SecretEnv,
 						pc.SecretEnv{Name: "REDIS_USERNAME", Secret: "telepace-redis", Key: "redis-username"},
@@ -51,7 +52,7 @@ var secretsInputs = []badInput{
 		envs: func() []environments.Environment {
 			dev := dev()
 			dev.Secrets.Sealed = []pc.SealedSecretProps{{Name: "voiceflow-credentials", EncryptedData: map[string]string{"openai-api-key": sealedValue}}}
-			staging := withService(lookup("staging"), "feedback-collection-api", func(s *environments.Service) {
+			staging := environmentstest.WithService(environmentstest.Lookup("staging"), "feedback-collection-api", func(s *environments.Service) {
 				s.Customize = func(p *pc.MicroserviceProps) {
 					p.SecretEnv = append(p.SecretEnv,
 						pc.SecretEnv{Name: "REDIS_CA", Secret: "telepace-redis", Key: "redis-ca", Optional: true},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
 
@@ -30,7 +31,7 @@ var servicesInputs = []badInput{
 	{
 		name: "service name is not a DNS label",
 		envs: one(func(e environments.Environment) environments.Environment {
-			e = withService(e, "web", func(s *environments.Service) { s.Name = "Web" })
+			e = environmentstest.WithService(e, "web", func(s *environments.Service) { s.Name = "Web" })
 			e.Images["Web"] = e.Images["web"]
 			delete(e.Images, "web")
 			return e
@@ -75,9 +76,9 @@ var servicesInputs = []badInput{
 		envs: func() []environments.Environment {
 			dev := dev()
 			dev.PodSecurity = environments.PodSecurity{Enforce: "privileged"}
-			staging := lookup("staging")
+			staging := environmentstest.Lookup("staging")
 			staging.PodSecurity.Enforce = "strict"
-			prod := lookup("prod")
+			prod := environmentstest.Lookup("prod")
 			prod.PodSecurity = environments.PodSecurity{}
 			return []environments.Environment{dev, staging, prod}
 		},
@@ -90,7 +91,7 @@ var servicesInputs = []badInput{
 	{
 		name: "egress to ports nothing in the namespace declares",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "analysis", func(s *environments.Service) {
+			return environmentstest.WithService(e, "analysis", func(s *environments.Service) {
 				s.Customize = func(p *pc.MicroserviceProps) {
 					p.Egress = append(p.Egress,
 						pc.EgressRule{Name: "collection", PodLabels: map[string]string{pc.LabelName: "collection"}, Ports: []pc.EgressPort{{Port: 9090}}},

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/internal/crds"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
@@ -180,7 +181,7 @@ func TestKindOutsideTheProject(t *testing.T) {
 	saved := environments.ProjectNamespacedKinds
 	t.Cleanup(func() { environments.ProjectNamespacedKinds = saved })
 	environments.ProjectNamespacedKinds = slices.DeleteFunc(slices.Clone(saved), func(gk pc.GroupKind) bool { return gk.Kind == "PodDisruptionBudget" })
-	_, err := synth.Synthesize([]environments.Environment{lookup("prod")})
+	_, err := synth.Synthesize([]environments.Environment{environmentstest.Lookup("prod")})
 	var verr *pc.ValidationError
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, []string{
@@ -191,11 +192,11 @@ func TestKindOutsideTheProject(t *testing.T) {
 // TestGitOpsThatCannotWork: two environments on one destination, and Argo
 // CD's namespace shared with an environment, fail synth, named.
 func TestGitOpsThatCannotWork(t *testing.T) {
-	twin := lookup("staging")
+	twin := environmentstest.Lookup("staging")
 	twin.Name = "twin"
 	g := environments.Repository
 	g.Namespace = "telepace-dev"
-	_, err := synth.SynthesizeWithGitOps([]environments.Environment{lookup("dev"), lookup("staging"), twin}, g)
+	_, err := synth.SynthesizeWithGitOps([]environments.Environment{environmentstest.Lookup("dev"), environmentstest.Lookup("staging"), twin}, g)
 	var verr *pc.ValidationError
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, []string{

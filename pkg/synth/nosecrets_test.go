@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
@@ -138,7 +139,7 @@ func TestSecretScannerCatchesSecrets(t *testing.T) {
 
 	// And end to end: a key pasted into a setting is found in the chart.
 	// (A setting named like a secret is refused outright; this one is not.)
-	env := customized(dev(), "web", func(p *pc.MicroserviceProps) { p.Config["VENDOR_SETTING"] = apiKey })
+	env := environmentstest.Customized(dev(), "web", func(p *pc.MicroserviceProps) { p.Config["VENDOR_SETTING"] = apiKey })
 	charts, err := synth.Synthesize([]environments.Environment{env})
 	require.NoError(t, err)
 	assert.NotEmpty(t, secretFindings(string(charts[0].Files["templates/web.yaml"])))

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	"github.com/telepace/platform-charts/pkg/synth"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
@@ -208,7 +209,7 @@ func TestAlertsWithPromtool(t *testing.T) {
 // alert expected with the wrong severity fails promtool.
 func TestPromtoolCatchesAWrongExpectation(t *testing.T) {
 	promtool := promtoolPath(t)
-	resolved, err := synth.Resolve([]environments.Environment{lookup("prod")})
+	resolved, err := synth.Resolve([]environments.Environment{environmentstest.Lookup("prod")})
 	require.NoError(t, err)
 	rule := resolved["prod"].Plan.Monitoring.Rules[0].Props
 	a := rule.Alerts[0]

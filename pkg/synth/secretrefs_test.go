@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
@@ -326,7 +327,7 @@ func TestEverySecretReferenceResolves(t *testing.T) {
 // dangling reference, when a producer is missing, lacks a key or a label,
 // or reads a store the chart does not have.
 func TestDanglingReferencesAreNamed(t *testing.T) {
-	resolved, err := synth.Resolve([]environments.Environment{lookup("prod")})
+	resolved, err := synth.Resolve([]environments.Environment{environmentstest.Lookup("prod")})
 	require.NoError(t, err)
 	var objs []synth.Object
 	for _, o := range resolved["prod"].Objects {
@@ -502,7 +503,7 @@ func TestChartReadmeNamesTheStoreValues(t *testing.T) {
 // and the migrations run after the sync (PostSync), once the database and
 // the operator are up; generated Secrets are still kept.
 func TestUmbrellaSecretsLayer(t *testing.T) {
-	dev := lookup("dev")
+	dev := environmentstest.Lookup("dev")
 	require.NotNil(t, dev.Umbrella)
 	resolved, err := synth.Resolve([]environments.Environment{dev})
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/internal/jsiienv"
 
@@ -155,34 +156,7 @@ func TestEscapeHelm(t *testing.T) {
 	}
 }
 
-func dev() environments.Environment { return lookup("dev") }
-
-func lookup(name string) environments.Environment {
-	e, ok := environments.Lookup(name)
-	if !ok {
-		panic("no environment " + name)
-	}
-	e.Services = slices.Clone(e.Services)
-	e.Images = maps.Clone(e.Images)
-	return e
-}
-
-// withService returns env with the service called name changed by edit.
-func withService(env environments.Environment, name string, edit func(*environments.Service)) environments.Environment {
-	for i := range env.Services {
-		if env.Services[i].App == name {
-			edit(&env.Services[i])
-			return env
-		}
-	}
-	panic("no service " + name)
-}
-
-// customized returns env with the props of the service called name changed
-// by edit.
-func customized(env environments.Environment, name string, edit func(*pc.MicroserviceProps)) environments.Environment {
-	return withService(env, name, func(s *environments.Service) { s.Customize = edit })
-}
+func dev() environments.Environment { return environmentstest.Lookup("dev") }
 
 // badInputs are mistakes a developer can make in apps/ or environments/.
 // Each must fail with exactly these messages, and write nothing.
@@ -204,7 +178,7 @@ var badInputs = []struct {
 	{
 		name: "limits below requests",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "voiceflow", func(s *environments.Service) { s.Resources = environments.Resources("500m", "1Gi", "250m", "512Mi") })
+			return environmentstest.WithService(e, "voiceflow", func(s *environments.Service) { s.Resources = environments.Resources("500m", "1Gi", "250m", "512Mi") })
 		}),
 		want: []string{
 			`[dev/voiceflow] resources.limits.cpu: 250m is below the request 500m`,
@@ -214,14 +188,14 @@ var badInputs = []struct {
 	{
 		name: "quantity that does not parse",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("50m", "12GB", "500m", "256Mi") })
+			return environmentstest.WithService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("50m", "12GB", "500m", "256Mi") })
 		}),
 		want: []string{`[dev/web] resources.requests.memory: "12GB" is not a Kubernetes quantity; write a number with an optional suffix, such as 512Mi or 1Gi`},
 	},
 	{
 		name: "quantities Kubernetes accepts but that cannot work",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("0.5m", "128m", "5m", "8Mi") })
+			return environmentstest.WithService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("0.5m", "128m", "5m", "8Mi") })
 		}),
 		want: []string{
 			`[dev/web] resources.requests.cpu: 0.5m is finer than a millicore (1m), which Kubernetes rounds up`,
@@ -233,7 +207,7 @@ var badInputs = []struct {
 	{
 		name: "zero and negative quantities",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("0", "-1Gi", "1", "1Gi") })
+			return environmentstest.WithService(e, "web", func(s *environments.Service) { s.Resources = environments.Resources("0", "-1Gi", "1", "1Gi") })
 		}),
 		want: []string{
 			`[dev/web] resources.requests.cpu: 0 must be positive`,
@@ -243,7 +217,7 @@ var badInputs = []struct {
 	{
 		name: "no resources",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) { s.Resources = pc.Resources{} })
+			return environmentstest.WithService(e, "web", func(s *environments.Service) { s.Resources = pc.Resources{} })
 		}),
 		want: []string{
 			`[dev/web] resources.requests.cpu: is required`,
@@ -255,21 +229,21 @@ var badInputs = []struct {
 	{
 		name: "replicas left out is an error, not 2",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) { s.Replicas = 0 })
+			return environmentstest.WithService(e, "web", func(s *environments.Service) { s.Replicas = 0 })
 		}),
 		want: []string{`[dev/web] replicas: 0 must be at least 1`},
 	},
 	{
 		name: "replicas left out in prod does not lower the autoscaler's minimum",
 		envs: func() []environments.Environment {
-			return []environments.Environment{withService(lookup("prod"), "web", func(s *environments.Service) { s.Replicas = 0 })}
+			return []environments.Environment{environmentstest.WithService(environmentstest.Lookup("prod"), "web", func(s *environments.Service) { s.Replicas = 0 })}
 		},
 		want: []string{`[prod/web] replicas: 0 must be at least 1`},
 	},
 	{
 		name: "floating tag outside dev",
 		envs: func() []environments.Environment {
-			e := lookup("prod")
+			e := environmentstest.Lookup("prod")
 			e.Images["voiceflow"] = "latest"
 			return []environments.Environment{e}
 		},
@@ -283,15 +257,17 @@ var badInputs = []struct {
 	{
 		name: "invalid environment name is reported once, as the name",
 		envs: func() []environments.Environment {
-			e := lookup("prod")
+			e := environmentstest.Lookup("prod")
 			e.Name = "Prod"
-			return []environments.Environment{lookup("dev"), e}
+			return []environments.Environment{environmentstest.Lookup("dev"), e}
 		},
 		want: []string{`[environments[1]] name: "Prod" is not a valid environment name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
 	},
 	{
 		name: "environment listed twice",
-		envs: func() []environments.Environment { return []environments.Environment{lookup("dev"), lookup("dev")} },
+		envs: func() []environments.Environment {
+			return []environments.Environment{environmentstest.Lookup("dev"), environmentstest.Lookup("dev")}
+		},
 		want: []string{`[environments[1]] name: "dev" is already used by environments[0]`},
 	},
 	{
@@ -317,7 +293,7 @@ var badInputs = []struct {
 	{
 		name: "command that cannot start",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customized(e, "analysis", func(p *pc.MicroserviceProps) {
+			return environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) {
 				p.Command = []string{"python manage.py runserver"}
 				p.Args = []string{"--port", "$(PORT)"}
 			})
@@ -330,7 +306,7 @@ var badInputs = []struct {
 	{
 		name: "explicit zeros are errors, not defaults",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customized(e, "analysis", func(p *pc.MicroserviceProps) {
+			return environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) {
 				p.RunAsUser = new(int64)
 				p.TargetCPUUtilization = new(int32)
 				p.WritablePaths = []string{"/tmp"}
@@ -346,21 +322,21 @@ var badInputs = []struct {
 	{
 		name: "route path without a leading slash",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "api/analysis"})
+			return environmentstest.CustomRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "api/analysis"})
 		}),
 		want: []string{`[dev/analysis/route] routes[0].path: "api/analysis" must start with /`},
 	},
 	{
 		name: "route to an unknown port",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Port: "grpc"})
+			return environmentstest.CustomRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Port: "grpc"})
 		}),
 		want: []string{`[dev/analysis/route] routes[0].port: service "analysis" has no port "grpc"`},
 	},
 	{
 		name: "one service routes the same path twice",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis",
+			return environmentstest.CustomRoutes(e, "analysis",
 				pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis", Methods: []string{"GET"}},
 				pc.Route{Host: "api.dev.telepace.cc", Path: "/api/analysis/", Methods: []string{"POST", "GET"}})
 		}),
@@ -369,7 +345,7 @@ var badInputs = []struct {
 	{
 		name: "a route to voiceflow's private /config",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/", Methods: []string{"POST"}})
+			return environmentstest.CustomRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/", Methods: []string{"POST"}})
 		}),
 		want: []string{`[dev/voiceflow/route] routes[0].path: path prefix "/": voiceflow has private paths (/config), so route it by exact paths only; a prefix also matches "/../config"`},
 	},
@@ -391,35 +367,35 @@ var badInputs = []struct {
 	{
 		name: "a prefix route to a service with private paths",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/ws"})
+			return environmentstest.CustomRoutes(e, "voiceflow", pc.Route{Host: "api.dev.telepace.cc", Path: "/ws"})
 		}),
 		want: []string{`[dev/voiceflow/route] routes[0].path: path prefix "/ws": voiceflow has private paths (/config), so route it by exact paths only; a prefix also matches "/ws/../config"`},
 	},
 	{
 		name: "an exact route to the private path in another case, from another service",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "web", pc.Route{Host: "dev.telepace.cc", Path: "/CONFIG/", Exact: true, Methods: []string{"POST"}, Service: "voiceflow"})
+			return environmentstest.CustomRoutes(e, "web", pc.Route{Host: "dev.telepace.cc", Path: "/CONFIG/", Exact: true, Methods: []string{"POST"}, Service: "voiceflow"})
 		}),
 		want: []string{`[dev/voiceflow/route-2] routes[0].path: exact path "/CONFIG/" would route voiceflow's private path /config through the gateway`},
 	},
 	{
 		name: "path characters the Gateway API refuses",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/{id}"})
+			return environmentstest.CustomRoutes(e, "analysis", pc.Route{Host: "api.dev.telepace.cc", Path: "/api/{id}"})
 		}),
 		want: []string{`[dev/analysis/route] routes[0].path: "/api/{id}" holds characters a Gateway API path may not: only letters, digits and -._~!$&'()*+,;=:@/`},
 	},
 	{
 		name: "a Kong timeout Kong would ignore",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customized(e, "voiceflow", func(p *pc.MicroserviceProps) { p.ServiceAnnotations["konghq.com/read-timeout"] = "1h" })
+			return environmentstest.Customized(e, "voiceflow", func(p *pc.MicroserviceProps) { p.ServiceAnnotations["konghq.com/read-timeout"] = "1h" })
 		}),
 		want: []string{`[dev/voiceflow] serviceAnnotations[konghq.com/read-timeout]: "1h" is not a whole number of milliseconds (1-2147483646); Kong would ignore it`},
 	},
 	{
 		name: "an extra alert with broken PromQL, no severity, no runbook and a bad for",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) {
+			return environmentstest.WithService(e, "web", func(s *environments.Service) {
 				s.Alerts = []pc.Alert{{Name: "WebBroken", Expr: "sum(rate(http_requests_total[5m])", For: "5 minutes", Summary: "s", Description: "d"}}
 			})
 		}),
@@ -435,7 +411,7 @@ var badInputs = []struct {
 		// misspelt.
 		name: "an extra alert naming an unknown query, and one naming a query and an expr",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return withService(e, "web", func(s *environments.Service) {
+			return environmentstest.WithService(e, "web", func(s *environments.Service) {
 				s.Alerts = []pc.Alert{
 					{Name: "WebDown", Query: queries.Names()[0] + "s", Severity: "warning", Summary: "s", Description: "d", RunbookURL: "https://telepace.cc/runbooks#web"},
 					{Name: "WebUp", Query: queries.Names()[0], Expr: "up", Severity: "warning", Summary: "s", Description: "d", RunbookURL: "https://telepace.cc/runbooks#web"},
@@ -450,7 +426,7 @@ var badInputs = []struct {
 	{
 		name: "egress rules that cannot work",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customized(e, "analysis", func(p *pc.MicroserviceProps) {
+			return environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) {
 				p.Egress = append(p.Egress,
 					pc.EgressRule{Name: "anything"},
 					pc.EgressRule{Name: "both", Internet: true, CIDR: "10.0.0.0/33", Ports: []pc.EgressPort{{Port: 443, Protocol: "HTTP"}}},
@@ -467,7 +443,7 @@ var badInputs = []struct {
 	{
 		name: "a service renamed in Customize to an invalid name does not panic",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Name = "Analysis" })
+			return environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Name = "Analysis" })
 		}),
 		want: []string{
 			`[dev/analysis] name: "Analysis" is not a valid DNS label: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
@@ -478,7 +454,7 @@ var badInputs = []struct {
 	{
 		name: "alerts routed to a receiver that does not exist",
 		envs: func() []environments.Environment {
-			e := lookup("prod")
+			e := environmentstest.Lookup("prod")
 			e.Monitoring.Routes = []pc.SeverityRoute{{Severities: []string{"critical", "page"}, Receiver: "oncall"}}
 			return []environments.Environment{e}
 		},
@@ -490,7 +466,7 @@ var badInputs = []struct {
 	{
 		name: "a sealed key nobody reads, a sealed value that is not ciphertext, a Secret sealed twice",
 		envs: func() []environments.Environment {
-			e := lookup("staging")
+			e := environmentstest.Lookup("staging")
 			e.Secrets.Sealed = []pc.SealedSecretProps{
 				{Name: "alertmanager-slack", EncryptedData: map[string]string{"webhook-url": "https://hooks.slack.com/x", "token": sealedValue}},
 				{Name: "alertmanager-slack", EncryptedData: map[string]string{"webhook-url": sealedValue}},
@@ -506,7 +482,7 @@ var badInputs = []struct {
 	{
 		name: "a secret store without a provider or a refresh interval",
 		envs: func() []environments.Environment {
-			e := lookup("staging")
+			e := environmentstest.Lookup("staging")
 			e.Secrets.Store = &pc.SecretStoreProps{Name: "gsm"}
 			e.Secrets.RefreshInterval = 0
 			return []environments.Environment{e}
@@ -519,7 +495,7 @@ var badInputs = []struct {
 	{
 		name: "two objects of one kind and name",
 		envs: func() []environments.Environment {
-			e := lookup("staging")
+			e := environmentstest.Lookup("staging")
 			store := *e.Secrets.Store
 			store.Name = "analysis"
 			e.Secrets.Store = &store
@@ -534,9 +510,9 @@ var badInputs = []struct {
 		envs: func() []environments.Environment {
 			dev := dev()
 			dev.Delivery.Namespace = "telepace-sandbox"
-			prod := lookup("prod")
+			prod := environmentstest.Lookup("prod")
 			prod.Delivery.Automated = true
-			argo := lookup("staging")
+			argo := environmentstest.Lookup("staging")
 			argo.Name = "argocd"
 			return []environments.Environment{dev, prod, argo}
 		},
@@ -559,18 +535,12 @@ var badInputs = []struct {
 	{
 		name: "a secret in a setting",
 		envs: one(func(e environments.Environment) environments.Environment {
-			return customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Config["DATABASE_PASSWORD"] = "hunter2" })
+			return environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Config["DATABASE_PASSWORD"] = "hunter2" })
 		}),
 		want: []string{
 			`[dev/analysis] config[DATABASE_PASSWORD]: a setting named like a secret must come from a Secret (secretEnv), never be written in git`,
 		},
 	},
-}
-
-// customRoutes replaces the routes the app of the service called name
-// declares.
-func customRoutes(env environments.Environment, name string, routes ...pc.Route) environments.Environment {
-	return withService(env, name, func(s *environments.Service) { s.Routes = routes })
 }
 
 // one wraps an edit of dev as a single-environment input.
@@ -692,7 +662,7 @@ func treeDigest(t *testing.T, dir string) string {
 // from the environment's image map.
 func TestReadmeImagesComeFromTheConstructs(t *testing.T) {
 	const custom = "ghcr.io/telepace/web-canary:v9.9.9"
-	env := customized(dev(), "web", func(p *pc.MicroserviceProps) {
+	env := environmentstest.Customized(dev(), "web", func(p *pc.MicroserviceProps) {
 		p.Image = pc.Image{Repository: "ghcr.io/telepace/web-canary", Tag: "v9.9.9"}
 	})
 	charts, err := synth.Synthesize([]environments.Environment{env})
@@ -734,7 +704,7 @@ func TestShippedCRDs(t *testing.T) {
 		}
 		assert.ElementsMatch(t, slices.Collect(maps.Keys(want)), got, c.Env)
 	}
-	dev := lookup("dev")
+	dev := environmentstest.Lookup("dev")
 	assert.Contains(t, dev.CRDs, "gateway-api")
 	assert.Contains(t, dev.CRDs, "external-secrets")
 }
@@ -744,7 +714,7 @@ func TestShippedCRDs(t *testing.T) {
 // through Build at their construct paths, each once; compose's own table
 // checks the messages without node.
 func TestPlanProblemsReachValidation(t *testing.T) {
-	e := lookup("prod")
+	e := environmentstest.Lookup("prod")
 	e.Namespace = "kube-prod"
 	e.Gateway.Plugins = slices.Clone(e.Gateway.Plugins)
 	for i, p := range e.Gateway.Plugins {
@@ -755,7 +725,7 @@ func TestPlanProblemsReachValidation(t *testing.T) {
 	}
 	e.Gateway.Consumers = []pc.KongConsumerProps{{Name: "partner", Credentials: []pc.ConsumerCredential{{Secret: "partner-key", Type: "key-auth"}}}}
 	e.Secrets.Store = nil
-	e = customRoutes(e, "web", pc.Route{Host: e.Domains.Web, Path: "/", Service: "no-such-service"})
+	e = environmentstest.CustomRoutes(e, "web", pc.Route{Host: e.Domains.Web, Path: "/", Service: "no-such-service"})
 	plan := compose.Compose(e)
 	var want []string
 	paths := map[string]bool{}

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/internal/crds"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -152,7 +153,7 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 	manifest, err := renderWith(nil)
 	require.NoError(t, err)
 	has := func(s string) bool { return strings.Contains(manifest, s) }
-	for _, d := range lookup("dev").Dependencies() {
+	for _, d := range environmentstest.Lookup("dev").Dependencies() {
 		if slices.Contains(standIns, d.Name) {
 			// An aliased subchart renders under its alias.
 			assert.True(t, has("name: telepace-dev-"+d.Key()+"-stand-in"), "%s renders", d.Key())
@@ -174,7 +175,7 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 
 	// Every deploy-time choice is a key the schema knows: a value outside
 	// its enum is refused, each allowed one renders.
-	for _, d := range lookup("dev").Dependencies() {
+	for _, d := range environmentstest.Lookup("dev").Dependencies() {
 		for key := range d.Choices {
 			path := append([]string{d.Key()}, strings.Split(key, ".")...)
 			_, err = renderWith(nested(path, "no-such-choice"))
@@ -187,7 +188,7 @@ func TestUmbrellaValuesSchema(t *testing.T) {
 
 	// A name the services are wired to cannot be renamed at install.
 	var wired int
-	for _, d := range lookup("dev").Dependencies() {
+	for _, d := range environmentstest.Lookup("dev").Dependencies() {
 		for _, key := range d.Wiring {
 			path := append([]string{d.Key()}, strings.Split(key, ".")...)
 			_, err = renderWith(nested(path, "renamed-at-install"))
