@@ -1,4 +1,4 @@
-// Package apps describes the five Telepace services, one file each: what is
+// Package apps describes the Telepace services, one file each: what is
 // true of a service in every environment (image repository, ports, probes,
 // settings, Secrets, writable paths, termination, migrations, and its public
 // routes through the gateway). Facts that

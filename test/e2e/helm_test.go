@@ -31,6 +31,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
 
@@ -38,12 +39,15 @@ import (
 const helmTimeout = 4 * time.Minute
 
 // envNamespaces maps charts/generated/<env> to the namespace it is
-// installed into. A generated environment missing here fails the tests.
-var envNamespaces = map[string]string{
-	"dev":     "telepace-dev",
-	"staging": "telepace-staging",
-	"prod":    "telepace",
-}
+// installed into, from the catalog. A generated chart of no environment
+// of the catalog fails the tests.
+var envNamespaces = func() map[string]string {
+	m := map[string]string{}
+	for _, e := range environments.All() {
+		m[e.Name] = e.Namespace
+	}
+	return m
+}()
 
 // generatedCharts returns the chart directories charts/generated/*/ (those
 // holding a Chart.yaml), sorted. It fails the test when there are none.

@@ -51,7 +51,7 @@ func TestGeneratedCharts(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			ns, ok := envNamespaces[env]
 			if !ok {
-				t.Fatalf("charts/generated/%s: no namespace for environment %q in envNamespaces (test/e2e/helm_test.go)", env, env)
+				t.Fatalf("charts/generated/%s: no environment %q in the catalog (environments.All)", env, env)
 			}
 			runLifecycle(t, c, lifecycle{env: env, chart: dir, namespace: ns, release: "telepace-" + env, namespaceLabels: envNamespaceLabels(t, env)})
 		})
