@@ -73,7 +73,9 @@ type Service struct {
 	// Resources are the container's requests and limits. Required.
 	Resources pc.Resources
 	// Customize, when set, adjusts the props last, for what an app default
-	// gets wrong in this environment.
+	// gets wrong in this environment. It may not change what the
+	// environment sets: the service's name (Name), image (the image map),
+	// environment and tag rule; a change to one is reported.
 	Customize func(*pc.MicroserviceProps)
 	// Routes, when not nil, replace the routes the app declares, in this
 	// environment only. Defaults to the app's.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -142,11 +143,11 @@ Flags:
 	}
 	text := diffMarker + "\n" + report.Markdown()
 	if *out != "" {
-		if err := os.WriteFile(*out, []byte(text), 0o644); err != nil {
+		if err := writeFileAtomic(*out, []byte(text)); err != nil {
 			return fail(exitFailed, "%v", err)
 		}
-	} else {
-		io.WriteString(stdout, text)
+	} else if _, err := io.WriteString(stdout, text); err != nil {
+		return fail(exitFailed, "writing the summary: %v", err)
 	}
 	if *failOnBreaking && len(report.Breaking) > 0 {
 		fmt.Fprintf(stderr, "synth diff: %d breaking changes\n", len(report.Breaking))
@@ -339,4 +340,55 @@ func loadCharts(files map[string]map[string][]byte) ([]diff.Chart, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// writeFileAtomic writes data to path through a temporary file beside it,
+// renamed over path only when complete: a reader of path, such as the job
+// that posts the summary, never sees half of it.
+// An existing path keeps its mode, must be writable, and is written where
+// a symlink points.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if info, err := os.Lstat(path); err == nil && info.Mode()&os.ModeSymlink != 0 {
+		if _, err := filepath.EvalSymlinks(path); err != nil {
+			// A link to a file yet to be written: write that file.
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(path), target)
+			}
+			path = target
+		}
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		f, err := os.OpenFile(real, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		info, err := f.Stat()
+		f.Close()
+		if err != nil {
+			return err
+		}
+		path, mode = real, info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

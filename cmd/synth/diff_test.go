@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -235,4 +238,18 @@ func TestDiffDrawsTopologyChange(t *testing.T) {
 	assert.Contains(t, stdout, "\n  "+from+` -->|"added: `+rest+"\n")
 	assert.Contains(t, stdout, fmt.Sprintf("\n  linkStyle %d stroke:#1a7f37,stroke-width:4px\n```\n", index))
 	assert.Equal(t, 1, strings.Count(stdout, "```mermaid\n"), "one picture")
+}
+
+// failingWriter refuses every write, like a full disk.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestDiffFailsWhenItCannotWrite: a summary that cannot be written is exit
+// 1, never a success with nothing posted.
+func TestDiffFailsWhenItCannotWrite(t *testing.T) {
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"diff", "--env", "prod"}, failingWriter{}, &errb)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, errb.String(), "writing the summary: no space left on device")
 }

@@ -69,13 +69,19 @@ func podSecurityProblems(p environments.PodSecurity) problems {
 }
 
 // hostProblem says why host cannot be used as a DNS name (or, where
-// allowed, an IP address), or returns "".
+// allowed, an IP address or an absolute name), or returns "".
 func hostProblem(host string, ipAllowed bool) string {
 	if host == "" {
 		return "is required"
 	}
 	if ipAllowed && net.ParseIP(host) != nil {
 		return ""
+	}
+	if ipAllowed {
+		// A backend outside the cluster may be written absolute, with a
+		// trailing dot, to tell a two-label name from a Service's
+		// "name.namespace" (constructs.EgressTo).
+		host = strings.TrimSuffix(host, ".")
 	}
 	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
 		return fmt.Sprintf("%q is not a valid host name: %s", host, strings.Join(msgs, "; "))
@@ -158,7 +164,7 @@ func planServices(e environments.Environment) ([]Service, problems) {
 			props.Migration = &m
 		}
 		if s.Customize != nil {
-			s.Customize(&props)
+			ps = append(ps, customize(i, s.Customize, &props)...)
 		}
 		props = props.WithDefaults(name)
 		out = append(out, Service{
@@ -253,4 +259,30 @@ func declaredList(declared map[int32][]string) string {
 		s = append(s, fmt.Sprintf("%d: %s", p, strings.Join(declared[p], ", ")))
 	}
 	return strings.Join(s, "; ")
+}
+
+// customize applies a service's Customize to props. The fields the
+// environment owns (the service's name, image, environment and tag rule)
+// are kept: a Customize that changes one is reported, since it would
+// get around the image map, the environment's tag rule or the names
+// checked above.
+func customize(i int, edit func(*pc.MicroserviceProps), props *pc.MicroserviceProps) problems {
+	var ps problems
+	before := *props
+	edit(props)
+	for _, f := range []struct {
+		field, instead string
+		changed        bool
+	}{
+		{"name", fmt.Sprintf("set services[%d].name", i), props.Name != before.Name},
+		{"image", "set the environment's image map", props.Image != before.Image},
+		{"environment", "it is the environment's name", props.Environment != before.Environment},
+		{"allowFloatingTags", "it is the environment's tag rule", props.AllowFloatingTags != before.AllowFloatingTags},
+	} {
+		if f.changed {
+			ps.addf("services[%d].customize: changes %s, which the environment sets; %s", i, f.field, f.instead)
+		}
+	}
+	props.Name, props.Image, props.Environment, props.AllowFloatingTags = before.Name, before.Image, before.Environment, before.AllowFloatingTags
+	return ps
 }

@@ -105,4 +105,21 @@ var servicesInputs = []badInput{
 			`[dev/analysis] egress[2].ports[0].port: 5433 is not declared by any service, backend or collector of the namespace (` + devDeclaredPorts() + `)`,
 		},
 	},
+	{
+		name: "a Customize that changes what the environment sets: the name, the image, the environment, the tag rule",
+		envs: one(func(e environments.Environment) environments.Environment {
+			e = environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Name = "web" })
+			return environmentstest.Customized(e, "collection", func(p *pc.MicroserviceProps) {
+				p.Image = pc.ImageRef(p.Image.Repository, "latest")
+				p.Environment = "prod"
+				p.AllowFloatingTags = !p.AllowFloatingTags
+			})
+		}),
+		want: []string{
+			fmt.Sprintf(`[dev] services[%d].customize: changes name, which the environment sets; set services[%d].name`, devIndex("analysis"), devIndex("analysis")),
+			fmt.Sprintf(`[dev] services[%d].customize: changes image, which the environment sets; set the environment's image map`, devIndex("collection")),
+			fmt.Sprintf(`[dev] services[%d].customize: changes environment, which the environment sets; it is the environment's name`, devIndex("collection")),
+			fmt.Sprintf(`[dev] services[%d].customize: changes allowFloatingTags, which the environment sets; it is the environment's tag rule`, devIndex("collection")),
+		},
+	},
 }

@@ -38,9 +38,9 @@ type EgressRule struct {
 	// Ports are the destination ports. Required.
 	Ports []EgressPort
 
-	// ambiguous is the host EgressTo could not place: "name.namespace",
-	// which is also the form of a public name.
-	ambiguous string
+	// hostProblem says why EgressTo could not place its host, such as
+	// "name.namespace", which is also the form of a public name.
+	hostProblem string
 }
 
 // EgressPort is a destination port.
@@ -63,7 +63,9 @@ var (
 // where it is, as Kubernetes DNS reads it:
 //
 //   - an IP address is that address (or cidr);
-//   - a name without dots is a Service in the release namespace;
+//   - a name without dots is a Service in the release namespace: the rule
+//     admits every pod of the namespace on that port, since a Service's
+//     pod labels are not known from its name;
 //   - "name.namespace.svc" or "name.namespace.svc.cluster.local" is a
 //     Service in that namespace;
 //   - any other name is outside the cluster, reached at cidr if given,
@@ -82,12 +84,17 @@ func EgressTo(name, host string, port int32, cidr string) EgressRule {
 		rule.CIDR = cmpCIDR(cidr, host)
 	case strings.HasSuffix(host, "."):
 		rule.CIDR = cmpCIDR(cidr, "0.0.0.0/0")
+	case host == "":
+		rule.hostProblem = "the host is empty"
 	case len(parts) == 1 && !inCluster:
 		// A Service in the release namespace.
 	case len(parts) == 2 && inCluster:
 		rule.Namespace = parts[1]
+	case inCluster:
+		rule.hostProblem = fmt.Sprintf("host %q is not name.namespace.svc", host)
 	case len(parts) == 2:
-		rule.ambiguous = host
+		rule.hostProblem = fmt.Sprintf("host %q could be Service %s in namespace %s or a name outside the cluster; write %q for the Service, or %q, with a trailing dot, for the name outside",
+			host, parts[0], parts[1], host+".svc", host+".")
 	default:
 		rule.CIDR = cmpCIDR(cidr, "0.0.0.0/0")
 	}
@@ -176,9 +183,11 @@ func validateEgress(errs *problems, rules []EgressRule) {
 			errs.addf(field+".name", "%q duplicates egress[%d]", r.Name, j)
 		}
 		names[r.Name] = i
-		if r.ambiguous != "" {
-			errs.addf(field, "host %q could be Service %s in namespace %s or a name outside the cluster; write %q for the Service, or %q, with a trailing dot, for the name outside",
-				r.ambiguous, strings.Split(r.ambiguous, ".")[0], strings.Split(r.ambiguous, ".")[1], r.ambiguous+".svc", r.ambiguous+".")
+		if r.hostProblem != "" {
+			errs.addf(field, "%s", r.hostProblem)
+		}
+		if msgs := validation.IsDNS1123Label(r.Name); r.Name != "" && len(msgs) > 0 {
+			errs.addf(field+".name", "%q is not a DNS label (it names the rule in the chart README): %s", r.Name, strings.Join(msgs, "; "))
 		}
 		targets := 0
 		for _, set := range []bool{r.Internet, r.CIDR != "", r.Namespace != "" || len(r.PodLabels) > 0} {

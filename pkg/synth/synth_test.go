@@ -440,17 +440,7 @@ var badInputs = []struct {
 			`[dev/analysis] egress[2].ports[0].protocol: "HTTP" is not TCP, UDP or SCTP`,
 		},
 	},
-	{
-		name: "a service renamed in Customize to an invalid name does not panic",
-		envs: one(func(e environments.Environment) environments.Environment {
-			return environmentstest.Customized(e, "analysis", func(p *pc.MicroserviceProps) { p.Name = "Analysis" })
-		}),
-		want: []string{
-			`[dev/analysis] name: "Analysis" is not a valid DNS label: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
-			`[dev/monitoring/overview] panels[0].queries[0]: query pods_available: "Analysis" is not a DNS label`,
-			`[dev/monitoring/overview] panels[0].queries[1]: query pods_desired: "Analysis" is not a DNS label`,
-		},
-	},
+
 	{
 		name: "alerts routed to a receiver that does not exist",
 		envs: func() []environments.Environment {
@@ -751,4 +741,25 @@ func devWebAlerts() int {
 		}
 	}
 	panic("dev plans no rule for web")
+}
+
+// TestBackendHostForms: a backend's two-label host is refused until it
+// says where it is: "name.namespace.svc" for a Service, a trailing dot for
+// a name outside the cluster. Both of those synthesise.
+func TestBackendHostForms(t *testing.T) {
+	with := func(host string) error {
+		e := environmentstest.Lookup("prod")
+		e.Backends.Postgres.Host = host
+		_, err := synth.Synthesize([]environments.Environment{e})
+		return err
+	}
+	err := with("postgres.db")
+	var verr *pc.ValidationError
+	require.ErrorAs(t, err, &verr)
+	for _, p := range verr.Problems {
+		assert.Contains(t, p, `host "postgres.db" could be Service postgres in namespace db or a name outside the cluster; write "postgres.db.svc" for the Service, or "postgres.db.", with a trailing dot, for the name outside`)
+	}
+	assert.NotEmpty(t, verr.Problems)
+	assert.NoError(t, with("postgres.db."))
+	assert.NoError(t, with("postgres.db.svc"))
 }

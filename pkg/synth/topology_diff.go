@@ -265,7 +265,14 @@ func edgeKeys(t Topology) []edgeKey {
 	}
 	out := make([]edgeKey, len(t.Edges))
 	for i, e := range t.Edges {
-		out[i] = edgeKey{kind: e.Kind, from: key(e.From), to: key(e.To), label: e.Label}
+		label := e.Label
+		if e.Kind == EdgeIngress {
+			// An ingress edge admits its service's ports, which the
+			// service's box shows: a label there (as diagrams once drew
+			// them) is no change of its own.
+			label = ""
+		}
+		out[i] = edgeKey{kind: e.Kind, from: key(e.From), to: key(e.To), label: label}
 	}
 	return out
 }

@@ -219,6 +219,16 @@ func TestTopologyDiffGolden(t *testing.T) {
 // its text, a changed box.
 func TestTopologyDiffIdentities(t *testing.T) {
 	prod := prodTopology(t)
+	t.Run("ingress labelled as diagrams once drew them", func(t *testing.T) {
+		old := drawn(prod)
+		for i, e := range old.Edges {
+			if e.Kind == synth.EdgeIngress {
+				old.Edges[i].Label = "TCP 8080"
+			}
+		}
+		d := synth.CompareTopologies(old, prod)
+		assert.True(t, d.Empty(), "%+v", d)
+	})
 	t.Run("renumbered", func(t *testing.T) {
 		d := synth.CompareTopologies(prod, renumbered(prod))
 		assert.True(t, d.Empty(), "%+v", d)
