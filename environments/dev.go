@@ -8,6 +8,7 @@ import (
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // devImages is the single source of truth for the images dev runs. Dev
@@ -41,7 +42,7 @@ func Dev() Environment {
 		// The dev umbrella installs Kong beside the services; this chart
 		// carries the Gateway, its class and the cluster-wide metrics plugin.
 		Gateway: Gateway{
-			Ref:            pc.GatewayRef{Name: "kong"},
+			Ref:            pc.GatewayRef{Name: names.Gateway},
 			Create:         true,
 			Plugins:        plugins,
 			DefaultPlugins: defaults,
@@ -49,7 +50,7 @@ func Dev() Environment {
 		},
 		// Alerts stay in the cluster's Alertmanager and Grafana; every trace,
 		// to the in-cluster Jaeger.
-		Monitoring: monitoring("dev", "telepace-dev",
+		Monitoring: monitoring("dev", names.Release("dev"),
 			alerts.Policy{Severity: "warning", For: "15m", ErrorRatio: 0.2, LatencyP99Ms: 5000},
 			"http://"+devJaegerCollector+":4318", 1, inCluster),
 		// No credential in git, and none to fetch: data-store passwords are

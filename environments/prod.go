@@ -8,6 +8,7 @@ import (
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // prodImages is the single source of truth for the images prod runs:
@@ -40,7 +41,7 @@ func Prod() Environment {
 		// The gateway layer is operated separately: the routes attach to
 		// its Gateway, which must admit routes from this namespace.
 		Gateway: Gateway{
-			Ref:            pc.GatewayRef{Name: "kong", Namespace: "kong"},
+			Ref:            pc.GatewayRef{Name: names.Gateway, Namespace: "kong"},
 			Plugins:        plugins,
 			DefaultPlugins: defaults,
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/telepace/platform-charts/apps"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // stagingImages is the single source of truth for the images staging runs:
@@ -39,7 +40,7 @@ func Staging() Environment {
 		// The gateway layer is operated separately: the routes attach to
 		// its Gateway, which must admit routes from this namespace.
 		Gateway: Gateway{
-			Ref:            pc.GatewayRef{Name: "kong", Namespace: "kong"},
+			Ref:            pc.GatewayRef{Name: names.Gateway, Namespace: "kong"},
 			Plugins:        plugins,
 			DefaultPlugins: defaults,
 		},

@@ -21,6 +21,7 @@ import (
 	"github.com/telepace/platform-charts/internal/yamlhead"
 	"github.com/telepace/platform-charts/pkg/compose"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // ChartVersion is the SemVer version of every generated chart, and their
@@ -93,7 +94,7 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 
 // MaxEnvironmentName is the longest environment name: its chart's release
 // name, "telepace-" and the name, must fit Helm's 53 characters.
-const MaxEnvironmentName = 53 - len("telepace-")
+const MaxEnvironmentName = 53 - len(names.PartOf+"-")
 
 // environmentNameProblems checks the names of envs, which become construct
 // paths, chart directories and release names, and returns the indexes of
