@@ -16,7 +16,7 @@ func AddProblems(scope constructs.Construct, problems ...string) {
 	if len(problems) == 0 {
 		return
 	}
-	constructs.Node_Of(scope).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
+	constructs.Node_Of(kernelConstruct(scope)).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
 }
 
 // reportedProblems adapts a list of problems to the constructs IValidation
@@ -46,7 +46,8 @@ func (e *ValidationError) Error() string {
 // construct validations fail; each problem follows on a line of its own.
 const validationHeader = "Validation failed with the following errors:"
 
-// CatchValidation runs synth, a call such as app.Synth or app.SynthYaml, and
+// CatchValidation hands the queue to the kernel (Flush), runs synth, a
+// call such as app.Synth or app.SynthYaml, and
 // turns the error cdk8s throws through jsii when validations fail into a
 // *ValidationError. Any other failure becomes a plain error.
 func CatchValidation(synth func()) (err error) {
@@ -69,6 +70,7 @@ func CatchValidation(synth func()) (err error) {
 		}
 		err = &ValidationError{Problems: problems}
 	}()
+	Flush()
 	synth()
 	return nil
 }

@@ -1,0 +1,63 @@
+package bulk
+
+import (
+	_jsii_ "github.com/aws/jsii-runtime-go/runtime"
+	_init_ "github.com/telepace/platform-charts/internal/bulk/jsii"
+
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Builds part of a construct tree in one call: plain constructs, cdk8s API objects, and annotations on API objects made by earlier calls.
+//
+// A call from Go into the jsii kernel costs far more than the work most
+// calls do, and the kernel checks every value it is handed, field by
+// field. `Bulk.apply` takes a whole batch as one JSON string instead, so a
+// chart's objects cost one call, and JSON.parse, in place of several
+// calls per object.
+type Bulk interface {
+}
+
+// The jsii proxy struct for Bulk
+type jsiiProxy_Bulk struct {
+	_ byte // padding
+}
+
+// Applies the operations in `ops`, in order, and returns the constructs the "c" operations created, in order.
+//
+// `ops` is a JSON array of operations, each an array whose first element
+// names it:
+//
+//   - `["c", parent, id]`: `new Construct(parent, id)`.
+//   - `["o", parent, id, apiVersion, kind, metadata, patches]`:
+//     `new ApiObject(parent, id, { apiVersion, kind, metadata })`, then one
+//     `addJsonPatch` call with `JsonPatch.add(path, value)` for each
+//     `[path, value]` pair of `patches`, when there are any.
+//   - `["a", parent, id, key, value]`: adds the annotation `key: value` to
+//     the API object `id` of `parent`.
+//
+// A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
+// the i-th construct an earlier "c" operation of this call created.
+//
+// `flush`, when given, is added once as a validation of the root of each
+// scope's tree (the cdk8s App). cdk8s validates the tree before it writes
+// anything, the root first, so the caller can hand over, from `flush`,
+// what it still holds when the app is synthesised.
+//
+// Returns: the constructs the "c" operations created.
+func Bulk_Apply(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) *[]constructs.Construct {
+	_init_.Initialize()
+
+	if err := validateBulk_ApplyParameters(scopes, ops); err != nil {
+		panic(err)
+	}
+	var returns *[]constructs.Construct
+
+	_jsii_.StaticInvoke(
+		"@telepace/cdk8s-bulk.Bulk",
+		"apply",
+		[]interface{}{scopes, ops, flush},
+		&returns,
+	)
+
+	return returns
+}
