@@ -39,6 +39,9 @@ var queue struct {
 	owned map[constructs.Construct]struct{}
 }
 
+// flushes counts the calls into the kernel that handed the queue over.
+var flushes int
+
 // op is one queued operation of Bulk.apply.
 type op struct {
 	kind      byte // 'c' construct, 'o' object, 'a' annotation
@@ -198,6 +201,7 @@ func flushLocked() {
 	if err != nil {
 		panic(fmt.Sprintf("constructs: encoding the queued objects: %v", err))
 	}
+	flushes++
 	created := bulk.Bulk_Apply(&scopes, stringPtr(string(data)), hook)
 	if created == nil || len(*created) != len(made) {
 		panic(fmt.Sprintf("constructs: the kernel made %v constructs, want %d", created, len(made)))
