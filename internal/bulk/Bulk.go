@@ -38,16 +38,19 @@ type jsiiProxy_Bulk struct {
 // A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
 // the i-th construct an earlier "c" operation of this call created.
 //
-// `flush`, when given, is added once as a validation of the root of each
-// scope's tree (the cdk8s App). cdk8s validates the tree before it writes
-// anything, the root first, so the caller can hand over, from `flush`,
-// what it still holds when the app is synthesised.
+// `flush` is the caller's way to hand over what it still holds; the
+// first one given is kept for the life of the kernel. From then on, a
+// construct added to any tree other than by this method makes the
+// kernel call `flush.validate()` first, so that the caller's constructs
+// keep their place in the tree; and `flush` is a validation of the root
+// of every tree (the cdk8s App) that a construct is added to, or that this
+// method's scopes belong to, which cdk8s runs before it writes the app.
 //
 // Returns: the constructs the "c" operations created.
 func Bulk_Apply(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) *[]constructs.Construct {
 	_init_.Initialize()
 
-	if err := validateBulk_ApplyParameters(scopes, ops); err != nil {
+	if err := validateBulk_ApplyParameters(scopes, ops, flush); err != nil {
 		panic(err)
 	}
 	var returns *[]constructs.Construct

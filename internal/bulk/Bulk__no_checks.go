@@ -4,6 +4,6 @@ package bulk
 
 // Building without runtime type checking enabled, so all the below just return nil
 
-func validateBulk_ApplyParameters(scopes *[]constructs.Construct, ops *string) error {
+func validateBulk_ApplyParameters(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) error {
 	return nil
 }

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -20,23 +21,23 @@ import (
 //
 // Order is what decides when a batch must go. cdk8s writes a chart's
 // objects in the order of the construct tree, and a construct's children
-// in the order they were added. Children added to a scope this package
-// made (owned) come only from this package (an assumption the package
-// documents: add children to its constructs through its constructors), so
-// they can wait in the queue in their order. A scope made elsewhere (a
-// chart, or a construct made with constructs.NewConstruct) may get
-// children from code that calls the kernel directly, so what this package
-// adds there goes to the kernel at once, with everything queued before it:
-// one call per construct made directly in a foreign scope, and the rest of
-// its subtree rides along with the next call.
+// in the order they were added. So the queue must reach the kernel before
+// anything else adds a construct to a tree. Bulk.apply, given the queue's
+// flush (hook), makes the kernel call it before every construct added
+// outside Bulk.apply: a chart, or a construct made with
+// constructs.NewConstruct, costs the call that makes it and one callback,
+// and everything queued before it goes in first. The first batch goes at
+// once, to give the kernel the hook.
+//
+// A chart built by this package's constructors alone thus costs one call:
+// the flush at synth.
 
 // queue is what waits for the next call into the kernel.
 var queue struct {
 	sync.Mutex
 	ops []op
-	// owned are the kernel-side constructs this package made: their
-	// children come only from this package.
-	owned map[constructs.Construct]struct{}
+	// hooked is set once the kernel holds the hook.
+	hooked bool
 }
 
 // flushes counts the calls into the kernel that handed the queue over.
@@ -55,15 +56,18 @@ type op struct {
 // pendingConstruct is a construct of this package that the kernel may not
 // hold yet. Node and ToString hand the queue to the kernel first.
 type pendingConstruct struct {
-	real constructs.Construct
+	parent constructs.Construct
+	id     string
+	real   constructs.Construct
 	// made is its index among the constructs of the batch that creates
 	// it, while real is nil.
 	made int
 }
 
-// Node returns the construct tree node, handing the queue to the kernel
-// first if needed.
-func (c *pendingConstruct) Node() constructs.Node { return c.kernel().Node() }
+// Node returns the construct's tree node. Its Id and Path are answered on
+// the Go side; everything else is the kernel's node's, handing the queue
+// over first if needed.
+func (c *pendingConstruct) Node() constructs.Node { return &pendingNode{c} }
 
 // ToString returns the construct's path, handing the queue to the kernel
 // first if needed.
@@ -87,51 +91,36 @@ func (c *pendingConstruct) With(mixins ...constructs.IMixin) constructs.IConstru
 
 var _ constructs.Construct = (*pendingConstruct)(nil)
 
-// kernelConstruct returns the kernel's construct for c, a construct of
-// this package or any other, handing the queue over first if needed.
-func kernelConstruct(c constructs.Construct) constructs.Construct {
+// Kernel returns the kernel's side of c, a construct of this package or
+// any other, handing the queue over first if the kernel does not hold c
+// yet. The constructs of this package are Go values until then; pass
+// Kernel(c), not c, where a cdk8s or constructs function takes a
+// construct, such as the scope of a cdk8s.NewApiObject.
+func Kernel(c constructs.Construct) constructs.Construct {
 	if p, ok := c.(*pendingConstruct); ok {
 		return p.kernel()
 	}
 	return c
 }
 
-// ownedLocked reports whether this package made scope, so that only it adds
-// children to scope.
-func ownedLocked(scope constructs.Construct) bool {
-	if _, ok := scope.(*pendingConstruct); ok {
-		return true
-	}
-	_, ok := queue.owned[scope]
-	return ok
-}
-
-// newConstruct adds a plain construct with the given id to scope. Under a
-// construct of this package it is queued; under any other scope it is
-// created at once, with the queue, in one call.
+// newConstruct queues a plain construct with the given id in scope.
 func newConstruct(scope constructs.Construct, id string) constructs.Construct {
 	queue.Lock()
 	defer queue.Unlock()
-	c := &pendingConstruct{}
+	c := &pendingConstruct{parent: scope, id: id}
 	queue.ops = append(queue.ops, op{kind: 'c', parent: scope, id: id, construct: c})
-	if ownedLocked(scope) {
-		return c
+	if !queue.hooked {
+		flushLocked()
 	}
-	flushLocked()
-	if queue.owned == nil {
-		queue.owned = map[constructs.Construct]struct{}{}
-	}
-	queue.owned[c.real] = struct{}{}
-	return c.real
+	return c
 }
 
-// enqueueObject queues o. When its scope is not a construct of this
-// package, the queue goes to the kernel at once.
+// enqueueObject queues o.
 func enqueueObject(o *object) {
 	queue.Lock()
 	defer queue.Unlock()
 	queue.ops = append(queue.ops, op{kind: 'o', parent: o.parent, id: o.id, object: o})
-	if !ownedLocked(o.parent) {
+	if !queue.hooked {
 		flushLocked()
 	}
 }
@@ -157,67 +146,112 @@ func Flush() {
 	flushLocked()
 }
 
-// flushLocked sends the queue to the kernel as one Bulk.apply call, and
-// gives each queued construct its kernel counterpart.
+// maxBatch bounds the JSON of one Bulk.apply call. jsii's kernel reads a
+// request in pipe-sized chunks and joins them each time one arrives, so a
+// request costs it time quadratic in its length: 3000 objects in one
+// call (about 5 MB) cost it a quarter of a second in copying alone. Calls
+// of at most 256 KiB cost it next to nothing, and a call, about a tenth
+// of a millisecond.
+const maxBatch = 256 << 10
+
+// flushLocked sends the queue to the kernel, in Bulk.apply calls of at
+// most maxBatch bytes, and gives each queued construct its kernel
+// counterpart.
 func flushLocked() {
-	if len(queue.ops) == 0 {
-		return
-	}
 	ops := queue.ops
 	queue.ops = nil
-	var scopes []constructs.Construct
-	index := map[constructs.Construct]int{}
-	var made []*pendingConstruct
-	ref := func(parent constructs.Construct) int {
-		if p, ok := parent.(*pendingConstruct); ok {
-			if p.real == nil {
-				return -(p.made + 1)
-			}
-			parent = p.real
-		}
-		i, ok := index[parent]
-		if !ok {
-			i = len(scopes)
-			scopes = append(scopes, parent)
-			index[parent] = i
-		}
-		return i
-	}
-	wire := make([]any, 0, len(ops))
+	b := newBatch()
 	for _, o := range ops {
-		switch o.kind {
-		case 'c':
-			wire = append(wire, []any{"c", ref(o.parent), o.id})
-			o.construct.made = len(made)
-			made = append(made, o.construct)
-		case 'o':
-			wire = append(wire, o.object.wire(ref(o.parent)))
-			o.object.sent = true
-		case 'a':
-			wire = append(wire, []any{"a", ref(o.parent), o.id, o.key, o.val})
+		b.add(o)
+		if b.wire.Len() >= maxBatch {
+			b.send()
+			b = newBatch()
 		}
+	}
+	b.send()
+}
+
+// batch is one Bulk.apply call in the making.
+type batch struct {
+	wire   bytes.Buffer // the operations, as a JSON array
+	scopes []constructs.Construct
+	index  map[constructs.Construct]int
+	made   []*pendingConstruct
+}
+
+func newBatch() *batch {
+	b := &batch{index: map[constructs.Construct]int{}}
+	b.wire.WriteByte('[')
+	return b
+}
+
+// ref returns the Bulk.apply reference to parent: its index in scopes, or,
+// for a construct this batch makes, -(its index among them + 1).
+func (b *batch) ref(parent constructs.Construct) int {
+	if p, ok := parent.(*pendingConstruct); ok {
+		if p.real == nil {
+			return -(p.made + 1)
+		}
+		parent = p.real
+	}
+	i, ok := b.index[parent]
+	if !ok {
+		i = len(b.scopes)
+		b.scopes = append(b.scopes, parent)
+		b.index[parent] = i
+	}
+	return i
+}
+
+// add encodes o. A construct made by an earlier batch is a scope by now.
+func (b *batch) add(o op) {
+	var wire []any
+	switch o.kind {
+	case 'c':
+		wire = []any{"c", b.ref(o.parent), o.id}
+		o.construct.made = len(b.made)
+		b.made = append(b.made, o.construct)
+	case 'o':
+		wire = o.object.wire(b.ref(o.parent))
+		o.object.sent = true
+	case 'a':
+		wire = []any{"a", b.ref(o.parent), o.id, o.key, o.val}
 	}
 	data, err := json.Marshal(wire)
 	if err != nil {
-		panic(fmt.Sprintf("constructs: encoding the queued objects: %v", err))
+		panic(fmt.Sprintf("constructs: encoding %s %q for the kernel: %v", string(o.kind), o.id, err))
 	}
+	if b.wire.Len() > 1 {
+		b.wire.WriteByte(',')
+	}
+	b.wire.Write(data)
+}
+
+// send makes the Bulk.apply call, if there is anything to send.
+func (b *batch) send() {
+	if b.wire.Len() == 1 {
+		return
+	}
+	b.wire.WriteByte(']')
 	flushes++
-	created := bulk.Bulk_Apply(&scopes, stringPtr(string(data)), hook)
-	if created == nil || len(*created) != len(made) {
-		panic(fmt.Sprintf("constructs: the kernel made %v constructs, want %d", created, len(made)))
+	queue.hooked = true
+	created := bulk.Bulk_Apply(&b.scopes, stringPtr(b.wire.String()), hook)
+	if created == nil || len(*created) != len(b.made) {
+		panic(fmt.Sprintf("constructs: the kernel made %v constructs, want %d", created, len(b.made)))
 	}
 	for i, c := range *created {
-		made[i].real = c
+		b.made[i].real = c
 	}
 }
 
 func stringPtr(s string) *string { return &s }
 
-// hook is added by Bulk.apply, once per app, as a validation of the app:
-// cdk8s validates an app before it writes it, the app itself first, so
-// whatever is still queued when an app is synthesised without Flush (by
-// app.Synth or app.SynthYaml) goes to the kernel then. jsii registers it
-// with the kernel once, on its first use.
+// hook is the queue's flush, as the kernel calls it: before it adds a
+// construct that does not come from the queue, and, as a validation of
+// every app, when cdk8s validates the app before it writes it (the app
+// itself first), so whatever is still queued when an app is synthesised
+// without Flush (by app.Synth or app.SynthYaml) goes to the kernel then.
+// jsii registers it with the kernel once, on its first use.
 var hook = &flushHook{}
 
 // flushHook is the validation that flushes the queue.

@@ -27,17 +27,14 @@ import (
 // chart-level labels and namespaces apply; every other top-level field
 // except status goes in as one JSON patch each ("add", in key order).
 //
-// The object is held on the Go side and goes to the jsii kernel with the
-// next batch (see Flush), as JSON: under a construct of this package it
-// costs no call into the kernel of its own; under any other scope (a chart,
-// or a construct made with constructs.NewConstruct) it costs one, which
-// also carries everything queued before it. The returned ApiObject answers
-// ApiVersion, Kind, Name and its metadata's Name, Namespace, GetLabel,
-// AddLabel and AddAnnotation on the Go side; its other methods, and
-// passing it to a cdk8s or constructs function, need the kernel's object,
-// which costs a flush and three calls the first time (bench/README.md has
-// the figures). Annotations added after the object went to the kernel are
-// queued too.
+// The object is held on the Go side and goes to the jsii kernel, as JSON,
+// with the next batch (see Flush): it costs no call into the kernel of
+// its own. The returned ApiObject answers ApiVersion, Kind, Name, and its
+// metadata's Name, Namespace, GetLabel, AddLabel and AddAnnotation, on the
+// Go side; its other methods need the kernel's object, which costs a flush
+// and three calls the first time. Annotations added after the object went
+// to the kernel are queued too. Building an object costs about as much as
+// encoding it as JSON twice (bench/README.md has the figures).
 //
 // NewTypedObject panics when obj's type is not registered in Scheme, or is
 // registered under several kinds and its TypeMeta does not pick one, or when

@@ -16,7 +16,7 @@ func AddProblems(scope constructs.Construct, problems ...string) {
 	if len(problems) == 0 {
 		return
 	}
-	constructs.Node_Of(kernelConstruct(scope)).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
+	constructs.Node_Of(Kernel(scope)).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
 }
 
 // reportedProblems adapts a list of problems to the constructs IValidation

@@ -48,7 +48,7 @@ func (o *object) wire(parent int) []any {
 func (o *object) kernel() cdk8s.ApiObject {
 	if o.real == nil {
 		Flush()
-		child := kernelConstruct(o.parent).Node().FindChild(jsii.String(o.id))
+		child := Kernel(o.parent).Node().FindChild(jsii.String(o.id))
 		o.real = cdk8s.ApiObject_Of(child)
 	}
 	return o.real

@@ -1,8 +1,43 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { Construct, IConstruct, IValidation } from 'constructs';
+import { Construct, IConstruct, IValidation, Node } from 'constructs';
 
-/** The roots Bulk.apply has added its caller's flush validation to. */
+/** The caller's flush, once Bulk.apply has been given it. */
+let flushHook: IValidation | undefined;
+
+/** How many Bulk.apply calls are running (a flush may run inside another). */
+let applying = 0;
+
+/** The roots the flush is a validation of. */
 const hooked = new WeakSet<IConstruct>();
+
+/** Adds the flush as a validation of root, once. */
+function hookRoot(root: IConstruct): void {
+  if (flushHook !== undefined && !hooked.has(root)) {
+    root.node.addValidation(flushHook);
+    hooked.add(root);
+  }
+}
+
+/**
+ * Keeps `flush` and makes every construct added to a tree from outside
+ * Bulk.apply call it first, so that what the caller holds joins the tree
+ * before the new construct, in the order it was made.
+ */
+function install(flush: IValidation): void {
+  if (flushHook !== undefined) {
+    return;
+  }
+  flushHook = flush;
+  const proto = Node.prototype as any;
+  const addChild = proto.addChild as (this: Node, child: IConstruct, childName: string) => void;
+  proto.addChild = function (this: Node, child: IConstruct, childName: string): void {
+    if (applying === 0) {
+      hookRoot(this.root);
+      flush.validate();
+    }
+    addChild.call(this, child, childName);
+  };
+}
 
 /**
  * Builds part of a construct tree in one call: plain constructs, cdk8s
@@ -33,56 +68,64 @@ export class Bulk {
    * A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
    * the i-th construct an earlier "c" operation of this call created.
    *
-   * `flush`, when given, is added once as a validation of the root of each
-   * scope's tree (the cdk8s App). cdk8s validates the tree before it writes
-   * anything, the root first, so the caller can hand over, from `flush`,
-   * what it still holds when the app is synthesised.
+   * `flush` is the caller's way to hand over what it still holds; the
+   * first one given is kept for the life of the kernel. From then on, a
+   * construct added to any tree other than by this method makes the
+   * kernel call `flush.validate()` first, so that the caller's constructs
+   * keep their place in the tree; and `flush` is a validation of the root
+   * of every tree (the cdk8s App) that a construct is added to, or that this
+   * method's scopes belong to, which cdk8s runs before it writes the app.
    *
    * @param scopes the existing constructs the operations name
    * @param ops the operations, as JSON
-   * @param flush a validation that hands over what the caller holds
+   * @param flush hands over what the caller holds
    * @returns the constructs the "c" operations created
    */
-  public static apply(scopes: Construct[], ops: string, flush?: IValidation): Construct[] {
-    if (flush !== undefined) {
+  public static apply(scopes: Construct[], ops: string, flush: IValidation): Construct[] {
+    install(flush);
+    applying++;
+    try {
       for (const scope of scopes) {
-        const root = scope.node.root;
-        if (!hooked.has(root)) {
-          root.node.addValidation(flush);
-          hooked.add(root);
-        }
+        hookRoot(scope.node.root);
       }
+      return run(scopes, JSON.parse(ops) as any[][]);
+    } finally {
+      applying--;
     }
-    const made: Construct[] = [];
-    const parentOf = (ref: number): Construct => {
-      const parent = ref >= 0 ? scopes[ref] : made[-ref - 1];
-      if (parent === undefined) {
-        throw new Error(`Bulk.apply: no construct ${ref}`);
-      }
-      return parent;
-    };
-    for (const op of JSON.parse(ops) as any[][]) {
-      switch (op[0]) {
-        case 'c':
-          made.push(new Construct(parentOf(op[1]), op[2]));
-          break;
-        case 'o': {
-          const obj = new ApiObject(parentOf(op[1]), op[2], { apiVersion: op[3], kind: op[4], metadata: op[5] });
-          const patches = op[6] as [string, any][];
-          if (patches.length > 0) {
-            obj.addJsonPatch(...patches.map(([path, value]) => JsonPatch.add(path, value)));
-          }
-          break;
-        }
-        case 'a':
-          ApiObject.of(parentOf(op[1]).node.findChild(op[2])).metadata.addAnnotation(op[3], op[4]);
-          break;
-        default:
-          throw new Error(`Bulk.apply: unknown operation ${JSON.stringify(op[0])}`);
-      }
-    }
-    return made;
   }
 
   private constructor() {}
+}
+
+/** Runs the operations of one Bulk.apply call. */
+function run(scopes: Construct[], ops: any[][]): Construct[] {
+  const made: Construct[] = [];
+  const parentOf = (ref: number): Construct => {
+    const parent = ref >= 0 ? scopes[ref] : made[-ref - 1];
+    if (parent === undefined) {
+      throw new Error(`Bulk.apply: no construct ${ref}`);
+    }
+    return parent;
+  };
+  for (const op of ops) {
+    switch (op[0]) {
+      case 'c':
+        made.push(new Construct(parentOf(op[1]), op[2]));
+        break;
+      case 'o': {
+        const obj = new ApiObject(parentOf(op[1]), op[2], { apiVersion: op[3], kind: op[4], metadata: op[5] });
+        const patches = op[6] as [string, any][];
+        if (patches.length > 0) {
+          obj.addJsonPatch(...patches.map(([path, value]) => JsonPatch.add(path, value)));
+        }
+        break;
+      }
+      case 'a':
+        ApiObject.of(parentOf(op[1]).node.findChild(op[2])).metadata.addAnnotation(op[3], op[4]);
+        break;
+      default:
+        throw new Error(`Bulk.apply: unknown operation ${JSON.stringify(op[0])}`);
+    }
+  }
+  return made;
 }
