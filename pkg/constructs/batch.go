@@ -103,6 +103,15 @@ func Kernel(c constructs.Construct) constructs.Construct {
 	return c
 }
 
+// NewScope adds a plain construct with the given id to scope, to group
+// constructs under, as constructs.NewConstruct does; but it is held on the
+// Go side with this package's constructs and objects (see Flush), so it
+// costs no call into the kernel, where constructs.NewConstruct costs two:
+// its own and the flush it causes.
+func NewScope(scope constructs.Construct, id string) constructs.Construct {
+	return newConstruct(scope, id)
+}
+
 // newConstruct queues a plain construct with the given id in scope.
 func newConstruct(scope constructs.Construct, id string) constructs.Construct {
 	queue.Lock()

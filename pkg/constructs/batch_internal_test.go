@@ -47,7 +47,7 @@ func newTestApp() (cdk8s.App, cdk8s.Chart) {
 	app := cdk8s.NewApp(nil)
 	chart := cdk8s.NewChart(app, jsii.String("test"), &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)})
 	if !queue.hooked {
-		newConstruct(chart, "hook") // the first batch goes at once
+		NewScope(chart, "hook") // the first batch goes at once
 	}
 	return app, chart
 }
@@ -61,9 +61,9 @@ func TestQueueKeepsTheTreeOrder(t *testing.T) {
 	app, chart := newTestApp()
 	before := flushes
 
-	a := newConstruct(chart, "a")
+	a := NewScope(chart, "a")
 	o1 := NewTypedObject(a, "o1", configMap("a-o1"))
-	b := newConstruct(a, "b")
+	b := NewScope(a, "b")
 	NewTypedObject(b, "o2", configMap("b-o2"))
 	assert.Equal(t, before, flushes, "all queued")
 
@@ -71,7 +71,7 @@ func TestQueueKeepsTheTreeOrder(t *testing.T) {
 	assert.Equal(t, before+1, flushes)
 	NewTypedObject(mid, "o3", configMap("mid-o3"))
 	NewTypedObject(a, "o4", configMap("a-o4"))
-	newConstruct(chart, "c")
+	NewScope(chart, "c")
 	NewTypedObject(b, "o5", configMap("b-o5"))
 	o1.Metadata().AddAnnotation(jsii.String("late"), jsii.String("yes")) // o1 is in the kernel: queued
 	assert.Equal(t, before+1, flushes, "all queued")
@@ -87,7 +87,7 @@ func TestQueueKeepsTheTreeOrder(t *testing.T) {
 // in the right place.
 func TestQueuedConstructInTheKernel(t *testing.T) {
 	app, chart := newTestApp()
-	a := newConstruct(chart, "a")
+	a := NewScope(chart, "a")
 	NewTypedObject(a, "o1", configMap("a-o1"))
 	raw := cdk8s.NewApiObject(Kernel(a), jsii.String("raw"), &cdk8s.ApiObjectProps{
 		ApiVersion: jsii.String("v1"), Kind: jsii.String("ConfigMap"),
@@ -104,7 +104,7 @@ func TestQueuedConstructInTheKernel(t *testing.T) {
 // is the kernel's.
 func TestQueuedObjectAnswersOnTheGoSide(t *testing.T) {
 	_, chart := newTestApp()
-	scope := newConstruct(chart, "scope")
+	scope := NewScope(chart, "scope")
 	before := flushes
 	obj := NewTypedObject(scope, "cm", configMap("cm"))
 	md := obj.Metadata()
@@ -136,7 +136,7 @@ func TestQueuedObjectAnswersOnTheGoSide(t *testing.T) {
 func TestQueueGoesInBoundedCalls(t *testing.T) {
 	app, chart := newTestApp()
 	before := flushes
-	a := newConstruct(chart, "a")
+	a := NewScope(chart, "a")
 	big := strings.Repeat("x", 1<<10)
 	var want []string
 	for i := range 300 {
@@ -145,7 +145,7 @@ func TestQueueGoesInBoundedCalls(t *testing.T) {
 		NewTypedObject(a, cm.Name, cm)
 		want = append(want, cm.Name)
 	}
-	b := newConstruct(a, "b")
+	b := NewScope(a, "b")
 	NewTypedObject(b, "last", configMap("last"))
 	want = append(want, "last")
 	names, _ := synthDocs(t, app)
