@@ -76,6 +76,7 @@ func (c *pendingConstruct) ToString() *string { return c.kernel().ToString() }
 // kernel returns the kernel's construct, flushing the queue if it is not
 // there yet.
 func (c *pendingConstruct) kernel() constructs.Construct {
+	registerLaterProblems()
 	queue.Lock()
 	defer queue.Unlock()
 	if c.real == nil {
@@ -142,7 +143,8 @@ func enqueueAnnotation(o *object, key, value string) {
 }
 
 // Flush hands every construct and object this package holds on the Go side
-// to the jsii kernel, in one call. Every method that needs the kernel's
+// to the jsii kernel, in as few calls as it can, with the problems of the
+// checks still running on other goroutines. Every method that needs the kernel's
 // side of a construct or object of this package calls it, and so do
 // CatchValidation and, through a validation this package adds to each app,
 // cdk8s's App.Synth and App.SynthYaml, before they write anything. Call it
@@ -150,6 +152,7 @@ func enqueueAnnotation(o *object, key, value string) {
 // Chart.ToJson), and before adding children to this package's constructs
 // with anything but this package's constructors.
 func Flush() {
+	registerLaterProblems()
 	queue.Lock()
 	defer queue.Unlock()
 	flushLocked()

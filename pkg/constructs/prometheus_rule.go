@@ -127,11 +127,18 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 	}
 	if len(errs) == 0 {
 		// The whole group through Prometheus's own rule-file loader, as
-		// Prometheus loads what the operator writes.
-		_, perrs := rulefmt.Parse(r.RuleFile(), false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		for _, e := range perrs {
-			errs.addf("alerts", "%v", e)
-		}
+		// Prometheus loads what the operator writes. It is the costliest
+		// check of a chart (its template tests above all), so it runs on
+		// another goroutine, and its problems join the construct before
+		// the app is validated (see addProblemsLater).
+		addProblemsLater(r.Construct, func() []string {
+			var errs problems
+			_, perrs := rulefmt.Parse(r.RuleFile(), false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			for _, e := range perrs {
+				errs.addf("alerts", "%v", e)
+			}
+			return errs
+		})
 	}
 	AddProblems(r.Construct, errs...)
 	labels := props.Labels.Map()
