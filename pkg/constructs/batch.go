@@ -29,8 +29,8 @@ import (
 // and everything queued before it goes in first. The first batch goes at
 // once, to give the kernel the hook.
 //
-// A chart built by this package's constructors alone thus costs one call:
-// the flush at synth.
+// A chart built by this package's constructors alone thus costs one call
+// per 256 KiB of objects (maxBatch), at synth.
 
 // queue is what waits for the next call into the kernel.
 var queue struct {
@@ -54,7 +54,8 @@ type op struct {
 }
 
 // pendingConstruct is a construct of this package that the kernel may not
-// hold yet. Node and ToString hand the queue to the kernel first.
+// hold yet. Its node answers its id and path on the Go side; everything
+// else hands the queue to the kernel first.
 type pendingConstruct struct {
 	parent constructs.Construct
 	id     string
