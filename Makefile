@@ -13,7 +13,7 @@ E2E_TOOLS := hack/e2e-tools.sh
 
 FUZZTIME  ?= 5s
 
-.PHONY: all synth check test test-short fuzz e2e e2e-tools golden bench vet node generate
+.PHONY: all synth check test test-short fuzz e2e e2e-tools golden bench vet node generate bulk
 
 all: synth test
 
@@ -26,12 +26,12 @@ check: node
 	$(GO) run ./cmd/synth --check
 
 ## test: vet, then every test including the end-to-end cluster tests, then a bounded fuzz run
-test: node vet e2e-tools test/mermaid/node_modules
+test: node vet e2e-tools test/mermaid/node_modules jsii/bulk/node_modules
 	$(GO) test -count=1 -timeout 75m $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
 ## test-short: the quick loop; skips the end-to-end cluster tests, then a bounded fuzz run
-test-short: node test/mermaid/node_modules
+test-short: node test/mermaid/node_modules jsii/bulk/node_modules
 	$(GO) test -short $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
@@ -69,6 +69,17 @@ bench/cdk8s-ts/node_modules: bench/cdk8s-ts/package-lock.json
 test/mermaid/node_modules: test/mermaid/package-lock.json
 	npm ci --prefix test/mermaid --no-audit --no-fund
 	@touch $@
+
+# The jsii library pkg/constructs hands its objects to the kernel through,
+# with the jsii compiler and jsii-pacmak, pinned by jsii/bulk/package-lock.json
+jsii/bulk/node_modules: jsii/bulk/package-lock.json
+	npm ci --prefix jsii/bulk --no-audit --no-fund
+	@touch $@
+
+## bulk: regenerate internal/bulk, the Go bindings of the jsii library in
+## jsii/bulk, and their embedded assembly (TestBindingsMatchSource checks them)
+bulk: node jsii/bulk/node_modules
+	hack/gen-bulk.sh
 
 ## generate: rewrite the deepcopy functions of the custom resource types in pkg/apis/,
 ## and the CRDs internal/crds embeds, from the modules internal/crds/crd-versions.txt

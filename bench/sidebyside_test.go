@@ -5,6 +5,7 @@
 package bench_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -60,6 +61,10 @@ func BenchmarkSideBySide(b *testing.B) {
 			} else if out, err := exec.Command(goBin, args...).CombinedOutput(); err != nil {
 				b.Fatalf("synthgo %v: %v\n%s", args, err, out)
 			}
+			objects, err := countObjects(fixture)
+			if err != nil {
+				b.Fatal(err)
+			}
 			var goTimes, tsTimes []time.Duration
 			for b.Loop() {
 				for i := range runs {
@@ -79,7 +84,8 @@ func BenchmarkSideBySide(b *testing.B) {
 			b.ReportMetric(float64(g.Milliseconds()), "go-ms")
 			b.ReportMetric(float64(ts.Milliseconds()), "ts-ms")
 			b.ReportMetric(float64(g)/float64(ts), "ratio")
-			b.Logf("%-6s Go %v, cdk8s-TS %v, ratio %.2f (medians of %d alternating runs)", tc.name, g.Round(time.Millisecond), ts.Round(time.Millisecond), float64(g)/float64(ts), len(goTimes))
+			b.ReportMetric(float64(objects), "objects")
+			b.Logf("%-6s %4d objects: Go %v, cdk8s-TS %v, ratio %.2f (medians of %d alternating runs)", tc.name, objects, g.Round(time.Millisecond), ts.Round(time.Millisecond), float64(g)/float64(ts), len(goTimes))
 			if tc.services < 0 {
 				fixed.goSide, fixed.ts = g, ts
 				return
@@ -92,6 +98,23 @@ func BenchmarkSideBySide(b *testing.B) {
 			b.Logf("%-6s bound: Go's fixed cost + TS's per-object work = %v, ratio %.2f", tc.name, bound.Round(time.Millisecond), float64(bound)/float64(ts))
 		})
 	}
+}
+
+// countObjects returns how many objects a fixture holds, in all charts.
+func countObjects(fixture string) (int, error) {
+	data, err := os.ReadFile(fixture)
+	if err != nil {
+		return 0, err
+	}
+	var charts map[string][]json.RawMessage
+	if err := json.Unmarshal(data, &charts); err != nil {
+		return 0, fmt.Errorf("%s: %w", fixture, err)
+	}
+	n := 0
+	for _, objs := range charts {
+		n += len(objs)
+	}
+	return n, nil
 }
 
 func timed(b *testing.B, cmd *exec.Cmd) time.Duration {

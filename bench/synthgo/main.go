@@ -8,6 +8,9 @@
 //	synthgo [-services N] -fixture FILE
 //	synthgo -empty -out DIR
 //
+// -cpuprofile FILE writes the Go side's CPU profile; the kernel's is
+// NODE_OPTIONS=--cpu-prof's.
+//
 // With -empty it measures the fixed cost of synthesising with cdk8s from
 // Go: the jsii kernel starts, an App with one empty chart per chart that
 // synth writes is synthesised, and nothing else happens.
@@ -19,6 +22,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -35,7 +40,24 @@ func main() {
 	out := flag.String("out", "", "write the charts into this directory")
 	fixture := flag.String("fixture", "", "write the resolved objects, by chart, as JSON to this file")
 	empty := flag.Bool("empty", false, "synthesise an App of empty charts into -out: the fixed cost")
+	cpuprofile := flag.String("cpuprofile", "", "write the Go side's CPU profile to this file")
 	flag.Parse()
+	// As cmd/synth does, so that the benchmark measures what synth runs.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "synthgo:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	if *empty {
 		err = runEmpty(*out)
@@ -45,6 +67,7 @@ func main() {
 	jsii.Close()
 	jsiienv.Cleanup()
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "synthgo:", err)
 		os.Exit(1)
 	}

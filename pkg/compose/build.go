@@ -43,13 +43,13 @@ func buildGateway(scope constructs.Construct, p Plan, b *Built) {
 	if !g.Planned {
 		return
 	}
-	gw := constructs.NewConstruct(scope, jsii.String("gateway"))
+	gw := pc.NewScope(scope, "gateway")
 	if g.Gateway != nil {
 		pc.NewGateway(gw, p.Env.Gateway.Ref.Name, *g.Gateway)
 	}
-	pluginScope := constructs.NewConstruct(gw, jsii.String("plugins"))
-	clusterScope := constructs.NewConstruct(gw, jsii.String("cluster-plugins"))
-	consumerScope := constructs.NewConstruct(gw, jsii.String("consumers"))
+	pluginScope := pc.NewScope(gw, "plugins")
+	clusterScope := pc.NewScope(gw, "cluster-plugins")
+	consumerScope := pc.NewScope(gw, "consumers")
 	for _, props := range g.Plugins {
 		pc.NewKongPlugin(pluginScope, props.Name, props)
 	}
@@ -93,7 +93,7 @@ func buildMonitoring(scope constructs.Construct, p Plan, b *Built) {
 			}
 		}
 	}
-	mon := constructs.NewConstruct(scope, jsii.String("monitoring"))
+	mon := pc.NewScope(scope, "monitoring")
 	pc.NewAlertmanagerConfig(mon, "alertmanager", *m.Alertmanager)
 	for _, d := range m.Dashboards {
 		if d.Service == "" {
@@ -105,15 +105,15 @@ func buildMonitoring(scope constructs.Construct, p Plan, b *Built) {
 func buildSecrets(scope constructs.Construct, p Plan, b *Built) {
 	s := p.Secrets
 	if len(s.UmbrellaReaders) > 0 {
-		umbrella := constructs.NewConstruct(scope, jsii.String("umbrella"))
+		umbrella := pc.NewScope(scope, "umbrella")
 		for _, key := range s.UmbrellaReaders {
-			constructs.NewConstruct(umbrella, jsii.String(key))
+			pc.NewScope(umbrella, key)
 		}
 	}
 	if !s.Planned {
 		return
 	}
-	root := constructs.NewConstruct(scope, jsii.String("secrets"))
+	root := pc.NewScope(scope, "secrets")
 	for _, props := range s.Sealed {
 		b.SealedSecrets = append(b.SealedSecrets, pc.NewSealedSecret(root, props.Name, props))
 	}
@@ -179,7 +179,7 @@ func find(scope constructs.Construct, path string) constructs.Construct {
 	for _, id := range strings.Split(path, "/") {
 		child := c.Node().TryFindChild(jsii.String(id))
 		if child == nil {
-			c = constructs.NewConstruct(c, jsii.String(id))
+			c = pc.NewScope(c, id)
 			continue
 		}
 		c = child.(constructs.Construct)

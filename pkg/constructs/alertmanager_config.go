@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -81,7 +80,7 @@ type AlertmanagerConfig struct {
 
 // NewAlertmanagerConfig adds an AlertmanagerConfig named id to scope.
 func NewAlertmanagerConfig(scope constructs.Construct, id string, props AlertmanagerConfigProps) *AlertmanagerConfig {
-	a := &AlertmanagerConfig{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	a := &AlertmanagerConfig{Construct: newConstruct(scope, id)}
 	name := cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", name)

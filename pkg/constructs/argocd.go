@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -90,7 +89,7 @@ type ArgoProject struct {
 
 // NewArgoProject adds an AppProject named id to scope.
 func NewArgoProject(scope constructs.Construct, id string, props ArgoProjectProps) *ArgoProject {
-	p := &ArgoProject{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	p := &ArgoProject{Construct: newConstruct(scope, id)}
 	props.Name = cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", props.Name)
@@ -193,7 +192,7 @@ type ArgoApplication struct {
 
 // NewArgoApplication adds an Application named id to scope.
 func NewArgoApplication(scope constructs.Construct, id string, props ArgoApplicationProps) *ArgoApplication {
-	a := &ArgoApplication{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	a := &ArgoApplication{Construct: newConstruct(scope, id)}
 	name := cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", name)

@@ -45,6 +45,18 @@
 // Prometheus Operator, Sealed Secrets and External Secrets types; no
 // construct writes a TypeMeta by hand.
 //
+// Constructs and objects are Go values until the jsii kernel needs them:
+// the package queues them, in the order they are made, and hands a batch
+// to the kernel in one call (through jsii/bulk, this project's jsii
+// library) when something else adds a construct to the tree, when the app
+// is synthesised (CatchValidation, App.Synth, App.SynthYaml), when code
+// asks for more than a construct's id and path or an object's name, kind
+// and metadata, or on Flush. So a chart built by this package's
+// constructors costs one call into the kernel, and cdk8s still orders,
+// validates and writes the same tree. Where a cdk8s or constructs
+// function takes one of this package's constructs, pass Kernel(c); c
+// itself works, through a callback into Go on every use.
+//
 // The package creates the jsii client on import, as every cdk8s Go program
 // does, and the kernel (Node.js) starts with the first construct; call
 // jsii.Close when done so that no node process outlives the program, then

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -82,7 +81,7 @@ var (
 
 // NewSecretStore adds a SecretStore named id to scope.
 func NewSecretStore(scope constructs.Construct, id string, props SecretStoreProps) *SecretStore {
-	s := &SecretStore{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	s := &SecretStore{Construct: newConstruct(scope, id)}
 	s.name = cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", s.name)
@@ -184,7 +183,7 @@ const MinPasswordLength = 16
 
 // NewPasswordGenerator adds a Password generator named id to scope.
 func NewPasswordGenerator(scope constructs.Construct, id string, props PasswordGeneratorProps) *PasswordGenerator {
-	g := &PasswordGenerator{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	g := &PasswordGenerator{Construct: newConstruct(scope, id)}
 	g.name = cmp.Or(props.Name, id)
 	length := cmp.Or(props.Length, 32)
 	var errs problems
@@ -276,7 +275,7 @@ type ExternalSecret struct {
 
 // NewExternalSecret adds an ExternalSecret named id to scope.
 func NewExternalSecret(scope constructs.Construct, id string, props ExternalSecretProps) *ExternalSecret {
-	e := &ExternalSecret{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	e := &ExternalSecret{Construct: newConstruct(scope, id)}
 	e.name = cmp.Or(props.Name, id)
 	var errs problems
 	if msgs := validation.IsDNS1123Subdomain(e.name); len(msgs) > 0 {

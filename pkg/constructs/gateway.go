@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -60,7 +59,7 @@ type Gateway struct {
 
 // NewGateway adds a GatewayClass and a Gateway named id to scope.
 func NewGateway(scope constructs.Construct, id string, props GatewayProps) *Gateway {
-	g := &Gateway{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	g := &Gateway{Construct: newConstruct(scope, id)}
 	g.name = cmp.Or(props.Name, id)
 	class := cmp.Or(props.ClassName, "kong")
 	var errs problems

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -84,7 +83,7 @@ type GrafanaDashboard struct {
 // taken from package queries by name; an unknown name is reported with its
 // panel.
 func NewGrafanaDashboard(scope constructs.Construct, id string, props DashboardProps) *GrafanaDashboard {
-	g := &GrafanaDashboard{Construct: constructs.NewConstruct(scope, jsii.String(id)), title: props.Title, uid: props.UID}
+	g := &GrafanaDashboard{Construct: newConstruct(scope, id), title: props.Title, uid: props.UID}
 	name := cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", name)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -85,7 +84,7 @@ type HTTPRoute struct {
 // reported as validations of the route construct, each naming its field:
 // routes[0].path.
 func NewHTTPRoute(scope constructs.Construct, id string, props HTTPRouteProps) *HTTPRoute {
-	r := &HTTPRoute{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: props}
+	r := &HTTPRoute{Construct: newConstruct(scope, id), props: props}
 	if props.Backend == nil {
 		panic(fmt.Sprintf("constructs: HTTPRoute %q has no backend", id))
 	}

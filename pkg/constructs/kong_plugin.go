@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	kongv1 "github.com/kong/kubernetes-configuration/api/configuration/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -42,7 +41,7 @@ type plugin struct {
 // newPlugin makes the construct, validates name and config, and returns
 // the config's JSON.
 func newPlugin(scope constructs.Construct, id, name string, config PluginConfig) (plugin, apiextensionsv1.JSON) {
-	p := plugin{Construct: constructs.NewConstruct(scope, jsii.String(id)), name: cmp.Or(name, id)}
+	p := plugin{Construct: newConstruct(scope, id), name: cmp.Or(name, id)}
 	var errs problems
 	validateObjectName(&errs, "name", p.name)
 	config, raw := pluginConfig(&errs, config)
@@ -193,7 +192,7 @@ type KongConsumer struct {
 
 // NewKongConsumer adds a KongConsumer named id to scope.
 func NewKongConsumer(scope constructs.Construct, id string, props KongConsumerProps) *KongConsumer {
-	k := &KongConsumer{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	k := &KongConsumer{Construct: newConstruct(scope, id)}
 	k.name = cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", k.name)

@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -43,7 +42,7 @@ type Microservice struct {
 // NewMicroservice adds a Microservice named id to scope.
 func NewMicroservice(scope constructs.Construct, id string, props MicroserviceProps) *Microservice {
 	p := props.WithDefaults(id)
-	m := &Microservice{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: p}
+	m := &Microservice{Construct: newConstruct(scope, id), props: p}
 	AddProblems(m.Construct, p.validate()...)
 
 	m.ServiceAccount = NewTypedObject(m.Construct, "service-account", m.serviceAccount())

@@ -3,11 +3,11 @@ package constructs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,16 +22,19 @@ import (
 // ApiObject with the given construct id.
 //
 // The apiVersion and kind come from Scheme, so the object's TypeMeta may be
-// left empty; if it is set, it must agree with Scheme. Its metadata (name, namespace, labels,
-// annotations) goes to cdk8s as ApiObject metadata, so chart-level labels and
-// namespaces apply; every other top-level field except status goes in as one
-// JSON patch each, all added in a single jsii call. The object costs two
-// crossings into the jsii kernel plus one per such field (spec or data:
-// usually one). Over half of an object's cost is the JSON patch, whose
-// value the kernel checks value by value on its way in, so the cost grows
-// with the body (measurements in bench/README.md). cdk8s's own bulk path,
-// Include, is no cheaper: it loads its file in a node child process of its
-// own, and its objects would get construct ids and paths of its making.
+// left empty; if it is set, it must agree with Scheme. Its metadata (name,
+// namespace, labels, annotations) goes to cdk8s as ApiObject metadata, so
+// chart-level labels and namespaces apply; every other top-level field
+// except status goes in as one JSON patch each ("add", in key order).
+//
+// The object is held on the Go side and goes to the jsii kernel, as JSON,
+// with the next batch (see Flush): it costs no call into the kernel of
+// its own. The returned ApiObject answers ApiVersion, Kind, Name, and its
+// metadata's Name, Namespace, GetLabel, AddLabel and AddAnnotation, on the
+// Go side; its other methods need the kernel's object, which costs a flush
+// and three calls the first time. Annotations added after the object went
+// to the kernel are queued too. Building an object costs about as much as
+// encoding it as JSON twice (bench/README.md has the figures).
 //
 // NewTypedObject panics when obj's type is not registered in Scheme, or is
 // registered under several kinds and its TypeMeta does not pick one, or when
@@ -52,34 +55,26 @@ func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) c
 	delete(body, "status")
 
 	apiVersion, kind := gvk.ToAPIVersionAndKind()
-	md := &cdk8s.ApiObjectMetadata{Name: jsii.String(accessor.GetName())}
-	if ns := accessor.GetNamespace(); ns != "" {
-		md.Namespace = jsii.String(ns)
+	o := &object{
+		parent:      scope,
+		id:          id,
+		apiVersion:  apiVersion,
+		kind:        kind,
+		name:        accessor.GetName(),
+		namespace:   accessor.GetNamespace(),
+		labels:      maps.Clone(accessor.GetLabels()),
+		annotations: maps.Clone(accessor.GetAnnotations()),
 	}
-	if l := accessor.GetLabels(); len(l) > 0 {
-		md.Labels = stringPtrMap(l)
-	}
-	if a := accessor.GetAnnotations(); len(a) > 0 {
-		md.Annotations = stringPtrMap(a)
-	}
-	apiObject := cdk8s.NewApiObject(scope, jsii.String(id), &cdk8s.ApiObjectProps{
-		ApiVersion: jsii.String(apiVersion),
-		Kind:       jsii.String(kind),
-		Metadata:   md,
-	})
 	keys := make([]string, 0, len(body))
 	for k := range body {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	patches := make([]cdk8s.JsonPatch, 0, len(keys))
 	for _, k := range keys {
-		patches = append(patches, cdk8s.JsonPatch_Add(jsii.String("/"+escapePointer(k)), body[k]))
+		o.patches = append(o.patches, [2]any{"/" + escapePointer(k), body[k]})
 	}
-	if len(patches) > 0 {
-		apiObject.AddJsonPatch(patches...)
-	}
-	return apiObject
+	enqueueObject(o)
+	return o
 }
 
 // groupVersionKind returns obj's kind as Scheme registers it.
@@ -133,14 +128,7 @@ func pruneNulls(v any) {
 	}
 }
 
-func escapePointer(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}
+// pointerEscaper escapes a JSON pointer's reference token (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-func stringPtrMap(m map[string]string) *map[string]*string {
-	out := make(map[string]*string, len(m))
-	for k, v := range m {
-		out[k] = jsii.String(v)
-	}
-	return &out
-}
+func escapePointer(s string) string { return pointerEscaper.Replace(s) }

@@ -71,6 +71,18 @@ func TestObservabilityValidation(t *testing.T) {
 			},
 		},
 		{
+			// Prometheus's own rule-file loader runs on another goroutine;
+			// its problems still reach the report.
+			name: "an annotation Prometheus cannot parse",
+			build: func(chart constructs.Construct) {
+				pc.NewPrometheusRule(chart, "rules", pc.PrometheusRuleProps{
+					Labels: pc.Labels{Name: "svc", Instance: "telepace-prod"},
+					Alerts: []pc.Alert{{Name: "Down", Expr: "up == 0", Severity: "critical", Summary: "s", Description: "{{ $value", RunbookURL: "https://runbooks/x"}},
+				})
+			},
+			want: []string{`[test/rules] alerts: group "rules", rule 1, "Down": annotation "description": template: __alert_Down:1: unclosed action`},
+		},
+		{
 			name: "a channel without Slack, a receiver with both",
 			build: func(chart constructs.Construct) {
 				pc.NewAlertmanagerConfig(chart, "am", pc.AlertmanagerConfigProps{

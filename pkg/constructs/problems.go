@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -16,7 +17,54 @@ func AddProblems(scope constructs.Construct, problems ...string) {
 	if len(problems) == 0 {
 		return
 	}
-	constructs.Node_Of(scope).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
+	constructs.Node_Of(Kernel(scope)).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
+}
+
+// later holds the checks running on other goroutines, whose problems
+// Flush registers, in the order the checks were started, before it hands
+// the queue to the kernel.
+var later struct {
+	sync.Mutex
+	checks []laterCheck
+}
+
+// laterCheck is one check of addProblemsLater.
+type laterCheck struct {
+	scope    constructs.Construct
+	problems chan []string
+}
+
+// addProblemsLater runs check, a pure Go function with no jsii call, on a
+// goroutine of its own, and registers the problems it returns as a
+// validation of scope (AddProblems) when the queue is next handed to the
+// kernel: at the latest when the app is synthesised, before cdk8s
+// validates it. A chart's costliest checks so run on the other core while
+// the chart is composed. A panic in check is reported as a problem.
+func addProblemsLater(scope constructs.Construct, check func() []string) {
+	c := laterCheck{scope: scope, problems: make(chan []string, 1)}
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				c.problems <- []string{fmt.Sprintf("internal error checking this construct: %v", r)}
+			}
+		}()
+		c.problems <- check()
+	}()
+	later.Lock()
+	later.checks = append(later.checks, c)
+	later.Unlock()
+}
+
+// registerLaterProblems waits for the checks of addProblemsLater and
+// registers their problems.
+func registerLaterProblems() {
+	later.Lock()
+	checks := later.checks
+	later.checks = nil
+	later.Unlock()
+	for _, c := range checks {
+		AddProblems(c.scope, <-c.problems...)
+	}
 }
 
 // reportedProblems adapts a list of problems to the constructs IValidation
@@ -46,7 +94,8 @@ func (e *ValidationError) Error() string {
 // construct validations fail; each problem follows on a line of its own.
 const validationHeader = "Validation failed with the following errors:"
 
-// CatchValidation runs synth, a call such as app.Synth or app.SynthYaml, and
+// CatchValidation hands the queue to the kernel (Flush), runs synth, a
+// call such as app.Synth or app.SynthYaml, and
 // turns the error cdk8s throws through jsii when validations fail into a
 // *ValidationError. Any other failure becomes a plain error.
 func CatchValidation(synth func()) (err error) {
@@ -69,6 +118,7 @@ func CatchValidation(synth func()) (err error) {
 		}
 		err = &ValidationError{Problems: problems}
 	}()
+	Flush()
 	synth()
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
@@ -89,7 +88,7 @@ var promQL = parser.NewParser(parser.Options{})
 
 // NewPrometheusRule adds a PrometheusRule named id to scope.
 func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRuleProps) *PrometheusRule {
-	r := &PrometheusRule{Construct: constructs.NewConstruct(scope, jsii.String(id)), alerts: slices.Clone(props.Alerts)}
+	r := &PrometheusRule{Construct: newConstruct(scope, id), alerts: slices.Clone(props.Alerts)}
 	r.name = cmp.Or(props.Name, id)
 	var errs problems
 	validateObjectName(&errs, "name", r.name)
@@ -128,11 +127,18 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 	}
 	if len(errs) == 0 {
 		// The whole group through Prometheus's own rule-file loader, as
-		// Prometheus loads what the operator writes.
-		_, perrs := rulefmt.Parse(r.RuleFile(), false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		for _, e := range perrs {
-			errs.addf("alerts", "%v", e)
-		}
+		// Prometheus loads what the operator writes. It is the costliest
+		// check of a chart (its template tests above all), so it runs on
+		// another goroutine, and its problems join the construct before
+		// the app is validated (see addProblemsLater).
+		addProblemsLater(r.Construct, func() []string {
+			var errs problems
+			_, perrs := rulefmt.Parse(r.RuleFile(), false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			for _, e := range perrs {
+				errs.addf("alerts", "%v", e)
+			}
+			return errs
+		})
 	}
 	AddProblems(r.Construct, errs...)
 	labels := props.Labels.Map()

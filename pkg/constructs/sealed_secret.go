@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	ssv1alpha1 "github.com/bitnami/sealed-secrets/pkg/apis/sealedsecrets/v1alpha1"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,7 +45,7 @@ type SealedSecret struct {
 
 // NewSealedSecret adds a SealedSecret named id to scope.
 func NewSealedSecret(scope constructs.Construct, id string, props SealedSecretProps) *SealedSecret {
-	s := &SealedSecret{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	s := &SealedSecret{Construct: newConstruct(scope, id)}
 	s.name = cmp.Or(props.Name, id)
 	var errs problems
 	if msgs := validation.IsDNS1123Subdomain(s.name); len(msgs) > 0 {

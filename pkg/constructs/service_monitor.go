@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
@@ -43,7 +42,7 @@ type ServiceMonitor struct {
 // NewServiceMonitor adds a ServiceMonitor named id to scope, usually the
 // microservice.
 func NewServiceMonitor(scope constructs.Construct, id string, props ServiceMonitorProps) *ServiceMonitor {
-	s := &ServiceMonitor{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	s := &ServiceMonitor{Construct: newConstruct(scope, id)}
 	ms := props.Service
 	if ms == nil {
 		panic("constructs: ServiceMonitor " + id + " has no service")

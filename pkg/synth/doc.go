@@ -11,10 +11,10 @@
 // Write swaps the charts into place all or nothing, and Check is the drift
 // check behind `synth --check`. Output is deterministic to the byte.
 //
-// A full synth spends its time, in order of size, composing the construct
-// tree (nearly all of it the three or so calls into the jsii kernel per
-// object, see NewTypedObject), starting the jsii kernel (one node process,
-// see internal/jsiienv), and in cdk8s's App.Synth; reading back the
-// objects' heads, rendering and writing take the least. bench/README.md
-// has the figures. The shipped CRDs are read while cdk8s runs.
+// A full synth spends its time starting the jsii kernel (one node process,
+// see internal/jsiienv), composing the construct tree on the Go side (the
+// objects reach the kernel in a few batched calls, see pkg/constructs's
+// Flush; validating alert rules and dashboards takes most of it), and in
+// cdk8s's App.Synth; reading back the objects' heads, rendering and
+// writing take the least. bench/README.md has the figures. The shipped CRDs are read while cdk8s runs.
 package synth

@@ -1,0 +1,66 @@
+package bulk
+
+import (
+	_jsii_ "github.com/aws/jsii-runtime-go/runtime"
+	_init_ "github.com/telepace/platform-charts/internal/bulk/jsii"
+
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Builds part of a construct tree in one call: plain constructs, cdk8s API objects, and annotations on API objects made by earlier calls.
+//
+// A call from Go into the jsii kernel costs far more than the work most
+// calls do, and the kernel checks every value it is handed, field by
+// field. `Bulk.apply` takes a whole batch as one JSON string instead, so a
+// chart's objects cost one call, and JSON.parse, in place of several
+// calls per object.
+type Bulk interface {
+}
+
+// The jsii proxy struct for Bulk
+type jsiiProxy_Bulk struct {
+	_ byte // padding
+}
+
+// Applies the operations in `ops`, in order, and returns the constructs the "c" operations created, in order.
+//
+// `ops` is a JSON array of operations, each an array whose first element
+// names it:
+//
+//   - `["c", parent, id]`: `new Construct(parent, id)`.
+//   - `["o", parent, id, apiVersion, kind, metadata, patches]`:
+//     `new ApiObject(parent, id, { apiVersion, kind, metadata })`, then one
+//     `addJsonPatch` call with `JsonPatch.add(path, value)` for each
+//     `[path, value]` pair of `patches`, when there are any.
+//   - `["a", parent, id, key, value]`: adds the annotation `key: value` to
+//     the API object `id` of `parent`.
+//
+// A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
+// the i-th construct an earlier "c" operation of this call created.
+//
+// `flush` is the caller's way to hand over what it still holds; the
+// first one given is kept for the life of the kernel. From then on, a
+// construct added to any tree other than by this method makes the
+// kernel call `flush.validate()` first, so that the caller's constructs
+// keep their place in the tree; and `flush` is a validation of the root
+// of every tree (the cdk8s App) that a construct is added to, or that this
+// method's scopes belong to, which cdk8s runs before it writes the app.
+//
+// Returns: the constructs the "c" operations created.
+func Bulk_Apply(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) *[]constructs.Construct {
+	_init_.Initialize()
+
+	if err := validateBulk_ApplyParameters(scopes, ops, flush); err != nil {
+		panic(err)
+	}
+	var returns *[]constructs.Construct
+
+	_jsii_.StaticInvoke(
+		"@telepace/cdk8s-bulk.Bulk",
+		"apply",
+		[]interface{}{scopes, ops, flush},
+		&returns,
+	)
+
+	return returns
+}

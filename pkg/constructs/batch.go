@@ -1,0 +1,279 @@
+package constructs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/telepace/platform-charts/internal/bulk"
+)
+
+// The constructs and objects of this package are built on the Go side and
+// handed to the jsii kernel in batches, through the Bulk class of
+// jsii/bulk (internal/bulk): a batch is one call into the kernel, however
+// many objects it holds. The kernel then creates exactly what one call per
+// object used to create (the same ApiObject, the same JSON patches, the
+// same construct ids), in the order this package created them, so cdk8s
+// orders, validates and writes the same tree.
+//
+// Order is what decides when a batch must go. cdk8s writes a chart's
+// objects in the order of the construct tree, and a construct's children
+// in the order they were added. So the queue must reach the kernel before
+// anything else adds a construct to a tree. Bulk.apply, given the queue's
+// flush (hook), makes the kernel call it before every construct added
+// outside Bulk.apply: a chart, or a construct made with
+// constructs.NewConstruct, costs the call that makes it and one callback,
+// and everything queued before it goes in first. The first batch goes at
+// once, to give the kernel the hook.
+//
+// A chart built by this package's constructors alone thus costs one call
+// per 256 KiB of objects (maxBatch), at synth.
+
+// queue is what waits for the next call into the kernel.
+var queue struct {
+	sync.Mutex
+	ops []op
+	// hooked is set once the kernel holds the hook.
+	hooked bool
+}
+
+// flushes counts the calls into the kernel that handed the queue over.
+var flushes int
+
+// op is one queued operation of Bulk.apply.
+type op struct {
+	kind      byte // 'c' construct, 'o' object, 'a' annotation
+	parent    constructs.Construct
+	id        string
+	construct *pendingConstruct // 'c'
+	object    *object           // 'o'
+	key, val  string            // 'a'
+}
+
+// pendingConstruct is a construct of this package that the kernel may not
+// hold yet. Its node answers its id and path on the Go side; everything
+// else hands the queue to the kernel first.
+type pendingConstruct struct {
+	parent constructs.Construct
+	id     string
+	real   constructs.Construct
+	// made is its index among the constructs of the batch that creates
+	// it, while real is nil.
+	made int
+}
+
+// Node returns the construct's tree node. Its Id and Path are answered on
+// the Go side; everything else is the kernel's node's, handing the queue
+// over first if needed.
+func (c *pendingConstruct) Node() constructs.Node { return &pendingNode{c} }
+
+// ToString returns the construct's path, handing the queue to the kernel
+// first if needed.
+func (c *pendingConstruct) ToString() *string { return c.kernel().ToString() }
+
+// kernel returns the kernel's construct, flushing the queue if it is not
+// there yet.
+func (c *pendingConstruct) kernel() constructs.Construct {
+	registerLaterProblems()
+	queue.Lock()
+	defer queue.Unlock()
+	if c.real == nil {
+		flushLocked()
+	}
+	return c.real
+}
+
+// With applies mixins to the kernel's construct.
+func (c *pendingConstruct) With(mixins ...constructs.IMixin) constructs.IConstruct {
+	return c.kernel().With(mixins...)
+}
+
+var _ constructs.Construct = (*pendingConstruct)(nil)
+
+// Kernel returns the kernel's side of c, a construct of this package or
+// any other, handing the queue over first if the kernel does not hold c
+// yet. The constructs of this package are Go values until then; pass
+// Kernel(c), not c, where a cdk8s or constructs function takes a
+// construct, such as the scope of a cdk8s.NewApiObject.
+func Kernel(c constructs.Construct) constructs.Construct {
+	if p, ok := c.(*pendingConstruct); ok {
+		return p.kernel()
+	}
+	return c
+}
+
+// NewScope adds a plain construct with the given id to scope, to group
+// constructs under, as constructs.NewConstruct does; but it is held on the
+// Go side with this package's constructs and objects (see Flush), so it
+// costs no call into the kernel, where constructs.NewConstruct costs two:
+// its own and the flush it causes.
+func NewScope(scope constructs.Construct, id string) constructs.Construct {
+	return newConstruct(scope, id)
+}
+
+// newConstruct queues a plain construct with the given id in scope.
+func newConstruct(scope constructs.Construct, id string) constructs.Construct {
+	queue.Lock()
+	defer queue.Unlock()
+	c := &pendingConstruct{parent: scope, id: id}
+	queue.ops = append(queue.ops, op{kind: 'c', parent: scope, id: id, construct: c})
+	if !queue.hooked {
+		flushLocked()
+	}
+	return c
+}
+
+// enqueueObject queues o.
+func enqueueObject(o *object) {
+	queue.Lock()
+	defer queue.Unlock()
+	queue.ops = append(queue.ops, op{kind: 'o', parent: o.parent, id: o.id, object: o})
+	if !queue.hooked {
+		flushLocked()
+	}
+}
+
+// enqueueAnnotation queues an annotation of o, which the kernel holds.
+func enqueueAnnotation(o *object, key, value string) {
+	queue.Lock()
+	defer queue.Unlock()
+	queue.ops = append(queue.ops, op{kind: 'a', parent: o.parent, id: o.id, key: key, val: value})
+}
+
+// Flush hands every construct and object this package holds on the Go side
+// to the jsii kernel, in as few calls as it can, with the problems of the
+// checks still running on other goroutines. Every method that needs the kernel's
+// side of a construct or object of this package calls it, and so do
+// CatchValidation and, through a validation this package adds to each app,
+// cdk8s's App.Synth and App.SynthYaml, before they write anything. Call it
+// before rendering constructs in any other way (cdk8s.Testing_Synth,
+// Chart.ToJson), and before adding children to this package's constructs
+// with anything but this package's constructors.
+func Flush() {
+	registerLaterProblems()
+	queue.Lock()
+	defer queue.Unlock()
+	flushLocked()
+}
+
+// maxBatch bounds the JSON of one Bulk.apply call. jsii's kernel reads a
+// request in pipe-sized chunks and joins them each time one arrives, so a
+// request costs it time quadratic in its length: 3000 objects in one
+// call (about 5 MB) cost it a quarter of a second in copying alone. Calls
+// of at most 256 KiB cost it next to nothing, and a call, about a tenth
+// of a millisecond.
+const maxBatch = 256 << 10
+
+// flushLocked sends the queue to the kernel, in Bulk.apply calls of at
+// most maxBatch bytes, and gives each queued construct its kernel
+// counterpart.
+func flushLocked() {
+	ops := queue.ops
+	queue.ops = nil
+	b := newBatch()
+	for _, o := range ops {
+		b.add(o)
+		if b.wire.Len() >= maxBatch {
+			b.send()
+			b = newBatch()
+		}
+	}
+	b.send()
+}
+
+// batch is one Bulk.apply call in the making.
+type batch struct {
+	wire   bytes.Buffer // the operations, as a JSON array
+	scopes []constructs.Construct
+	index  map[constructs.Construct]int
+	made   []*pendingConstruct
+}
+
+func newBatch() *batch {
+	b := &batch{index: map[constructs.Construct]int{}}
+	b.wire.WriteByte('[')
+	return b
+}
+
+// ref returns the Bulk.apply reference to parent: its index in scopes, or,
+// for a construct this batch makes, -(its index among them + 1).
+func (b *batch) ref(parent constructs.Construct) int {
+	if p, ok := parent.(*pendingConstruct); ok {
+		if p.real == nil {
+			return -(p.made + 1)
+		}
+		parent = p.real
+	}
+	i, ok := b.index[parent]
+	if !ok {
+		i = len(b.scopes)
+		b.scopes = append(b.scopes, parent)
+		b.index[parent] = i
+	}
+	return i
+}
+
+// add encodes o. A construct made by an earlier batch is a scope by now.
+func (b *batch) add(o op) {
+	var wire []any
+	switch o.kind {
+	case 'c':
+		wire = []any{"c", b.ref(o.parent), o.id}
+		o.construct.made = len(b.made)
+		b.made = append(b.made, o.construct)
+	case 'o':
+		wire = o.object.wire(b.ref(o.parent))
+		o.object.sent = true
+	case 'a':
+		wire = []any{"a", b.ref(o.parent), o.id, o.key, o.val}
+	}
+	data, err := json.Marshal(wire)
+	if err != nil {
+		panic(fmt.Sprintf("constructs: encoding %s %q for the kernel: %v", string(o.kind), o.id, err))
+	}
+	if b.wire.Len() > 1 {
+		b.wire.WriteByte(',')
+	}
+	b.wire.Write(data)
+}
+
+// send makes the Bulk.apply call, if there is anything to send.
+func (b *batch) send() {
+	if b.wire.Len() == 1 {
+		return
+	}
+	b.wire.WriteByte(']')
+	flushes++
+	queue.hooked = true
+	created := bulk.Bulk_Apply(&b.scopes, stringPtr(b.wire.String()), hook)
+	if created == nil || len(*created) != len(b.made) {
+		panic(fmt.Sprintf("constructs: the kernel made %v constructs, want %d", created, len(b.made)))
+	}
+	for i, c := range *created {
+		b.made[i].real = c
+	}
+}
+
+func stringPtr(s string) *string { return &s }
+
+// hook is the queue's flush, as the kernel calls it: before it adds a
+// construct that does not come from the queue, and, as a validation of
+// every app, when cdk8s validates the app before it writes it (the app
+// itself first), so whatever is still queued when an app is synthesised
+// without Flush (by app.Synth or app.SynthYaml) goes to the kernel then.
+// jsii registers it with the kernel once, on its first use.
+var hook = &flushHook{}
+
+// flushHook is the validation that flushes the queue.
+type flushHook struct{}
+
+// Validate flushes the queue and reports no problem.
+func (*flushHook) Validate() *[]*string {
+	Flush()
+	return &[]*string{}
+}
+
+var _ constructs.IValidation = (*flushHook)(nil)

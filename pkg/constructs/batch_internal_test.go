@@ -1,0 +1,156 @@
+package constructs
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+func configMap(name string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": name}},
+		Data:       map[string]string{"k": name},
+	}
+}
+
+// synthDocs synthesises app with App.SynthYaml, called directly, and
+// returns each document's name, and its annotations.
+func synthDocs(t *testing.T, app cdk8s.App) (names []string, annotations map[string]map[string]string) {
+	t.Helper()
+	annotations = map[string]map[string]string{}
+	for _, doc := range strings.Split(*app.SynthYaml(), "\n---\n") {
+		var o struct {
+			Metadata struct {
+				Name        string            `json:"name"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+		}
+		require.NoError(t, yaml.Unmarshal([]byte(doc), &o))
+		names = append(names, o.Metadata.Name)
+		annotations[o.Metadata.Name] = o.Metadata.Annotations
+	}
+	return names, annotations
+}
+
+// newTestApp returns an app with one chart, "test", once the kernel
+// holds the queue's hook.
+func newTestApp() (cdk8s.App, cdk8s.Chart) {
+	app := cdk8s.NewApp(nil)
+	chart := cdk8s.NewChart(app, jsii.String("test"), &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)})
+	if !queue.hooked {
+		NewScope(chart, "hook") // the first batch goes at once
+	}
+	return app, chart
+}
+
+// TestQueueKeepsTheTreeOrder: objects and constructs queued by this
+// package, mixed with constructs made directly in the kernel, come out in
+// the order they were created, as one call per object wrote them. A
+// construct made directly in the kernel hands the queue over first; the
+// rest waits for synth.
+func TestQueueKeepsTheTreeOrder(t *testing.T) {
+	app, chart := newTestApp()
+	before := flushes
+
+	a := NewScope(chart, "a")
+	o1 := NewTypedObject(a, "o1", configMap("a-o1"))
+	b := NewScope(a, "b")
+	NewTypedObject(b, "o2", configMap("b-o2"))
+	assert.Equal(t, before, flushes, "all queued")
+
+	mid := constructs.NewConstruct(chart, jsii.String("mid")) // made directly in the kernel: the queue goes first
+	assert.Equal(t, before+1, flushes)
+	NewTypedObject(mid, "o3", configMap("mid-o3"))
+	NewTypedObject(a, "o4", configMap("a-o4"))
+	NewScope(chart, "c")
+	NewTypedObject(b, "o5", configMap("b-o5"))
+	o1.Metadata().AddAnnotation(jsii.String("late"), jsii.String("yes")) // o1 is in the kernel: queued
+	assert.Equal(t, before+1, flushes, "all queued")
+
+	names, annotations := synthDocs(t, app)
+	assert.Equal(t, before+2, flushes, "the app's validation flushed the queue")
+	assert.Equal(t, []string{"a-o1", "b-o2", "b-o5", "a-o4", "mid-o3"}, names)
+	assert.Equal(t, map[string]string{"late": "yes"}, annotations["a-o1"])
+}
+
+// TestQueuedConstructInTheKernel: a queued construct handed to a cdk8s
+// function as a scope, once Kernel gives its kernel side, gets its child
+// in the right place.
+func TestQueuedConstructInTheKernel(t *testing.T) {
+	app, chart := newTestApp()
+	a := NewScope(chart, "a")
+	NewTypedObject(a, "o1", configMap("a-o1"))
+	raw := cdk8s.NewApiObject(Kernel(a), jsii.String("raw"), &cdk8s.ApiObjectProps{
+		ApiVersion: jsii.String("v1"), Kind: jsii.String("ConfigMap"),
+		Metadata: &cdk8s.ApiObjectMetadata{Name: jsii.String("raw")},
+	})
+	NewTypedObject(a, "o2", configMap("a-o2"))
+	assert.Equal(t, "test/a/raw", *raw.Node().Path())
+	names, _ := synthDocs(t, app)
+	assert.Equal(t, []string{"a-o1", "raw", "a-o2"}, names)
+}
+
+// TestQueuedObjectAnswersOnTheGoSide: a queued object's name, kind,
+// labels and annotations cost no call into the kernel; its node does, and
+// is the kernel's.
+func TestQueuedObjectAnswersOnTheGoSide(t *testing.T) {
+	_, chart := newTestApp()
+	scope := NewScope(chart, "scope")
+	before := flushes
+	obj := NewTypedObject(scope, "cm", configMap("cm"))
+	md := obj.Metadata()
+	md.AddAnnotation(jsii.String("early"), jsii.String("1"))
+	md.AddLabel(jsii.String("extra"), jsii.String("2"))
+	assert.Equal(t, "cm", *obj.Name())
+	assert.Equal(t, "ConfigMap", *obj.Kind())
+	assert.Equal(t, "v1", *obj.ApiVersion())
+	assert.Equal(t, "cm", *md.GetLabel(jsii.String("app")))
+	assert.Equal(t, "2", *md.GetLabel(jsii.String("extra")))
+	assert.Nil(t, md.GetLabel(jsii.String("none")))
+	assert.Equal(t, before, flushes, "no call into the kernel")
+
+	assert.Equal(t, "test/scope", *scope.Node().Path())
+	assert.Equal(t, "scope", *scope.Node().Id())
+	assert.Equal(t, before, flushes, "no call into the kernel")
+	assert.Equal(t, "test/scope/cm", *obj.Node().Path())
+	assert.Equal(t, before+1, flushes)
+	assert.Equal(t, "core", *obj.ApiGroup())
+	json, ok := obj.ToJson().(map[string]any)
+	require.True(t, ok, "%T", obj.ToJson())
+	assert.Equal(t, map[string]any{"early": "1"}, json["metadata"].(map[string]any)["annotations"])
+	assert.Equal(t, map[string]any{"app": "cm", "extra": "2"}, json["metadata"].(map[string]any)["labels"])
+}
+
+// TestQueueGoesInBoundedCalls: a queue longer than maxBatch goes in
+// several calls, and a construct one call makes is the scope of the next
+// call's objects.
+func TestQueueGoesInBoundedCalls(t *testing.T) {
+	app, chart := newTestApp()
+	before := flushes
+	a := NewScope(chart, "a")
+	big := strings.Repeat("x", 1<<10)
+	var want []string
+	for i := range 300 {
+		cm := configMap(fmt.Sprintf("cm-%03d", i))
+		cm.Data["big"] = big
+		NewTypedObject(a, cm.Name, cm)
+		want = append(want, cm.Name)
+	}
+	b := NewScope(a, "b")
+	NewTypedObject(b, "last", configMap("last"))
+	want = append(want, "last")
+	names, _ := synthDocs(t, app)
+	assert.Equal(t, before+2, flushes, "300 KiB in two calls")
+	assert.Equal(t, want, names)
+	assert.Equal(t, "test/a/b", *b.Node().Path())
+	assert.Equal(t, *Kernel(b).Node().Path(), *b.Node().Path())
+}
