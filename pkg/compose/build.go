@@ -156,6 +156,12 @@ func BuildDelivery(scope constructs.Construct, d Delivery) {
 // attach registers each problem as a validation of the construct at its
 // path below scope, in the order given.
 func attach(scope constructs.Construct, ps []Problem) {
+	if len(ps) == 0 {
+		return
+	}
+	// The paths are looked up in the kernel's tree, which holds the
+	// queued constructs only once they are handed over.
+	pc.Flush()
 	byPath := map[string][]string{}
 	var paths []string
 	for _, p := range ps {
