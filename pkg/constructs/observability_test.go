@@ -147,3 +147,30 @@ func TestTelemetrySettings(t *testing.T) {
 	labels := dig(t, constructstest.Find(objs, "Deployment", "svc"), "spec", "template", "metadata", "labels").(map[string]any)
 	assert.Equal(t, "prod", labels[pc.EnvironmentLabel])
 }
+
+// TestRuleFilesOfOneShapeLoadOnce: services whose rule files differ only
+// in their names share the loader's verdict when it is clean, and each
+// gets its own problems when it is not.
+func TestRuleFilesOfOneShapeLoadOnce(t *testing.T) {
+	rule := func(chart constructs.Construct, name, description string) {
+		pc.NewPrometheusRule(chart, name, pc.PrometheusRuleProps{Name: name, Target: queries.Target{Namespace: "telepace", Service: name},
+			Alerts: []pc.Alert{{Name: "Down", Expr: `up{service="` + name + `"} == 0`, Severity: "critical", Summary: name + " is down", Description: description, RunbookURL: "https://runbooks/x"}}})
+	}
+	_, err := constructstest.Synth(func(chart constructs.Construct) {
+		for _, name := range []string{"shape-a", "shape-b", "shape-c"} {
+			rule(chart, name, "{{ $value }} pods of "+name)
+		}
+	})
+	assert.NoError(t, err)
+	_, err = constructstest.Synth(func(chart constructs.Construct) {
+		for _, name := range []string{"broken-a", "broken-b"} {
+			rule(chart, name, "{{ $value pods of "+name)
+		}
+	})
+	var verr *pc.ValidationError
+	require.ErrorAs(t, err, &verr)
+	assert.Equal(t, []string{
+		`[test/broken-a] alerts: group "broken-a", rule 1, "Down": annotation "description": template: __alert_Down:1: function "pods" not defined`,
+		`[test/broken-b] alerts: group "broken-b", rule 1, "Down": annotation "description": template: __alert_Down:1: function "pods" not defined`,
+	}, verr.Problems)
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/telepace/platform-charts/pkg/queries"
@@ -132,9 +134,12 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 		// another goroutine, and its problems join the construct before
 		// the app is validated (see addProblemsLater).
 		addProblemsLater(r.Construct, func() []string {
+			file := r.RuleFile()
+			if ruleShapeLoads(file, r.name) {
+				return nil
+			}
 			var errs problems
-			_, perrs := rulefmt.Parse(r.RuleFile(), false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			for _, e := range perrs {
+			for _, e := range loadRuleFile(file) {
 				errs.addf("alerts", "%v", e)
 			}
 			return errs
@@ -240,4 +245,40 @@ func validateAlert(errs *problems, field string, a Alert, checkExpr bool) {
 			errs.addf(fmt.Sprintf("%s.labels[%s]", field, k), "set Severity instead")
 		}
 	}
+}
+
+// loadRuleFile runs Prometheus's rule-file loader on file and returns its
+// errors.
+func loadRuleFile(file []byte) []error {
+	_, errs := rulefmt.Parse(file, false, model.LegacyValidation, promQL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return errs
+}
+
+// ruleShapes remembers, by shape, the rule files the loader accepted. A
+// shape is a rule file with its service's name taken out: every service
+// of an environment gets the same alerts, and the name, a DNS label, only
+// ever stands in quoted label values, regular expressions and template
+// text, where any DNS label reads alike. So one service's rule file
+// loading cleanly means every other of its shape does, and the loader
+// (a third of a chart's Go time, in its template tests) runs once per
+// shape. A rule file the loader refuses is not remembered: each is loaded
+// again, for problems that name its own alerts.
+var ruleShapes sync.Map // shape -> *ruleShape
+
+type ruleShape struct {
+	once sync.Once
+	ok   bool
+}
+
+// ruleShapeLoads reports whether a rule file of file's shape, name taken
+// out, is known to load cleanly, loading file itself when its shape is new.
+func ruleShapeLoads(file []byte, name string) bool {
+	if len(validation.IsDNS1035Label(name)) > 0 {
+		return false
+	}
+	shape := strings.ReplaceAll(string(file), name, "\x00")
+	v, _ := ruleShapes.LoadOrStore(shape, &ruleShape{})
+	rs := v.(*ruleShape)
+	rs.once.Do(func() { rs.ok = len(loadRuleFile(file)) == 0 })
+	return rs.ok
 }
