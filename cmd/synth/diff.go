@@ -83,6 +83,11 @@ Flags:
 		return fail(exitFailed, "%v", err)
 	}
 	root, err := moduleRoot(wd)
+	var noModule *noModuleError
+	if errors.As(err, &noModule) {
+		// diff reads the repository's history: --out does not help.
+		return fail(exitFailed, "cannot find the module root (the go.mod of %s) in %s or above it; run synth diff inside the repository", modulePath, noModule.dir)
+	}
 	if err != nil {
 		return fail(exitFailed, "%v", err)
 	}

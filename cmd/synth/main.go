@@ -24,6 +24,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -416,6 +417,14 @@ func resolveOut(out string, set bool) (string, error) {
 	return abs, nil
 }
 
+// noModuleError is moduleRoot's error: no go.mod of this module in dir or
+// above it.
+type noModuleError struct{ dir string }
+
+func (e *noModuleError) Error() string {
+	return fmt.Sprintf("cannot find the module root (the go.mod of %s) in %s or above it; run synth inside the repository or pass --out", modulePath, e.dir)
+}
+
 // moduleRoot walks up from dir to the directory whose go.mod declares this
 // module.
 func moduleRoot(dir string) (string, error) {
@@ -424,7 +433,7 @@ func moduleRoot(dir string) (string, error) {
 			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("cannot find the module root (the go.mod of %s) in %s or above it; run synth inside the repository or pass --out", modulePath, dir)
+			return "", &noModuleError{dir: dir}
 		}
 	}
 }
@@ -464,7 +473,17 @@ func checkNodeVersion() error {
 	if !ok {
 		return nil
 	}
-	raw, err := exec.Command(node, "--version").Output()
+	cmd := exec.Command(node, "--version")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		// node is there but refuses to start: say what it said, such as
+		// an option NODE_OPTIONS may not hold.
+		why := strings.TrimSpace(stderr.String())
+		return fmt.Errorf("%s does not start (node --version: %v): %s; check NODE_OPTIONS and the node installation", node, err, cmp.Or(why, "no message"))
+	}
 	if err != nil {
 		return fmt.Errorf("%s: node --version: %v", nodeMessage, err)
 	}

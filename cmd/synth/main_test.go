@@ -207,6 +207,16 @@ func TestOutsideTheModuleTheOutputMustBeNamed(t *testing.T) {
 	assert.Equal(t, "synth: cannot find the module root (the go.mod of "+modulePath+") in "+dir+" or above it; run synth inside the repository or pass --out\n", stderr)
 }
 
+// TestOutsideTheModuleDiffSaysWhere: diff reads the repository's history,
+// so outside it --out is no way out, and the message does not offer it.
+func TestOutsideTheModuleDiffSaysWhere(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, _, stderr := runSynth("diff", "--out", filepath.Join(dir, "summary.md"))
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, "synth diff: cannot find the module root (the go.mod of "+modulePath+") in "+dir+" or above it; run synth diff inside the repository\n", stderr)
+}
+
 // TestRefusedOutputDirectories: each refusal exits 1 with its message and
 // changes nothing.
 func TestRefusedOutputDirectories(t *testing.T) {
@@ -542,4 +552,15 @@ func TestSeal(t *testing.T) {
 		assert.Equal(t, tt.code, code, tt.args)
 		assert.Equal(t, tt.want, stderr, tt.args)
 	}
+}
+
+// TestNodeThatDoesNotStart: a node that is on PATH but refuses to start
+// (here, an option NODE_OPTIONS may not hold) is named with what it said,
+// not taken for a missing node.
+func TestNodeThatDoesNotStart(t *testing.T) {
+	t.Setenv("NODE_OPTIONS", "--cpu-prof")
+	t.Setenv("JSII_NODE", "")
+	err := checkNodeVersion()
+	require.Error(t, err)
+	assert.Equal(t, "node does not start (node --version: exit status 9): node: --cpu-prof is not allowed in NODE_OPTIONS; check NODE_OPTIONS and the node installation", err.Error())
 }
