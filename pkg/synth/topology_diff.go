@@ -285,6 +285,8 @@ const topologyHeading = "\n## Topology\n"
 // when the README has no such section, as the Argo CD chart's and charts
 // written before the diagram.
 func ReadTopology(readme []byte) (t Topology, ok bool, err error) {
+	// A checkout that turned line ends into CRLF reads the same.
+	readme = bytes.ReplaceAll(readme, []byte("\r\n"), []byte("\n"))
 	_, section, found := bytes.Cut(readme, []byte(topologyHeading))
 	if !found {
 		return Topology{}, false, nil

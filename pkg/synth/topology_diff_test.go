@@ -1,6 +1,7 @@
 package synth_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,6 +52,14 @@ func TestTopologyReadsBack(t *testing.T) {
 			assert.True(t, synth.CompareTopologies(top, got).Empty())
 		})
 	}
+	t.Run("CRLF line ends", func(t *testing.T) {
+		readme := bytes.ReplaceAll(readmes["prod"], []byte("\n"), []byte("\r\n"))
+		got, ok, err := synth.ReadTopology(readme)
+		require.NoError(t, err)
+		require.True(t, ok)
+		want, _, _ := synth.ReadTopology(readmes["prod"])
+		assert.Equal(t, want, got)
+	})
 	t.Run("no Topology section", func(t *testing.T) {
 		_, ok, err := synth.ReadTopology([]byte("# argocd\n\n## Applications\n"))
 		assert.NoError(t, err)
