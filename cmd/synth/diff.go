@@ -353,7 +353,6 @@ func loadCharts(files map[string]map[string][]byte) ([]diff.Chart, error) {
 // An existing path keeps its mode, must be writable, and is written where
 // a symlink points.
 func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
 	if info, err := os.Lstat(path); err == nil && info.Mode()&os.ModeSymlink != 0 {
 		if _, err := filepath.EvalSymlinks(path); err != nil {
 			// A link to a file yet to be written: write that file.
@@ -367,33 +366,18 @@ func writeFileAtomic(path string, data []byte) error {
 			path = target
 		}
 	}
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		f, err := os.OpenFile(real, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		info, err := f.Stat()
-		f.Close()
-		if err != nil {
-			return err
-		}
-		path, mode = real, info.Mode().Perm()
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return writeFileKeeping(path, data, nil)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	f, err := os.OpenFile(real, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	info, err := f.Stat()
+	f.Close()
+	if err != nil {
 		return err
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return writeFileKeeping(real, data, info)
 }

@@ -359,10 +359,15 @@ func setImage(src []byte, service, ref string) ([]byte, error) {
 // renames it over path, so a reader never sees half a file; where that
 // cannot keep the file what it was (a directory it may not write, an owner
 // or group it may not give, a file with other hard links) it writes the
-// file in place instead.
+// file in place instead. A nil info writes a new file, mode 0644, and has
+// no file to write in place.
 func writeFileKeeping(path string, data []byte, info os.FileInfo) error {
-	st, _ := info.Sys().(*syscall.Stat_t)
-	mode := info.Mode() & (os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky)
+	var st *syscall.Stat_t
+	mode := os.FileMode(0o644)
+	if info != nil {
+		st, _ = info.Sys().(*syscall.Stat_t)
+		mode = info.Mode() & (os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky)
+	}
 	inPlace := func() error {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
@@ -377,7 +382,10 @@ func writeFileKeeping(path string, data []byte, info os.FileInfo) error {
 	if st != nil && st.Nlink > 1 {
 		return inPlace()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".set-image-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil && info == nil {
+		return err
+	}
 	if err != nil {
 		return inPlace()
 	}

@@ -20,6 +20,16 @@ type Built struct {
 	PasswordGenerator *pc.PasswordGenerator
 	ExternalSecrets   []*pc.ExternalSecret
 	SealedSecrets     []*pc.SealedSecret
+
+	// made are the constructs Build made, by their path below the chart,
+	// that problems may name.
+	made map[string]constructs.Construct
+}
+
+// record keeps c as the construct at path, and returns it.
+func (b *Built) record(path string, c constructs.Construct) constructs.Construct {
+	b.made[path] = c
+	return c
 }
 
 // Build adds the constructs of p to scope, the environment's chart, layer
@@ -27,14 +37,16 @@ type Built struct {
 // the construct at its path, so that cdk8s reports them with every other
 // problem when the app is synthesised.
 func Build(scope constructs.Construct, p Plan) *Built {
-	b := &Built{Services: map[string]*pc.Microservice{}}
+	b := &Built{Services: map[string]*pc.Microservice{}, made: map[string]constructs.Construct{"": scope}}
 	for _, s := range p.Services {
-		b.Services[s.Name] = pc.NewMicroservice(scope, s.id, s.Props)
+		ms := pc.NewMicroservice(scope, s.id, s.Props)
+		b.Services[s.Name] = ms
+		b.record(s.id, ms.Construct)
 	}
 	buildGateway(scope, p, b)
 	buildMonitoring(scope, p, b)
 	buildSecrets(scope, p, b)
-	attach(scope, p.Problems)
+	b.attach(p.Problems)
 	return b
 }
 
@@ -43,7 +55,7 @@ func buildGateway(scope constructs.Construct, p Plan, b *Built) {
 	if !g.Planned {
 		return
 	}
-	gw := pc.NewScope(scope, "gateway")
+	gw := b.record("gateway", pc.NewScope(scope, "gateway"))
 	if g.Gateway != nil {
 		pc.NewGateway(gw, p.Env.Gateway.Ref.Name, *g.Gateway)
 	}
@@ -51,13 +63,13 @@ func buildGateway(scope constructs.Construct, p Plan, b *Built) {
 	clusterScope := pc.NewScope(gw, "cluster-plugins")
 	consumerScope := pc.NewScope(gw, "consumers")
 	for _, props := range g.Plugins {
-		pc.NewKongPlugin(pluginScope, props.Name, props)
+		b.record("gateway/plugins/"+props.Name, pc.NewKongPlugin(pluginScope, props.Name, props).Construct)
 	}
 	for _, props := range g.ClusterPlugins {
-		pc.NewKongClusterPlugin(clusterScope, props.Name, props)
+		b.record("gateway/cluster-plugins/"+props.Name, pc.NewKongClusterPlugin(clusterScope, props.Name, props).Construct)
 	}
 	for _, props := range g.Consumers {
-		pc.NewKongConsumer(consumerScope, props.Name, props)
+		b.record("gateway/consumers/"+props.Name, pc.NewKongConsumer(consumerScope, props.Name, props).Construct)
 	}
 	for _, r := range g.Routes {
 		backend := b.Services[r.Backend]
@@ -93,8 +105,8 @@ func buildMonitoring(scope constructs.Construct, p Plan, b *Built) {
 			}
 		}
 	}
-	mon := pc.NewScope(scope, "monitoring")
-	pc.NewAlertmanagerConfig(mon, "alertmanager", *m.Alertmanager)
+	mon := b.record("monitoring", pc.NewScope(scope, "monitoring"))
+	b.record("monitoring/alertmanager", pc.NewAlertmanagerConfig(mon, "alertmanager", *m.Alertmanager).Construct)
 	for _, d := range m.Dashboards {
 		if d.Service == "" {
 			pc.NewGrafanaDashboard(mon, d.ID, d.Props)
@@ -105,9 +117,9 @@ func buildMonitoring(scope constructs.Construct, p Plan, b *Built) {
 func buildSecrets(scope constructs.Construct, p Plan, b *Built) {
 	s := p.Secrets
 	if len(s.UmbrellaReaders) > 0 {
-		umbrella := pc.NewScope(scope, "umbrella")
+		umbrella := b.record("umbrella", pc.NewScope(scope, "umbrella"))
 		for _, key := range s.UmbrellaReaders {
-			pc.NewScope(umbrella, key)
+			b.record("umbrella/"+key, pc.NewScope(umbrella, key))
 		}
 	}
 	if !s.Planned {
@@ -141,7 +153,7 @@ func buildSecrets(scope constructs.Construct, p Plan, b *Built) {
 // BuildDelivery adds the Argo CD objects of d to scope, the chart of
 // charts/generated/argocd.
 func BuildDelivery(scope constructs.Construct, d Delivery) {
-	attach(scope, d.Problems)
+	(&Built{made: map[string]constructs.Construct{"": scope}}).attach(d.Problems)
 	projects := map[string]*pc.ArgoProject{}
 	for _, p := range d.Projects {
 		projects[p.ID] = pc.NewArgoProject(scope, p.ID, p.Props)
@@ -154,14 +166,8 @@ func BuildDelivery(scope constructs.Construct, d Delivery) {
 }
 
 // attach registers each problem as a validation of the construct at its
-// path below scope, in the order given.
-func attach(scope constructs.Construct, ps []Problem) {
-	if len(ps) == 0 {
-		return
-	}
-	// The paths are looked up in the kernel's tree, which holds the
-	// queued constructs only once they are handed over.
-	pc.Flush()
+// path, in the order given.
+func (b *Built) attach(ps []Problem) {
 	byPath := map[string][]string{}
 	var paths []string
 	for _, p := range ps {
@@ -171,26 +177,21 @@ func attach(scope constructs.Construct, ps []Problem) {
 		byPath[p.Path] = append(byPath[p.Path], p.Message)
 	}
 	for _, path := range paths {
-		pc.AddProblems(find(scope, path), byPath[path]...)
+		pc.AddProblems(b.find(path), byPath[path]...)
 	}
 }
 
-// find returns the construct at path below scope, making the constructs
-// on the way that do not exist.
-func find(scope constructs.Construct, path string) constructs.Construct {
-	if path == "" {
-		return scope
+// find returns the construct Build made at path, or makes a plain one
+// there, and its parents, for a path it did not make.
+func (b *Built) find(path string) constructs.Construct {
+	if c, ok := b.made[path]; ok {
+		return c
 	}
-	c := scope
-	for _, id := range strings.Split(path, "/") {
-		child := c.Node().TryFindChild(jsii.String(id))
-		if child == nil {
-			c = pc.NewScope(c, id)
-			continue
-		}
-		c = child.(constructs.Construct)
+	parent, id := "", path
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		parent, id = path[:i], path[i+1:]
 	}
-	return c
+	return b.record(path, pc.NewScope(b.find(parent), id))
 }
 
 // Argo CD sync waves of the secrets layer. Argo CD applies a wave, waits

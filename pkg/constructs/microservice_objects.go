@@ -59,13 +59,7 @@ func (m *Microservice) podDisruptionBudget() *policyv1.PodDisruptionBudget {
 
 func (m *Microservice) networkPolicy() *networkingv1.NetworkPolicy {
 	p := m.props
-	rule := networkingv1.NetworkPolicyIngressRule{From: p.AllowFrom}
-	for _, port := range p.Ports {
-		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{
-			Protocol: ptr.To(port.Protocol),
-			Port:     ptr.To(intstr.FromInt32(port.Port)),
-		})
-	}
+	rule := p.PolicyIngress()
 	return &networkingv1.NetworkPolicy{
 		ObjectMeta: p.objectMeta(p.Name),
 		Spec: networkingv1.NetworkPolicySpec{
@@ -76,6 +70,20 @@ func (m *Microservice) networkPolicy() *networkingv1.NetworkPolicy {
 			Egress:      p.egressRules(),
 		},
 	}
+}
+
+// PolicyIngress returns the NetworkPolicy's one ingress rule: the peers of
+// AllowFrom, to every declared port. Call it on props with their defaults
+// (WithDefaults).
+func (p MicroserviceProps) PolicyIngress() networkingv1.NetworkPolicyIngressRule {
+	rule := networkingv1.NetworkPolicyIngressRule{From: p.AllowFrom}
+	for _, port := range p.Ports {
+		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{
+			Protocol: ptr.To(port.Protocol),
+			Port:     ptr.To(intstr.FromInt32(port.Port)),
+		})
+	}
+	return rule
 }
 
 // egressRules are DNS, then the declared rules, in order.

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/telepace/platform-charts/environments"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // FuzzEnvironmentName checks the name rules on arbitrary names: a name is
@@ -31,7 +32,7 @@ func FuzzEnvironmentName(f *testing.F) {
 		if len(validation.IsDNS1123Label(name)) > 0 || filepath.Base(name) != name || strings.HasPrefix(name, ".") || strings.HasPrefix(name, tempPrefix) {
 			t.Fatalf("%q: accepted a name that is not a safe directory and DNS label", name)
 		}
-		if len(ChartName(name)) > 53 {
+		if len(names.Release(name)) > 53 {
 			t.Fatalf("%q: accepted a name whose release name exceeds 53 characters", name)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/internal/crds"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
@@ -106,7 +107,7 @@ func TestGitOpsChart(t *testing.T) {
 		}
 		assert.Equal(t, g.ChartsPath+"/"+env.Name, a.Spec.Source.Path)
 		assert.Equal(t, g.TargetRevision, a.Spec.Source.TargetRevision)
-		assert.Equal(t, synth.ChartName(env.Name), a.Spec.Source.Helm.ReleaseName, "the release the chart README installs")
+		assert.Equal(t, names.Release(env.Name), a.Spec.Source.Helm.ReleaseName, "the release the chart README installs")
 		assert.Equal(t, env.Namespace, a.Spec.Destination.Namespace)
 		assert.Contains(t, p.Spec.Destinations, struct{ Server, Name, Namespace string }{a.Spec.Destination.Server, a.Spec.Destination.Name, env.Namespace})
 		if env.Delivery.Cluster != "" {

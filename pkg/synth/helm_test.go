@@ -22,6 +22,7 @@ import (
 
 	"github.com/telepace/platform-charts/environments"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/names"
 	"github.com/telepace/platform-charts/pkg/synth"
 	"github.com/telepace/platform-charts/test/e2e/cluster"
 )
@@ -203,7 +204,7 @@ func TestChartsRefuseAnotherNamespaceAndAnyValue(t *testing.T) {
 				require.NoError(t, err)
 				install := action.NewInstall(&action.Configuration{})
 				install.DryRun, install.ClientOnly, install.Replace = true, true, true
-				install.ReleaseName, install.Namespace = synth.ChartName(env.Name), namespace
+				install.ReleaseName, install.Namespace = names.Release(env.Name), namespace
 				install.KubeVersion = kubeVersion(t)
 				_, err = install.Run(chrt, values)
 				return err
@@ -214,7 +215,7 @@ func TestChartsRefuseAnotherNamespaceAndAnyValue(t *testing.T) {
 			err := run(other, nil)
 			require.Error(t, err, "installs into %s", other)
 			assert.Equal(t, fmt.Sprintf("execution error at (%s/templates/namespace-guard.yaml:3:4): %s installs into the namespace %s, which its alerts, dashboards and policies name; not %q",
-				synth.ChartName(env.Name), synth.ChartName(env.Name), env.Namespace, other), err.Error())
+				names.Release(env.Name), names.Release(env.Name), env.Namespace, other), err.Error())
 
 			err = run(env.Namespace, map[string]any{"image": map[string]any{"tag": "latest"}})
 			require.Error(t, err, "a value the templates do not read is ignored silently")

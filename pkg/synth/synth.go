@@ -112,7 +112,7 @@ func environmentNameProblems(envs []environments.Environment) (usable []int, pro
 		case env.Name == environments.GitOpsChart:
 			problems = append(problems, path+fmt.Sprintf("%q is reserved for the Argo CD chart", env.Name))
 		case len(env.Name) > MaxEnvironmentName:
-			problems = append(problems, path+fmt.Sprintf("%q is longer than %d characters; its release name %q would exceed Helm's 53", env.Name, MaxEnvironmentName, ChartName(env.Name)))
+			problems = append(problems, path+fmt.Sprintf("%q is longer than %d characters; its release name %q would exceed Helm's 53", env.Name, MaxEnvironmentName, names.Release(env.Name)))
 		default:
 			if j, dup := seen[env.Name]; dup {
 				problems = append(problems, path+fmt.Sprintf("%q is already used by environments[%d]", env.Name, j))

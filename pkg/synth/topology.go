@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/telepace/platform-charts/pkg/compose"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
@@ -170,8 +169,9 @@ func NewTopology(p compose.Plan) Topology {
 		}
 	}
 	for _, s := range p.Services {
-		ports := ingressPorts(s.Props.Ports)
-		for _, peer := range s.Props.AllowFrom {
+		ingress := s.Props.PolicyIngress()
+		ports := ingress.Ports
+		for _, peer := range ingress.From {
 			peer := *peer.DeepCopy()
 			from := t.peerNode(peer, env.Namespace, gwNamespace)
 			// Unlabelled: a service admits its peers to every port its
@@ -326,6 +326,17 @@ func (t Topology) Mermaid() string {
 	return b.String()
 }
 
+// serviceIDs returns the ids of the services' nodes, in order.
+func (t Topology) serviceIDs() []string {
+	var ids []string
+	for _, n := range t.Nodes {
+		if n.Layer == LayerServices && strings.HasPrefix(n.ID, "svc_") {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
+
 // ServicesGroup is the id of the services' subgraph. An edge to or from
 // it stands for one to or from every service.
 const ServicesGroup = "layer_" + string(LayerServices)
@@ -341,12 +352,7 @@ func (t Topology) Drawn() []TopologyEdge { return t.drawn(nil) }
 // drawn is Drawn, but an edge alone is set apart, and keeps its group
 // from being drawn as one edge.
 func (t Topology) drawn(alone func(i int) bool) []TopologyEdge {
-	var services []string
-	for _, n := range t.Nodes {
-		if n.Layer == LayerServices && strings.HasPrefix(n.ID, "svc_") {
-			services = append(services, n.ID)
-		}
-	}
+	services := t.serviceIDs()
 	type group struct {
 		kind       EdgeKind
 		end, label string
@@ -417,16 +423,6 @@ func routePath(r RouteRule) string {
 		return "= " + r.Path
 	}
 	return strings.TrimSuffix(r.Path, "/") + "/*"
-}
-
-func ingressPorts(ports []pc.Port) []networkingv1.NetworkPolicyPort {
-	var out []networkingv1.NetworkPolicyPort
-	for _, p := range ports {
-		proto := protocol(p.Protocol)
-		port := intstr.FromInt32(p.Port)
-		out = append(out, networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &port})
-	}
-	return out
 }
 
 func egressPortsLabel(ports []pc.EgressPort) string {

@@ -396,12 +396,7 @@ func unescapeMermaid(s string) string {
 // expandGroupEdges undoes Topology.Drawn: an edge to or from ServicesGroup
 // becomes one to or from each service of the diagram, in their order.
 func expandGroupEdges(t Topology) []TopologyEdge {
-	var services []string
-	for _, n := range t.Nodes {
-		if n.Layer == LayerServices && strings.HasPrefix(n.ID, "svc_") {
-			services = append(services, n.ID)
-		}
-	}
+	services := t.serviceIDs()
 	var out []TopologyEdge
 	for _, e := range t.Edges {
 		switch {

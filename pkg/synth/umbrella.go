@@ -13,6 +13,7 @@ import (
 
 	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/pkg/compose"
+	"github.com/telepace/platform-charts/pkg/names"
 )
 
 // chartDependencies returns Chart.yaml's dependencies list: each pinned,
@@ -109,7 +110,7 @@ func valuesSchema(plan compose.Plan) ([]byte, error) {
 	}
 	root := &jsonschema.Schema{
 		Version:              "https://json-schema.org/draft/2020-12/schema",
-		Title:                ChartName(env.Name) + " values",
+		Title:                names.Release(env.Name) + " values",
 		Type:                 "object",
 		Properties:           props,
 		AdditionalProperties: jsonschema.FalseSchema,
