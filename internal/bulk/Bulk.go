@@ -22,12 +22,14 @@ type jsiiProxy_Bulk struct {
 	_ byte // padding
 }
 
-// Applies the operations in `ops`, in order, and returns the constructs the "c" operations created, in order.
+// Applies the operations in `ops`, in order, and returns the constructs the "c" and "h" operations created, in order.
 //
 // `ops` is a JSON array of operations, each an array whose first element
 // names it:
 //
 //   - `["c", parent, id]`: `new Construct(parent, id)`.
+//   - `["h", parent, id, props]`: `new Chart(parent, id, props)`, props
+//     being the chart's `ChartProps` as JSON.
 //   - `["o", parent, id, apiVersion, kind, metadata, patches]`:
 //     `new ApiObject(parent, id, { apiVersion, kind, metadata })`, then one
 //     `addJsonPatch` call with `JsonPatch.add(path, value)` for each
@@ -36,7 +38,8 @@ type jsiiProxy_Bulk struct {
 //     the API object `id` of `parent`.
 //
 // A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
-// the i-th construct an earlier "c" operation of this call created.
+// the i-th construct an earlier "c" or "h" operation of this call
+// created.
 //
 // `flush` is the caller's way to hand over what it still holds; the
 // first one given is kept for the life of the kernel. From then on, a
@@ -46,7 +49,7 @@ type jsiiProxy_Bulk struct {
 // of every tree (the cdk8s App) that a construct is added to, or that this
 // method's scopes belong to, which cdk8s runs before it writes the app.
 //
-// Returns: the constructs the "c" operations created.
+// Returns: the constructs the "c" and "h" operations created.
 func Bulk_Apply(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) *[]constructs.Construct {
 	_init_.Initialize()
 

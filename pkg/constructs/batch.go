@@ -45,12 +45,13 @@ var flushes int
 
 // op is one queued operation of Bulk.apply.
 type op struct {
-	kind      byte // 'c' construct, 'o' object, 'a' annotation
+	kind      byte // 'c' construct, 'h' chart, 'o' object, 'a' annotation
 	parent    constructs.Construct
 	id        string
 	construct *pendingConstruct // 'c'
 	object    *object           // 'o'
 	key, val  string            // 'a'
+	props     json.RawMessage   // 'h'
 }
 
 // pendingConstruct is a construct of this package that the kernel may not
@@ -63,6 +64,9 @@ type pendingConstruct struct {
 	// made is its index among the constructs of the batch that creates
 	// it, while real is nil.
 	made int
+	// app is the App it was built under with StartApp and NewChart, if
+	// any; an App's own root has itself.
+	app *App
 }
 
 // Node returns the construct's tree node. Its Id and Path are answered on
@@ -85,6 +89,9 @@ func (c *pendingConstruct) kernel() constructs.Construct {
 	}
 	return c.real
 }
+
+// isAppRoot reports whether c stands for an App of StartApp.
+func (c *pendingConstruct) isAppRoot() bool { return c.app != nil && c.app.root == c }
 
 // With applies mixins to the kernel's construct.
 func (c *pendingConstruct) With(mixins ...constructs.IMixin) constructs.IConstruct {
@@ -118,11 +125,9 @@ func NewScope(scope constructs.Construct, id string) constructs.Construct {
 func newConstruct(scope constructs.Construct, id string) constructs.Construct {
 	queue.Lock()
 	defer queue.Unlock()
-	c := &pendingConstruct{parent: scope, id: id}
+	c := &pendingConstruct{parent: scope, id: id, app: appOf(scope)}
 	queue.ops = append(queue.ops, op{kind: 'c', parent: scope, id: id, construct: c})
-	if !queue.hooked {
-		flushLocked()
-	}
+	hookLocked(c.app)
 	return c
 }
 
@@ -131,9 +136,30 @@ func enqueueObject(o *object) {
 	queue.Lock()
 	defer queue.Unlock()
 	queue.ops = append(queue.ops, op{kind: 'o', parent: o.parent, id: o.id, object: o})
-	if !queue.hooked {
-		flushLocked()
+	hookLocked(appOf(o.parent))
+}
+
+// appOf returns the App started with StartApp that scope was built under,
+// or nil.
+func appOf(scope constructs.Construct) *App {
+	if p, ok := scope.(*pendingConstruct); ok {
+		return p.app
 	}
+	return nil
+}
+
+// hookLocked makes the first batch go at once, to give the kernel the
+// hook; but not while the App the queue is being built under is starting:
+// nothing outside the queue can add to its tree before it is ready, and
+// waiting for it here would end the composing it overlaps.
+func hookLocked(app *App) {
+	if queue.hooked {
+		return
+	}
+	if app != nil && app.root.real == nil {
+		return
+	}
+	flushLocked()
 }
 
 // enqueueAnnotation queues an annotation of o, which the kernel holds.
@@ -171,6 +197,7 @@ const maxBatch = 256 << 10
 // most maxBatch bytes, and gives each queued construct its kernel
 // counterpart.
 func flushLocked() {
+	awaitLocked()
 	ops := queue.ops
 	queue.ops = nil
 	b := newBatch()
@@ -222,6 +249,10 @@ func (b *batch) add(o op) {
 	switch o.kind {
 	case 'c':
 		wire = []any{"c", b.ref(o.parent), o.id}
+		o.construct.made = len(b.made)
+		b.made = append(b.made, o.construct)
+	case 'h':
+		wire = []any{"h", b.ref(o.parent), o.id, o.props}
 		o.construct.made = len(b.made)
 		b.made = append(b.made, o.construct)
 	case 'o':

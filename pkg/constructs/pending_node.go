@@ -37,6 +37,9 @@ var scopePaths sync.Map // constructs.Construct -> string
 // pathOf returns the path of c, a construct of this package or any other.
 func pathOf(c constructs.Construct) string {
 	if p, ok := c.(*pendingConstruct); ok {
+		if p.isAppRoot() {
+			return "" // the root's path, as constructs has it
+		}
 		parent := pathOf(p.parent)
 		if parent == "" {
 			return sanitizeID(p.id)

@@ -155,18 +155,19 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 	}
 	defer os.RemoveAll(outdir)
 
-	app := cdk8s.NewApp(&cdk8s.AppProps{
+	// The kernel starts on another goroutine while the charts are
+	// composed and built on this one (pc.StartApp).
+	app := pc.StartApp(&cdk8s.AppProps{
 		Outdir:              jsii.String(outdir),
 		OutputFileExtension: jsii.String(".yaml"),
 		YamlOutputType:      cdk8s.YamlOutputType_FILE_PER_CHART,
 	})
+	chartProps := &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)}
 	plans := map[string]compose.Plan{}
-	charts := map[string]cdk8s.Chart{}
+	charts := map[string]constructs.Construct{}
 	var deployed []compose.Plan
 	for _, i := range usable {
-		chart := cdk8s.NewChart(app, jsii.String(envs[i].Name), &cdk8s.ChartProps{
-			DisableResourceNameHashes: jsii.Bool(true),
-		})
+		chart := pc.NewChart(app, envs[i].Name, chartProps)
 		plan := compose.Compose(envs[i])
 		compose.Build(chart, plan)
 		plans[envs[i].Name] = plan
@@ -174,13 +175,11 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 		charts[envs[i].Name] = chart
 	}
 	if g != nil {
-		chart := cdk8s.NewChart(app, jsii.String(environments.GitOpsChart), &cdk8s.ChartProps{
-			DisableResourceNameHashes: jsii.Bool(true),
-		})
+		chart := pc.NewChart(app, environments.GitOpsChart, chartProps)
 		compose.BuildDelivery(chart, compose.PlanDelivery(*g, deployed))
 		charts[environments.GitOpsChart] = chart
 	}
-	err = pc.CatchValidation(func() { app.Synth() })
+	err = app.Synth()
 	if len(nameProblems) > 0 {
 		var verr *pc.ValidationError
 		if err != nil && !errors.As(err, &verr) {
@@ -238,7 +237,7 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 // SealedSecret whose template carries plain data. Whatever construct added
 // it, the problem names its construct path. Secrets come from
 // ExternalSecrets and SealedSecrets (environments/secrets.go).
-func plaintextSecrets(chart cdk8s.Chart, objs []Object) []string {
+func plaintextSecrets(chart constructs.Construct, objs []Object) []string {
 	var problems []string
 	for _, o := range objs {
 		var fields []string
@@ -284,7 +283,7 @@ func plaintextSecrets(chart cdk8s.Chart, objs []Object) []string {
 
 // duplicateObjects returns a problem for each kind and name two objects of
 // the chart share: Kubernetes would keep one, and Helm refuses the chart.
-func duplicateObjects(chart cdk8s.Chart, objs []Object) []string {
+func duplicateObjects(chart constructs.Construct, objs []Object) []string {
 	seen := map[[2]string]int{}
 	for _, o := range objs {
 		seen[[2]string{o.Kind, o.Name}]++
@@ -340,7 +339,7 @@ const crdHeader = "# %s, pinned in internal/crds/crd-versions.txt (%s). Copied b
 // kindsOutsideProject returns a problem for each object whose kind the
 // Argo CD project does not let Argo CD create: Argo CD would refuse to
 // sync the chart.
-func kindsOutsideProject(chart cdk8s.Chart, objs []Object) []string {
+func kindsOutsideProject(chart constructs.Construct, objs []Object) []string {
 	var problems []string
 	reported := map[string]bool{}
 	for _, o := range objs {
@@ -361,7 +360,7 @@ func kindsOutsideProject(chart cdk8s.Chart, objs []Object) []string {
 // objectPaths returns the construct paths of the chart's objects of o's
 // kind and name, or the chart's own path if it finds none. It walks the
 // whole construct tree, so it is only called on the error path.
-func objectPaths(chart cdk8s.Chart, o Object) []string {
+func objectPaths(chart constructs.Construct, o Object) []string {
 	var paths []string
 	for _, c := range *chart.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if !*cdk8s.ApiObject_IsApiObject(c) {

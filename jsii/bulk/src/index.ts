@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct, IValidation, Node } from 'constructs';
 
 /** The caller's flush, once Bulk.apply has been given it. */
@@ -52,12 +52,14 @@ function install(flush: IValidation): void {
 export class Bulk {
   /**
    * Applies the operations in `ops`, in order, and returns the constructs
-   * the "c" operations created, in order.
+   * the "c" and "h" operations created, in order.
    *
    * `ops` is a JSON array of operations, each an array whose first element
    * names it:
    *
    * - `["c", parent, id]`: `new Construct(parent, id)`.
+   * - `["h", parent, id, props]`: `new Chart(parent, id, props)`, props
+   *   being the chart's `ChartProps` as JSON.
    * - `["o", parent, id, apiVersion, kind, metadata, patches]`:
    *   `new ApiObject(parent, id, { apiVersion, kind, metadata })`, then one
    *   `addJsonPatch` call with `JsonPatch.add(path, value)` for each
@@ -66,7 +68,8 @@ export class Bulk {
    *   the API object `id` of `parent`.
    *
    * A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
-   * the i-th construct an earlier "c" operation of this call created.
+   * the i-th construct an earlier "c" or "h" operation of this call
+   * created.
    *
    * `flush` is the caller's way to hand over what it still holds; the
    * first one given is kept for the life of the kernel. From then on, a
@@ -79,7 +82,7 @@ export class Bulk {
    * @param scopes the existing constructs the operations name
    * @param ops the operations, as JSON
    * @param flush hands over what the caller holds
-   * @returns the constructs the "c" operations created
+   * @returns the constructs the "c" and "h" operations created
    */
   public static apply(scopes: Construct[], ops: string, flush: IValidation): Construct[] {
     install(flush);
@@ -111,6 +114,9 @@ function run(scopes: Construct[], ops: any[][]): Construct[] {
     switch (op[0]) {
       case 'c':
         made.push(new Construct(parentOf(op[1]), op[2]));
+        break;
+      case 'h':
+        made.push(new Chart(parentOf(op[1]), op[2], op[3] as ChartProps));
         break;
       case 'o': {
         const obj = new ApiObject(parentOf(op[1]), op[2], { apiVersion: op[3], kind: op[4], metadata: op[5] });
