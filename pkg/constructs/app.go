@@ -35,8 +35,8 @@ type App struct {
 	failed any
 }
 
-// starting are the Apps whose kernel side may not be ready yet; flushLocked
-// waits for them. Guarded by queue.
+// starting are the Apps whose kernel side may not be ready yet; take waits
+// for them. Guarded by queue.
 var starting []*App
 
 // StartApp creates a cdk8s App with props, starting the jsii kernel first
@@ -72,9 +72,9 @@ func (a *App) Synth() error {
 	return CatchValidation(func() { a.Kernel().Synth() })
 }
 
-// awaitLocked waits for the kernel side of every started App, which
-// flushLocked needs before it hands anything over, and re-raises a
-// failure to start on this goroutine.
+// awaitLocked waits for the kernel side of every started App, which take
+// needs before it hands anything over, and re-raises a failure to start on
+// this goroutine. Called with the queue's lock held.
 func awaitLocked() {
 	for len(starting) > 0 {
 		a := starting[0]
@@ -111,9 +111,18 @@ func NewChart(app *App, id string, props *cdk8s.ChartProps) constructs.Construct
 	if err != nil {
 		panic(fmt.Sprintf("constructs: chart %q: encoding its props: %v", id, err))
 	}
-	queue.Lock()
-	defer queue.Unlock()
 	c := &pendingConstruct{parent: app.root, id: id, app: app}
-	queue.ops = append(queue.ops, op{kind: 'h', parent: app.root, id: id, construct: c, props: wire})
+	enqueue(op{kind: 'h', parent: app.root, id: id, construct: c, props: wire}, app)
 	return c
+}
+
+// isReady reports whether the kernel's side of a is there, without
+// waiting for it.
+func (a *App) isReady() bool {
+	select {
+	case <-a.ready:
+		return true
+	default:
+		return false
+	}
 }

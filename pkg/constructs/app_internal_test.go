@@ -1,7 +1,9 @@
 package constructs
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -67,4 +69,41 @@ func TestStartAppProblemsWaitForTheKernel(t *testing.T) {
 	var verr *ValidationError
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, []string{"[env/svc] image: is required"}, verr.Problems)
+}
+
+// TestStartAppFlushesInTheBackground: once the kernel's App is ready, a
+// full batch goes to the kernel while the chart is still being built, and
+// the chart comes out as if it had gone in one flush: every object in
+// order, an annotation added after its object went still on it.
+func TestStartAppFlushesInTheBackground(t *testing.T) {
+	app := StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+	<-app.ready
+	chart := NewChart(app, "big", &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)})
+	var first cdk8s.ApiObject
+	var want []string
+	add := func(i int) {
+		o := NewTypedObject(chart, fmt.Sprintf("o%d", i), configMap(fmt.Sprintf("cm-%04d", i)))
+		want = append(want, fmt.Sprintf("cm-%04d", i))
+		if i == 0 {
+			first = o
+		}
+	}
+	for i := range backgroundOps {
+		add(i)
+	}
+	// The batch goes with no flush of this goroutine's.
+	require.Eventually(t, func() bool {
+		queue.Lock()
+		defer queue.Unlock()
+		return first.(*object).sent
+	}, 10*time.Second, time.Millisecond, "the full batch did not go in the background")
+	// The first object went; its annotation follows it.
+	first.Metadata().AddAnnotation(jsii.String("late"), jsii.String("yes"))
+	for i := backgroundOps; i < 2*backgroundOps+7; i++ {
+		add(i)
+	}
+
+	names, annotations := synthDocs(t, app.Kernel())
+	assert.Equal(t, want, names)
+	assert.Equal(t, map[string]string{"late": "yes"}, annotations["cm-0000"])
 }

@@ -36,11 +36,22 @@ import (
 var queue struct {
 	sync.Mutex
 	ops []op
-	// hooked is set once the kernel holds the hook.
+	// hooked is set once a batch carrying the hook is on its way.
 	hooked bool
+	// sending is set while a background flush is on its way.
+	sending bool
+	// failed is what a background flush panicked with, for the next
+	// flush on the builder's goroutine to re-raise.
+	failed any
 }
 
+// sendMu is held while a batch is encoded and handed to the kernel, so
+// that batches reach it one at a time, in the order they were taken from
+// the queue.
+var sendMu sync.Mutex
+
 // flushes counts the calls into the kernel that handed the queue over.
+// Guarded by sendMu.
 var flushes int
 
 // op is one queued operation of Bulk.apply.
@@ -81,12 +92,7 @@ func (c *pendingConstruct) ToString() *string { return c.kernel().ToString() }
 // kernel returns the kernel's construct, flushing the queue if it is not
 // there yet.
 func (c *pendingConstruct) kernel() constructs.Construct {
-	registerLaterProblems()
-	queue.Lock()
-	defer queue.Unlock()
-	if c.real == nil {
-		flushLocked()
-	}
+	Flush()
 	return c.real
 }
 
@@ -123,20 +129,14 @@ func NewScope(scope constructs.Construct, id string) constructs.Construct {
 
 // newConstruct queues a plain construct with the given id in scope.
 func newConstruct(scope constructs.Construct, id string) constructs.Construct {
-	queue.Lock()
-	defer queue.Unlock()
 	c := &pendingConstruct{parent: scope, id: id, app: appOf(scope)}
-	queue.ops = append(queue.ops, op{kind: 'c', parent: scope, id: id, construct: c})
-	hookLocked(c.app)
+	enqueue(op{kind: 'c', parent: scope, id: id, construct: c}, c.app)
 	return c
 }
 
 // enqueueObject queues o.
 func enqueueObject(o *object) {
-	queue.Lock()
-	defer queue.Unlock()
-	queue.ops = append(queue.ops, op{kind: 'o', parent: o.parent, id: o.id, object: o})
-	hookLocked(appOf(o.parent))
+	enqueue(op{kind: 'o', parent: o.parent, id: o.id, object: o}, appOf(o.parent))
 }
 
 // appOf returns the App started with StartApp that scope was built under,
@@ -148,21 +148,43 @@ func appOf(scope constructs.Construct) *App {
 	return nil
 }
 
-// hookLocked makes the first batch go at once, to give the kernel the
-// hook; but not while the App the queue is being built under is starting:
-// nothing outside the queue can add to its tree before it is ready, and
-// waiting for it here would end the composing it overlaps.
-func hookLocked(app *App) {
-	if queue.hooked {
-		return
+// backgroundOps is how many queued operations of a ready App of StartApp
+// make a batch go to the kernel on another goroutine, while the queue
+// fills on: about maxBatch of today's objects.
+const backgroundOps = 256
+
+// enqueue queues o, built under app (nil outside an App of StartApp), and
+// decides whether the queue goes to the kernel now.
+//
+// Outside an App of StartApp, the first batch goes at once, to give the
+// kernel the hook (see Flush); after that, everything waits for a flush.
+// Under one, the kernel belongs to this package until Kernel or Synth
+// returns, so a full batch goes on a goroutine of its own once the App is
+// ready, and node creates the objects on the other core while the rest
+// are built. Nothing waits for an App that is still starting.
+func enqueue(o op, app *App) {
+	queue.Lock()
+	queue.ops = append(queue.ops, o)
+	var now, background bool
+	switch {
+	case app == nil:
+		now = !queue.hooked
+	case !app.isReady():
+	case !queue.sending && len(queue.ops) >= backgroundOps:
+		queue.sending = true
+		background = true
 	}
-	if app != nil && app.root.real == nil {
-		return
+	queue.Unlock()
+	switch {
+	case now:
+		flushSync()
+	case background:
+		go flushInBackground()
 	}
-	flushLocked()
 }
 
-// enqueueAnnotation queues an annotation of o, which the kernel holds.
+// enqueueAnnotation queues an annotation of o, which is on its way to the
+// kernel.
 func enqueueAnnotation(o *object, key, value string) {
 	queue.Lock()
 	defer queue.Unlock()
@@ -180,9 +202,7 @@ func enqueueAnnotation(o *object, key, value string) {
 // with anything but this package's constructors.
 func Flush() {
 	registerLaterProblems()
-	queue.Lock()
-	defer queue.Unlock()
-	flushLocked()
+	flushSync()
 }
 
 // maxBatch bounds the JSON of one Bulk.apply call. jsii's kernel reads a
@@ -193,13 +213,62 @@ func Flush() {
 // of a millisecond.
 const maxBatch = 256 << 10
 
-// flushLocked sends the queue to the kernel, in Bulk.apply calls of at
-// most maxBatch bytes, and gives each queued construct its kernel
-// counterpart.
-func flushLocked() {
+// flushSync hands the queue to the kernel on this goroutine, after any
+// background flush, waiting for the Apps still starting first; and
+// re-raises what a background flush panicked with.
+func flushSync() {
+	sendMu.Lock()
+	defer sendMu.Unlock()
+	send(take())
+}
+
+// flushInBackground hands the queue to the kernel; a panic waits for the
+// next flush on the builder's goroutine.
+func flushInBackground() {
+	defer func() {
+		if r := recover(); r != nil {
+			queue.Lock()
+			queue.failed = r
+			queue.Unlock()
+		}
+	}()
+	sendMu.Lock()
+	defer sendMu.Unlock()
+	queue.Lock()
+	queue.sending = false
+	queue.Unlock()
+	send(take())
+}
+
+// take removes the queued operations, once every App of StartApp is
+// ready, and marks their objects sent: from now on their metadata changes
+// go to the kernel. It re-raises what a background flush panicked with.
+// Called with sendMu held.
+func take() []op {
+	queue.Lock()
+	defer queue.Unlock()
+	if r := queue.failed; r != nil {
+		queue.failed = nil
+		panic(r)
+	}
 	awaitLocked()
 	ops := queue.ops
 	queue.ops = nil
+	for _, o := range ops {
+		if o.kind == 'o' {
+			o.object.sent = true
+		}
+	}
+	if len(ops) > 0 {
+		queue.hooked = true
+	}
+	return ops
+}
+
+// send hands ops to the kernel, in Bulk.apply calls of at most maxBatch
+// bytes, and gives each queued construct its kernel counterpart. Called
+// with sendMu held, and without the queue's lock.
+func send(ops []op) {
 	b := newBatch()
 	for _, o := range ops {
 		b.add(o)
@@ -257,7 +326,6 @@ func (b *batch) add(o op) {
 		b.made = append(b.made, o.construct)
 	case 'o':
 		wire = o.object.wire(b.ref(o.parent))
-		o.object.sent = true
 	case 'a':
 		wire = []any{"a", b.ref(o.parent), o.id, o.key, o.val}
 	}
@@ -278,7 +346,6 @@ func (b *batch) send() {
 	}
 	b.wire.WriteByte(']')
 	flushes++
-	queue.hooked = true
 	created := bulk.Bulk_Apply(&b.scopes, stringPtr(b.wire.String()), hook)
 	if created == nil || len(*created) != len(b.made) {
 		panic(fmt.Sprintf("constructs: the kernel made %v constructs, want %d", created, len(b.made)))

@@ -16,7 +16,7 @@ type object struct {
 	name, namespace         string
 	labels, annotations     map[string]string
 	patches                 [][2]any // JSON pointer, value
-	sent                    bool     // a batch carried it to the kernel
+	sent                    bool     // taken for a batch to the kernel; guarded by queue
 	real                    cdk8s.ApiObject
 	metadataBeforeTheKernel *metadata
 }
@@ -147,33 +147,42 @@ func (m *metadata) Namespace() *string {
 func (m *metadata) Add(key *string, value any) { m.kernel().Add(key, value) }
 
 // AddAnnotation adds an annotation: on the Go side, or, once the object
-// went to the kernel, with the next batch.
+// is on its way to the kernel, with the next batch.
 func (m *metadata) AddAnnotation(key *string, value *string) {
-	switch {
-	case m.o.real != nil:
+	if m.o.real != nil {
 		m.o.real.Metadata().AddAnnotation(key, value)
-	case !m.o.sent:
+		return
+	}
+	queue.Lock()
+	if !m.o.sent {
 		if m.o.annotations == nil {
 			m.o.annotations = map[string]string{}
 		}
 		m.o.annotations[*key] = *value
-	default:
-		enqueueAnnotation(m.o, *key, *value)
+		queue.Unlock()
+		return
 	}
+	queue.Unlock()
+	enqueueAnnotation(m.o, *key, *value)
 }
 
 // AddFinalizers adds finalizers on the kernel's object.
 func (m *metadata) AddFinalizers(finalizers ...*string) { m.kernel().AddFinalizers(finalizers...) }
 
-// AddLabel adds a label: on the Go side until the object goes to the
-// kernel, on the kernel's object afterwards.
+// AddLabel adds a label: on the Go side until the object is on its way to
+// the kernel, on the kernel's object afterwards.
 func (m *metadata) AddLabel(key *string, value *string) {
-	if m.o.real == nil && !m.o.sent {
-		if m.o.labels == nil {
-			m.o.labels = map[string]string{}
+	if m.o.real == nil {
+		queue.Lock()
+		if !m.o.sent {
+			if m.o.labels == nil {
+				m.o.labels = map[string]string{}
+			}
+			m.o.labels[*key] = *value
+			queue.Unlock()
+			return
 		}
-		m.o.labels[*key] = *value
-		return
+		queue.Unlock()
 	}
 	m.kernel().AddLabel(key, value)
 }

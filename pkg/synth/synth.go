@@ -72,14 +72,34 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	if len(envs) == 0 {
 		return nil, errors.New("no environments to synthesise")
 	}
+	// The CRD files do not depend on cdk8s: they are read and checked
+	// while the charts are synthesised.
+	type crdFiles struct {
+		files  map[string]map[string][]byte
+		err    error
+		failed any
+	}
+	crdsRead := make(chan crdFiles, 1)
+	go func() {
+		var r crdFiles
+		defer func() {
+			r.failed = recover()
+			crdsRead <- r
+		}()
+		r.files, r.err = shippedCRDs(envs)
+	}()
 	resolved, err := resolve(envs, g)
+	crd := <-crdsRead
+	if crd.failed != nil {
+		panic(crd.failed)
+	}
 	if err != nil {
 		return nil, err
 	}
-	shipped, err := shippedCRDs(envs)
-	if err != nil {
-		return nil, err
+	if crd.err != nil {
+		return nil, crd.err
 	}
+	shipped := crd.files
 	charts := make([]Chart, 0, len(envs)+1)
 	for _, env := range envs {
 		c := renderChart(env, resolved[env.Name])
