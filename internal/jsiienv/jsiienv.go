@@ -8,9 +8,12 @@
 // package initialisers, and the client unpacks its runtime into the temporary
 // directory there and then. So the environment must be set before
 // those run. Go initialises packages in import-path order among those whose
-// imports are ready; this package imports only the standard library, so it
-// is ready, and first in that order, before any jsii package. Importing it
-// (pkg/constructs does) is enough.
+// imports are ready; this package imports only the standard library and
+// golang.org/x/sys/unix, packages the jsii client needs too, so it is
+// ready, and first in that order, before any jsii package. An import of
+// another package can change that (os/exec and runtime/debug did):
+// TestKernelProcesses fails when the client starts before this package.
+// Importing it (pkg/constructs does) is enough.
 //
 // jsii prints a banner on every run when Node.js is past its end of life.
 // Node.js 20 is the runtime this project supports and tests on, so its banner
@@ -27,10 +30,12 @@
 // bench/README.md). Unless JSII_NODE or JSII_RUNTIME is
 // set, JSII_NODE is pointed at a launcher in the private temporary
 // directory that runs the kernel alone, on the node on PATH (see
-// launcherScript); on any Node.js release but the supported one it runs
-// jsii's two processes as before, so their release notices still show. A
-// kernel started this way writes what its JavaScript prints to stdout to
-// stderr instead.
+// launcherScript) with the preload kernel/shim.js; on any Node.js release
+// but the supported one it runs jsii's two processes as before, so their
+// release notices still show. A kernel started this way writes what its
+// JavaScript prints to stdout to stderr instead. Until the kernel's first
+// call, SetKernelStart may change how the launcher starts it: package
+// internal/kernelsnapshot has it start from a Node.js start-up snapshot.
 //
 // The kernel and its Node.js child leave files in the temporary directory
 // when they are stopped by a signal. TMPDIR is therefore pointed at a

@@ -3,9 +3,14 @@
 package jsiienv
 
 import (
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -19,87 +24,64 @@ import (
 // descriptor 3; the first process relays every request and response
 // between its own stdin and stdout and that descriptor. The script starts
 // the kernel directly instead, with descriptor 3 on jsii's stdout and
-// stdout on stderr (jsii prints stray stderr lines as they are), and the
-// preload in shimFile turning the kernel's reads of descriptor 3 into
-// reads of stdin. Any other argument list, or a runtime laid out
-// differently, runs node exactly as jsii asked.
+// stdout on stderr (jsii prints stray stderr lines as they are), and
+// either the kernel's start-up snapshot (snapshot.go) or the preload
+// kernel/shim.js; both turn the kernel's reads of descriptor 3 into
+// reads of stdin (kernel/process.js). Any other argument list, or a
+// runtime laid out differently, runs node exactly as jsii asked.
 //
-// The kernel is the Go process's to stop (see shimFile): the script
-// ignores SIGINT and SIGTERM from its first line, and, where setsid(1) is
-// installed, starts node in a session of its own, so a signal to the
-// terminal's process group never reaches it, even while node starts and
-// before the preload's handlers are installed (node resets ignored signals
-// to their defaults).
+// The kernel is the Go process's to stop (see kernel/process.js): the
+// script ignores SIGINT and SIGTERM from its first line, and, where
+// setsid(1) is installed, starts node in a session of its own, so a
+// signal to the terminal's process group never reaches it, even while
+// node starts and before the kernel's handlers are installed (node resets
+// ignored signals to their defaults).
+//
+// %[1]s exports the variables the kernel's scripts read; %[2]s are
+// node's options.
 const launcherScript = `#!/bin/sh
 # Written by internal/jsiienv: runs the jsii kernel in this one node process.
 trap '' INT TERM
+%[1]s
 program="${1%%/bin/jsii-runtime.js}/lib/program.js"
 if [ "$#" -eq 1 ] && [ -f "$program" ]; then
 	if command -v setsid >/dev/null 2>&1; then
-		exec setsid node --require %[1]s --preserve-symlinks "$program" 3>&1 1>&2
+		exec setsid node %[2]s --preserve-symlinks "$program" 3>&1 1>&2
 	fi
-	exec node --require %[1]s --preserve-symlinks "$program" 3>&1 1>&2
+	exec node %[2]s --preserve-symlinks "$program" 3>&1 1>&2
 fi
 exec node "$@"
 `
 
-// shimFile is preloaded into the kernel's process. On the Node.js release
-// whose end-of-life banner jsii is told to silence (the only notice jsii's
-// entry point would print for it), it maps the kernel's reads of
-// descriptor 3 to stdin. On any other release it runs jsii's own entry
-// point, which checks the release and prints its notices, with stdout on
-// descriptor 3, and exits with its status: the stock two-process runtime.
+// kernelFiles are the kernel's preload and snapshot scripts (see
+// kernel/process.js and snapshot.go).
 //
-// The Go process owns the kernel's life: it stops it by closing its pipes
-// (jsii.Close), also on SIGINT and SIGTERM. So the kernel ignores those two
-// signals, which a terminal's Ctrl-C or a kill of the process group would
-// otherwise deliver to it too (node would die mid-call, and jsii print
-// "Runtime process exited abnormally" into synth's one line), and runs
-// jsii's two processes in a process group of their own. A write to a pipe
-// the Go process closed (EPIPE, when it stops the kernel during a call)
-// ends the kernel quietly, instead of with an uncaught exception that
-// prints the minified kernel's source line, hundreds of kilobytes.
-const shimFile = `'use strict';
-// Written by internal/jsiienv; preloaded by its launcher into jsii's kernel.
-const fs = require('fs');
-const path = require('path');
-process.on('SIGINT', () => {});
-process.on('SIGTERM', () => {});
-const writeSync = fs.writeSync;
-fs.writeSync = function (...args) {
-  try {
-    return writeSync.apply(this, args);
-  } catch (e) {
-    if (e && e.code === 'EPIPE') process.exit(0);
-    throw e;
-  }
-};
-const major = process.versions.node.split('.')[0];
-const silenced = (process.env.%[1]s || '').split(',').map((v) => v.trim());
-if (major !== '%[2]s' || !silenced.includes(major)) {
-  const entry = path.join(path.dirname(process.argv[1]), '..', 'bin', 'jsii-runtime.js');
-  const r = require('child_process').spawnSync(process.execPath, [entry], { stdio: [0, 3, 2], detached: true });
-  process.exit(r.status === null ? 1 : r.status);
-}
-const readSync = fs.readSync;
-fs.readSync = function (fd, ...rest) {
-  return readSync.call(this, fd === 3 ? 0 : fd, ...rest);
-};
-`
+//go:embed kernel/*.js
+var kernelFiles embed.FS
 
-// installLauncher writes the launcher and its preload into dir and points
-// JSII_NODE at it, unless JSII_NODE or JSII_RUNTIME already choose how the
-// kernel starts. It returns the launcher's path, or "" when it installed
-// none.
+// installLauncher writes the launcher and the kernel's scripts into dir
+// and points JSII_NODE at the launcher, unless JSII_NODE or JSII_RUNTIME
+// already choose how the kernel starts. It returns the launcher's path,
+// or "" when it installed none.
 func installLauncher(dir string) string {
 	if os.Getenv("JSII_NODE") != "" || os.Getenv("JSII_RUNTIME") != "" {
 		return ""
 	}
-	shim := filepath.Join(dir, "jsii-single-process.js")
+	scripts := filepath.Join(dir, "kernel")
+	if os.Mkdir(scripts, 0o700) != nil {
+		return ""
+	}
+	files, err := kernelScripts()
+	if err != nil {
+		return ""
+	}
+	for name, data := range files {
+		if os.WriteFile(filepath.Join(scripts, name), data, 0o600) != nil {
+			return ""
+		}
+	}
 	launcher := filepath.Join(dir, "node")
-	script := fmt.Sprintf(launcherScript, shellQuote(shim))
-	js := fmt.Sprintf(shimFile, EndOfLifeVariable, SupportedNodeMajor)
-	if os.WriteFile(shim, []byte(js), 0o600) != nil || os.WriteFile(launcher, []byte(script), 0o700) != nil {
+	if writeLauncher(launcher, nil, "--require "+shellQuote(filepath.Join(scripts, "shim.js"))) != nil {
 		return "" // jsii starts node itself, as it would without us
 	}
 	// A temporary directory mounted noexec cannot run the launcher; jsii
@@ -107,8 +89,66 @@ func installLauncher(dir string) string {
 	if unix.Access(launcher, unix.X_OK) != nil {
 		return ""
 	}
+	kernelScriptsDir = scripts
 	_ = os.Setenv("JSII_NODE", launcher)
 	return launcher
+}
+
+// kernelScriptsDir is the directory of the kernel's scripts, once the
+// launcher is installed.
+var kernelScriptsDir string
+
+// KernelScripts returns the directory that holds the kernel's scripts
+// (kernel/*.js in this package), or "" when no launcher runs the kernel.
+func KernelScripts() string { return kernelScriptsDir }
+
+// SetKernelStart has the launcher start the kernel with the node options
+// options instead of the preload kernel/shim.js, and with the variables
+// of env set. jsii starts the kernel at the first call into it, not at
+// its package's initialisation: a change made before the first call holds
+// for it. It fails when no launcher runs the kernel.
+func SetKernelStart(options []string, env map[string]string) error {
+	if launcher == "" {
+		return errors.New("no launcher runs the kernel")
+	}
+	quoted := make([]string, len(options))
+	for i, o := range options {
+		quoted[i] = shellQuote(o)
+	}
+	return writeLauncher(launcher, env, strings.Join(quoted, " "))
+}
+
+// writeLauncher writes the launcher script to path, replacing it in one
+// rename.
+func writeLauncher(path string, env map[string]string, options string) error {
+	var lines []string
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		lines = append(lines, "export "+name+"="+shellQuote(env[name]))
+	}
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(launcherScript, strings.Join(lines, "\n"), options)), 0o700); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// kernelScripts returns the kernel's scripts, by file name, with the
+// Node.js release whose end-of-life banner is silenced filled in.
+func kernelScripts() (map[string][]byte, error) {
+	entries, err := fs.ReadDir(kernelFiles, "kernel")
+	if err != nil {
+		return nil, err
+	}
+	r := strings.NewReplacer("__SUPPORTED_NODE_MAJOR__", SupportedNodeMajor, "__END_OF_LIFE_VARIABLE__", EndOfLifeVariable)
+	files := map[string][]byte{}
+	for _, e := range entries {
+		data, err := kernelFiles.ReadFile("kernel/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		files[e.Name()] = []byte(r.Replace(string(data)))
+	}
+	return files, nil
 }
 
 // shellQuote quotes s for sh.

@@ -67,9 +67,18 @@ func (a *App) Kernel() cdk8s.App {
 }
 
 // Synth hands the queue to the kernel and synthesises the App into its
-// output directory, returning what CatchValidation returns.
+// output directory, returning what CatchValidation returns. A failure to
+// start the kernel panics, as cdk8s.NewApp's would.
 func (a *App) Synth() error {
-	return CatchValidation(func() { a.Kernel().Synth() })
+	a.await()
+	return CatchValidation(func() { a.app.Synth() })
+}
+
+// await waits for the kernel's side of every started App, a among them.
+func (a *App) await() {
+	queue.Lock()
+	defer queue.Unlock()
+	awaitLocked()
 }
 
 // awaitLocked waits for the kernel side of every started App, which take

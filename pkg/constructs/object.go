@@ -15,6 +15,7 @@ import (
 
 	// Silences the jsii Node.js banner before the kernel starts.
 	_ "github.com/telepace/platform-charts/internal/jsiienv"
+	_ "github.com/telepace/platform-charts/internal/kernelsnapshot"
 )
 
 // NewTypedObject adds obj, a typed Kubernetes object such as an

@@ -1,0 +1,139 @@
+'use strict';
+// Written by internal/jsiienv: the entry point of `node --build-snapshot`
+// (build.js), and, in the snapshot, the kernel's main.
+//
+// At build time it evaluates jsii's kernel script, from the copy in
+// TELEPACE_KERNEL_SNAPSHOT_SOURCE, up to the statement that starts the
+// kernel, and every module of the script but that one; and it evaluates
+// the packages the kernel loaded there (manifest.json) with loader.js.
+// Node's snapshot builder may require built-in modules only, and
+// SharedArrayBuffer does not exist while it runs, so a module of the
+// kernel script that fails here is evaluated again at start-up.
+//
+// At start-up (the deserialize main) it prepares the process as shim.js
+// does (process.js), and starts the kernel. When the kernel loads a
+// package the snapshot holds, from a tarball of the same SHA-256, with
+// every package of the snapshot it depends on also taken from the
+// snapshot, the kernel's require gets the snapshot's package instead of
+// evaluating the package's files again; node's module cache gets it
+// under the file the kernel resolved, for any package loaded from disk
+// that requires it. When this run's kernel script is not the one the
+// snapshot was built from, the script is run as it is, as without a
+// snapshot.
+const fs = require('fs');
+const path = require('path');
+const v8 = require('v8');
+const crypto = require('crypto');
+
+const here = path.dirname(process.argv[1]);
+const source = process.env.TELEPACE_KERNEL_SNAPSHOT_SOURCE;
+
+// evaluate runs a file of this directory as a CommonJS module.
+function evaluate(name) {
+  const m = { exports: {} };
+  new Function('module', 'exports', 'require', fs.readFileSync(path.join(here, name), 'utf8'))(m, m.exports, require);
+  return m.exports;
+}
+
+const { makeLoader } = evaluate('loader.js');
+const { prepare } = evaluate('process.js');
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+// The kernel script, evaluated up to its main.
+const program = path.join(source, 'runtime', 'lib', 'program.js');
+const programDigest = sha256(program);
+let text = fs.readFileSync(program, 'utf8');
+const main = /let __webpack_exports__=__webpack_require__\((\d+)\);/g;
+const found = [...text.matchAll(main)];
+if (found.length !== 1) {
+  throw new Error(`${program}: ${found.length} statements start the kernel; want 1`);
+}
+const mainID = found[0][1];
+text = text.slice(0, found[0].index) +
+  'return [__webpack_require__, __webpack_modules__, __webpack_module_cache__];' +
+  text.slice(found[0].index + found[0][0].length);
+let runtimeRequire = null;
+function kernelRequire(id) {
+  return (runtimeRequire || require)(id);
+}
+kernelRequire.resolve = (...args) => runtimeRequire.resolve(...args);
+const kernelModule = { exports: {} };
+const [webpackRequire, webpackModules, webpackCache] = new Function(
+  'exports', 'require', 'module', '__filename', '__dirname', text,
+)(kernelModule.exports, kernelRequire, kernelModule, program, path.dirname(program));
+const deferred = [];
+for (const id of Object.keys(webpackModules)) {
+  if (id === mainID) continue;
+  try {
+    webpackRequire(id);
+  } catch {
+    deferred.push(id);
+  }
+}
+
+// The packages, evaluated.
+const manifest = JSON.parse(fs.readFileSync(path.join(source, 'manifest.json'), 'utf8'));
+const roots = {};
+for (const p of manifest.packages) roots[p.name] = path.join(source, 'node_modules', p.name);
+const loader = makeLoader(require, roots);
+const packages = new Map();
+for (const p of manifest.packages) {
+  packages.set(p.name, { ...p, exports: loader.load(loader.resolve(source, p.name)) });
+}
+
+v8.startupSnapshot.setDeserializeMainFunction(() => {
+  const current = process.argv[1];
+  const verified = new Set();
+  const taken = new Set();
+  prepare(current, (name, version, digest) => {
+    const p = packages.get(name);
+    if (p !== undefined && p.version === version && p.digest === digest) verified.add(name);
+  });
+  const Module = require('module');
+  if (sha256(current) !== programDigest) {
+    Module.createRequire(current)(current);
+    return;
+  }
+  runtimeRequire = Module.createRequire(current);
+  const marker = '\0telepace-snapshot:';
+  const createRequire = Module.createRequire;
+  Module.createRequire = function (from) {
+    const r = createRequire.call(this, from);
+    const wrapped = function (id) {
+      if (typeof id === 'string' && id.startsWith(marker)) return packages.get(id.slice(marker.length)).exports;
+      return r(id);
+    };
+    wrapped.resolve = function (id, options) {
+      const file = r.resolve(id, options);
+      const p = packages.get(id);
+      if (p !== undefined && verified.has(id) && !taken.has(id) && p.dependencies.every((d) => taken.has(d))) {
+        taken.add(id);
+        const m = new Module(file);
+        m.filename = file;
+        m.loaded = true;
+        m.exports = p.exports;
+        Module._cache[file] = m;
+        return marker + id;
+      }
+      if (taken.has(id)) return marker + id;
+      return file;
+    };
+    wrapped.resolve.paths = r.resolve.paths;
+    wrapped.cache = r.cache;
+    wrapped.main = r.main;
+    return wrapped;
+  };
+  if (process.env.TELEPACE_KERNEL_SNAPSHOT_DEBUG) {
+    process.on('exit', () => {
+      fs.writeSync(2, `kernel snapshot: packages from the snapshot: ${[...taken].join(', ') || 'none'}\n`);
+    });
+  }
+  for (const id of deferred) {
+    const m = webpackCache[id];
+    webpackModules[id].call(m.exports, m, m.exports, webpackRequire);
+  }
+  webpackRequire(mainID);
+});

@@ -1,0 +1,172 @@
+package kernelsnapshot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	// Its initialiser creates jsii's client, which unpacks jsii's kernel
+	// script (see kernelScript); this package's runs after it.
+	_ "github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/telepace/platform-charts/internal/jsiienv"
+)
+
+// Variable turns the kernel's start-up snapshot off when set to
+// "off".
+const Variable = "TELEPACE_KERNEL_SNAPSHOT"
+
+// buildVariable tells kernel/shim.js where to build the snapshot.
+const buildVariable = "TELEPACE_KERNEL_SNAPSHOT_BUILD"
+
+// Mode is how this process's kernel starts.
+type Mode string
+
+const (
+	// Used: from its start-up snapshot.
+	Used Mode = "snapshot"
+	// Building: without one; it builds one as it exits.
+	Building Mode = "building"
+	// Off: without one, and builds none: it is turned off, or no
+	// launcher runs the kernel, or a build for this key failed, or the
+	// cache directory cannot be written.
+	Off Mode = "off"
+)
+
+// choice is how a process's kernel starts.
+type choice struct {
+	mode Mode
+	// dir is the snapshot's directory, when mode is not Off.
+	dir string
+	// why says why mode is Off.
+	why string
+}
+
+// chosen is this process's choice.
+var chosen choice
+
+func init() {
+	chosen = choose()
+	if chosen.mode != Off {
+		if err := start(chosen); err != nil {
+			chosen = choice{mode: Off, why: err.Error()}
+		}
+	}
+}
+
+// start has jsiienv's launcher start the kernel as c says.
+func start(c choice) error {
+	if c.mode == Used {
+		return jsiienv.SetKernelStart([]string{"--snapshot-blob", filepath.Join(c.dir, "kernel.blob")}, nil)
+	}
+	return jsiienv.SetKernelStart(
+		[]string{"--require", filepath.Join(jsiienv.KernelScripts(), "shim.js")},
+		map[string]string{buildVariable: c.dir})
+}
+
+// Current returns how this process's kernel starts, the snapshot's
+// directory (empty when off), and, when off, why.
+func Current() (mode Mode, dir, why string) {
+	return chosen.mode, chosen.dir, chosen.why
+}
+
+// Root returns the directory that holds the kernel's snapshots:
+// telepace-platform-charts/kernel-snapshot in the user's cache directory
+// (os.UserCacheDir).
+func Root() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot"), nil
+}
+
+// choose decides how the kernel starts.
+func choose() choice {
+	if os.Getenv(Variable) == "off" {
+		return choice{mode: Off, why: Variable + "=off"}
+	}
+	scripts := jsiienv.KernelScripts()
+	if scripts == "" {
+		return choice{mode: Off, why: "no launcher runs the kernel"}
+	}
+	key, err := key(scripts)
+	if err != nil {
+		return choice{mode: Off, why: err.Error()}
+	}
+	root, err := Root()
+	if err == nil {
+		err = os.MkdirAll(root, 0o755)
+	}
+	if err != nil {
+		return choice{mode: Off, why: fmt.Sprintf("no cache directory: %v", err)}
+	}
+	dir := filepath.Join(root, key)
+	if _, err := os.Stat(filepath.Join(dir, "kernel.blob")); err == nil {
+		return choice{mode: Used, dir: dir}
+	}
+	if _, err := os.Stat(dir + ".failed"); err == nil {
+		return choice{mode: Off, why: "building it failed; see " + dir + ".failed"}
+	}
+	return choice{mode: Building, dir: dir}
+}
+
+// key hashes what a snapshot belongs to: the node on PATH (its resolved
+// path, size and modification time), NODE_OPTIONS, jsii's kernel script
+// and this project's scripts, the files of the directory scripts.
+func key(scripts string) (string, error) {
+	node, err := exec.LookPath("node")
+	if err == nil {
+		node, err = filepath.EvalSymlinks(node)
+	}
+	var info fs.FileInfo
+	if err == nil {
+		info, err = os.Stat(node)
+	}
+	if err != nil {
+		return "", fmt.Errorf("node: %w", err)
+	}
+	script, err := kernelScript()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "kernel snapshot 1\nnode %s %d %d\nNODE_OPTIONS %q\nkernel script %s\n",
+		node, info.Size(), info.ModTime().UnixNano(), os.Getenv("NODE_OPTIONS"), script)
+	entries, err := os.ReadDir(scripts)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries { // sorted by name
+		data, err := os.ReadFile(filepath.Join(scripts, e.Name()))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24], nil
+}
+
+// kernelScript returns the SHA-256 of jsii's kernel script, as jsii's
+// client unpacked it into jsiienv's temporary directory when the jsii
+// packages were initialised, before this package.
+func kernelScript() (string, error) {
+	found, err := filepath.Glob(filepath.Join(jsiienv.TempDir(), "jsii-runtime.*", "lib", "program.js"))
+	if err != nil {
+		return "", err
+	}
+	if len(found) != 1 {
+		return "", fmt.Errorf("jsii's kernel script: %d unpacked, want 1", len(found))
+	}
+	data, err := os.ReadFile(found[0])
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
