@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	// Its initialiser creates jsii's client, which unpacks jsii's kernel
 	// script (see kernelScript); this package's runs after it.
@@ -107,12 +108,25 @@ func choose() choice {
 	}
 	dir := filepath.Join(root, key)
 	if _, err := os.Stat(filepath.Join(dir, "kernel.blob")); err == nil {
+		markUsed(dir)
 		return choice{mode: Used, dir: dir}
 	}
 	if _, err := os.Stat(dir + ".failed"); err == nil {
 		return choice{mode: Off, why: "building it failed; see " + dir + ".failed"}
 	}
 	return choice{mode: Building, dir: dir}
+}
+
+// markUsed sets the modification time of the snapshot's directory to
+// now, at most once a day: a build removes the snapshots unused for
+// longer than kernel/build.js's keepUnused (a node upgraded, a jsii
+// runtime replaced).
+func markUsed(dir string) {
+	info, err := os.Stat(dir)
+	if err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now)
+	}
 }
 
 // key hashes what a snapshot belongs to: the node on PATH (its resolved

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -70,11 +71,23 @@ func TestProbe(t *testing.T) {
 }
 
 // TestSnapshotBuiltThenUsed: the first kernel of a node and jsii runtime
-// starts without a snapshot and builds one as it exits; the next starts
-// from it, takes the packages it loads from it, and synthesises the same.
+// starts without a snapshot and builds one as it exits, removing the
+// snapshots nothing used for two weeks; the next starts from it, takes
+// the packages it loads from it, and synthesises the same.
 func TestSnapshotBuiltThenUsed(t *testing.T) {
 	cache := t.TempDir()
+	root := filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot")
+	// Another node's snapshots: one unused for a month, one used today.
+	old, recent := filepath.Join(root, "0ld"), filepath.Join(root, "recent")
+	require.NoError(t, os.MkdirAll(old, 0o755))
+	require.NoError(t, os.MkdirAll(recent, 0o755))
+	month := time.Now().Add(-30 * 24 * time.Hour)
+	require.NoError(t, os.Chtimes(old, month, month))
+
 	first, _ := probe(t, cache)
+	assert.NoDirExists(t, old, "a build removes snapshots unused for two weeks")
+	assert.DirExists(t, recent)
+	require.NoError(t, os.RemoveAll(recent))
 	assert.Contains(t, first, "mode: building\n")
 	dirs, err := filepath.Glob(filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot", "*"))
 	require.NoError(t, err)

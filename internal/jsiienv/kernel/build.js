@@ -72,6 +72,7 @@ function build(dir, program, loads) {
     } catch (e) {
       if (!fs.existsSync(path.join(dir, 'kernel.blob'))) throw e; // unless another run was first
     }
+    pruneUnused(path.dirname(dir));
   } catch (e) {
     try {
       fs.writeFileSync(`${dir}.failed`, `${e && e.stack ? e.stack : e}\n`);
@@ -80,6 +81,24 @@ function build(dir, program, loads) {
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// keepUnused is how long a snapshot no run used is kept (kernelsnapshot's
+// markUsed touches the one it uses once a day): other node binaries, jsii
+// runtimes and scripts had their own.
+const keepUnused = 14 * 24 * 60 * 60 * 1000;
+
+// pruneUnused removes the snapshots, failure notes and unfinished builds
+// under root that nothing used for keepUnused.
+function pruneUnused(root) {
+  for (const name of fs.readdirSync(root)) {
+    const p = path.join(root, name);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > keepUnused) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // another run's, gone
+    }
   }
 }
 
