@@ -94,11 +94,16 @@ func Expr(name string, t Target) (string, error) {
 			return "", fmt.Errorf("query %s: %q is not a DNS label", name, v)
 		}
 	}
-	return strings.NewReplacer(
-		"{{ns}}", t.Namespace,
-		"{{svc}}", t.Service,
-		"{{route}}", KongRoutePattern(t),
-	).Replace(tmpl), nil
+	// Placeholder by placeholder, which strings.NewReplacer's one pass
+	// equals here: no replacement holds a placeholder (DNS labels, and the
+	// route pattern made of them). A Replacer built per call cost a
+	// fifth of a dashboard's build.
+	expr := strings.ReplaceAll(tmpl, "{{ns}}", t.Namespace)
+	expr = strings.ReplaceAll(expr, "{{svc}}", t.Service)
+	if strings.Contains(expr, "{{route}}") {
+		expr = strings.ReplaceAll(expr, "{{route}}", KongRoutePattern(t))
+	}
+	return expr, nil
 }
 
 // MustExpr is Expr for names known at compile time; it panics on a
