@@ -91,6 +91,28 @@ func BenchmarkRenderChart(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderPlanFiles renders the files of the synthetic
+// environment's chart that its plan decides: the part of renderChart that
+// can run while cdk8s synthesises.
+func BenchmarkRenderPlanFiles(b *testing.B) {
+	env, r, _ := postSynthInput(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		renderPlanFiles(env, r.Plan)
+	}
+}
+
+// BenchmarkRenderObjectFiles completes the synthetic environment's plan
+// files with its objects: the part of renderChart that needs them.
+func BenchmarkRenderObjectFiles(b *testing.B) {
+	env, r, _ := postSynthInput(b)
+	p := renderPlanFiles(env, r.Plan)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.withObjects(r.Objects)
+	}
+}
+
 // BenchmarkWrite writes the synthetic environment's chart over the copy
 // the previous iteration wrote, as a second `synth` run does: the new
 // chart is staged, swapped in, and the old one removed.

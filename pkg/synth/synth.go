@@ -430,15 +430,3 @@ func splitObjects(raw []byte) ([]Object, error) {
 	}
 	return objs, nil
 }
-
-// components returns the component names in the order their first object
-// appears, which is the order cdk8s resolved them.
-func components(objs []Object) []string {
-	var names []string
-	for _, o := range objs {
-		if !slices.Contains(names, o.Component) {
-			names = append(names, o.Component)
-		}
-	}
-	return names
-}
