@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzImagePolicy$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
 	$(GO) test -run '^$$' -fuzz '^FuzzQuantity$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
 	$(GO) test -run '^$$' -fuzz '^FuzzEnvironmentName$$' -fuzztime $(FUZZTIME) ./pkg/synth/
+	$(GO) test -run '^$$' -fuzz '^FuzzScanHead$$' -fuzztime $(FUZZTIME) ./pkg/synth/
 
 ## e2e: only the end-to-end tests against a local control plane
 e2e: node e2e-tools test/mermaid/node_modules

@@ -18,7 +18,6 @@ import (
 
 	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/internal/crds"
-	"github.com/telepace/platform-charts/internal/yamlhead"
 	"github.com/telepace/platform-charts/pkg/compose"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/names"
@@ -397,53 +396,56 @@ func objectPaths(chart constructs.Construct, o Object) []string {
 }
 
 // splitObjects splits a cdk8s multi-document YAML file into its objects,
-// keeping each document's text exactly as cdk8s wrote it.
+// keeping each document's text exactly as cdk8s wrote it. Each object's
+// YAML is a slice of raw, capped at its end.
+//
+// It reads each document's identity as it splits, with a headScanner, and
+// a document the scanner cannot read with the YAML parser (parseHead); the
+// two agree on every document the scanner reads
+// (TestScanHeadAgreesWithTheParser).
 func splitObjects(raw []byte) ([]Object, error) {
-	var docs [][]byte
-	var cur []byte
-	for line := range bytes.Lines(raw) {
-		if string(bytes.TrimRight(line, "\n")) == "---" {
-			docs = append(docs, cur)
-			cur = nil
-			continue
-		}
-		cur = append(cur, line...)
-	}
-	docs = append(docs, cur)
-
 	var objs []Object
-	for _, doc := range docs {
+	var scan headScanner
+	scan.reset()
+	start := 0 // where the current document starts
+	add := func(end int) error {
+		doc := raw[start:end:end]
+		h, ok := scan.end()
+		scan.reset()
 		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
+			return nil
 		}
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name   string            `json:"name"`
-				Labels map[string]string `json:"labels"`
-			} `json:"metadata"`
+		if !ok {
+			var err error
+			if h, err = parseHead(doc); err != nil {
+				return fmt.Errorf("reading cdk8s output: %w", err)
+			}
 		}
-		if err := yaml.Unmarshal(yamlhead.Head(doc), &head); err != nil {
-			return nil, fmt.Errorf("reading cdk8s output: %w", err)
-		}
-		component := head.Metadata.Labels["app.kubernetes.io/name"]
+		component := h.component
 		if component == "" {
 			component = "platform"
 		}
-		objs = append(objs, Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name, Component: component, YAML: doc})
+		objs = append(objs, Object{APIVersion: h.apiVersion, Kind: h.kind, Name: h.name, Component: component, YAML: doc})
+		return nil
+	}
+	for i := 0; i < len(raw); {
+		end, next := len(raw), len(raw)
+		if j := bytes.IndexByte(raw[i:], '\n'); j >= 0 {
+			end, next = i+j, i+j+1
+		}
+		// A line "---" ends a document, and the next starts after it.
+		if line := raw[i:end]; string(line) == "---" {
+			if err := add(i); err != nil {
+				return nil, err
+			}
+			start = next
+		} else if scan.ok {
+			scan.line(line)
+		}
+		i = next
+	}
+	if err := add(len(raw)); err != nil {
+		return nil, err
 	}
 	return objs, nil
-}
-
-// components returns the component names in the order their first object
-// appears, which is the order cdk8s resolved them.
-func components(objs []Object) []string {
-	var names []string
-	for _, o := range objs {
-		if !slices.Contains(names, o.Component) {
-			names = append(names, o.Component)
-		}
-	}
-	return names
 }

@@ -374,10 +374,16 @@ func (t Topology) drawn(alone func(i int) bool) []TopologyEdge {
 			split[g] = split[g] || (alone != nil && alone(i))
 		}
 	}
+	want := slices.Sorted(slices.Values(services))
+	wholes := map[group]bool{}
 	whole := func(g group) bool {
-		m := slices.Sorted(slices.Values(members[g]))
-		want := slices.Sorted(slices.Values(services))
-		return len(services) > 1 && !split[g] && slices.Equal(m, want)
+		is, known := wholes[g]
+		if !known {
+			is = len(services) > 1 && !split[g] && len(members[g]) == len(want) &&
+				slices.Equal(slices.Sorted(slices.Values(members[g])), want)
+			wholes[g] = is
+		}
+		return is
 	}
 	var out []TopologyEdge
 	done := map[group]bool{}

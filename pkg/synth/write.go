@@ -9,9 +9,12 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/telepace/platform-charts/environments"
@@ -100,6 +103,9 @@ var swapDir = replaceDir
 //     *LockError.
 //   - With opts.Complete, generated chart directories of no environment are
 //     removed.
+//   - A file that the chart it replaces already holds, unchanged, is
+//     carried into the new chart by a hard link rather than written again
+//     (see writeChart), and keeps its modification time.
 //
 // ctx interrupts Write before the swap; the swap itself runs to the end.
 func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions) (res WriteResult, err error) {
@@ -154,7 +160,11 @@ func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions
 			return res, err
 		}
 		temps = append(temps, staging)
-		if err := writeChart(staging, c); err != nil {
+		prev := ""
+		if generated[c.Env] {
+			prev = filepath.Join(dir, c.Env)
+		}
+		if err := writeChart(staging, c, prev); err != nil {
 			return res, err
 		}
 		if generated[c.Env] {
@@ -216,31 +226,129 @@ func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions
 	return res, nil
 }
 
-// writeChart writes c's files under dir, which exists and is empty.
-func writeChart(dir string, c Chart) error {
+// writeChart writes c's files under dir, which exists and is empty: 0755
+// directories and 0644 files, whatever the umask (as long as it does not
+// change while writeChart runs). prev, when not "", is the chart's
+// directory that dir will replace: a file of prev that already holds what
+// c's file holds, in a real directory of prev, as a 0644 regular file of
+// this user's with no other link, is hard-linked into dir instead of
+// written again (see holds and link).
+//
+// Each directory is made and set to 0755 once. A file is made with mode
+// 0644, and set to it afterwards only if the first file made came out
+// otherwise: the umask takes bits from 0644.
+func writeChart(dir string, c Chart, prev string) error {
 	if err := os.Chmod(dir, 0o755); err != nil { // MkdirTemp makes it 0700
 		return err
 	}
-	for _, p := range c.sortedPaths() {
+	paths := c.sortedPaths()
+	// linkable says, by slash-separated directory, whether prev holds it as
+	// a real directory, in real directories, whose files may be linked.
+	linkable := map[string]bool{}
+	var isLinkable func(d string) bool
+	isLinkable = func(d string) bool {
+		ok, seen := linkable[d]
+		if !seen {
+			fi, err := os.Lstat(filepath.Join(prev, filepath.FromSlash(d)))
+			ok = err == nil && fi.IsDir() && (d == "." || isLinkable(path.Dir(d)))
+			linkable[d] = ok
+		}
+		return ok
+	}
+	made := map[string]bool{".": true}
+	for _, p := range paths {
+		d := path.Dir(p)
+		if prev != "" {
+			isLinkable(d)
+		}
+		var missing []string
+		for ; !made[d]; d = path.Dir(d) {
+			missing = append(missing, d)
+			made[d] = true
+		}
+		for _, m := range slices.Backward(missing) {
+			sub := filepath.Join(dir, filepath.FromSlash(m))
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				return err
+			}
+			if err := os.Chmod(sub, 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	// Which files prev holds unchanged: reading them is most of a rewrite's
+	// work, and parallel, unlike making files in one directory.
+	unchanged := make([]bool, len(paths))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(paths); i += workers {
+				if linkable[path.Dir(paths[i])] {
+					unchanged[i] = holds(filepath.Join(prev, filepath.FromSlash(paths[i])), c.Files[paths[i]])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// fixModes is set once the first file made shows the umask takes bits
+	// from 0644; checked says whether that file was made.
+	fixModes, checked := false, false
+	for i, p := range paths {
 		dst := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
+		if unchanged[i] {
+			linked, err := link(filepath.Join(prev, filepath.FromSlash(p)), dst)
+			if err != nil {
+				return err
+			}
+			if linked {
+				continue
+			}
 		}
 		if err := os.WriteFile(dst, c.Files[p], 0o644); err != nil {
 			return err
 		}
+		if !checked {
+			fi, err := os.Lstat(dst)
+			if err != nil {
+				return err
+			}
+			fixModes, checked = fi.Mode().Perm() != 0o644, true
+		}
+		if fixModes {
+			if err := os.Chmod(dst, 0o644); err != nil {
+				return err
+			}
+		}
 	}
-	// The same modes whatever the umask: 0755 directories, 0644 files.
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	return nil
+}
+
+// holds reports whether old is a regular file of mode 0644, of this user's
+// and with no other link (singlyLinkedOwn), that holds exactly data: one
+// that writeChart may link into the new chart instead of writing data.
+func holds(old string, data []byte) bool {
+	fi, err := os.Lstat(old)
+	if err != nil || fi.Mode() != 0o644 || fi.Size() != int64(len(data)) || !singlyLinkedOwn(fi) {
+		return false
+	}
+	got, err := os.ReadFile(old)
+	return err == nil && bytes.Equal(got, data)
+}
+
+// link hard-links old to dst, which does not exist, and reports whether it
+// did. When the link fails (a filesystem without hard links, say) and dst
+// does not exist, it reports false, and dst is to be written. A file
+// linked so keeps its modification time; the file at old goes when the
+// chart it belongs to is removed after the swap.
+func link(old, dst string) (bool, error) {
+	if err := os.Link(old, dst); err != nil {
+		if _, lerr := os.Lstat(dst); lerr == nil {
+			return false, err // made, yet failed: not a state to write over
 		}
-		mode := os.FileMode(0o644)
-		if d.IsDir() {
-			mode = 0o755
-		}
-		return os.Chmod(path, mode)
-	})
+		return false, nil
+	}
+	return true, nil
 }
 
 // Vendored dependencies: what `helm dependency update` or `build` writes

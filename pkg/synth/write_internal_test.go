@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,6 +47,10 @@ func TestWriteRollsBackAFailedSwap(t *testing.T) {
 		got, err := os.ReadFile(filepath.Join(out, env, "templates", "app.yaml"))
 		require.NoError(t, err)
 		assert.Equal(t, want, string(got), env)
+		// The new copies linked the unchanged Chart.yaml; they are gone.
+		info, err := os.Stat(filepath.Join(out, env, "Chart.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, uint64(1), uint64(info.Sys().(*syscall.Stat_t).Nlink), env)
 	}
 	entries, err := os.ReadDir(out)
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,20 +308,96 @@ func write(t *testing.T, path, content string, mode os.FileMode) {
 func replaceDir(s, dir string) string { return strings.ReplaceAll(s, "DIR", dir) }
 
 // TestWriteModesIgnoreTheUmask: charts get 0755 directories and 0644 files
-// whatever the writer's umask.
+// whatever the writer's umask, whether it strips bits from those modes or
+// not, on a first write and on a rewrite that keeps a file and changes
+// another.
 func TestWriteModesIgnoreTheUmask(t *testing.T) {
-	old := unix.Umask(0o077)
-	t.Cleanup(func() { unix.Umask(old) })
-	out := t.TempDir()
-	_, err := synth.Write(context.Background(), out, []synth.Chart{smallChart("dev", "x")}, synth.WriteOptions{})
-	require.NoError(t, err)
-	for path, want := range map[string]os.FileMode{
-		"dev": 0o755, "dev/templates": 0o755, "dev/Chart.yaml": 0o644, "dev/templates/app.yaml": 0o644,
-	} {
-		info, err := os.Stat(filepath.Join(out, path))
-		require.NoError(t, err)
-		assert.Equal(t, want, info.Mode().Perm(), path)
+	for _, umask := range []int{0o077, 0o027, 0o022, 0o002, 0} {
+		t.Run(fmt.Sprintf("%04o", umask), func(t *testing.T) {
+			old := unix.Umask(umask)
+			t.Cleanup(func() { unix.Umask(old) })
+			out := t.TempDir()
+			chart := smallChart("dev", "x")
+			chart.Files["crds/a/b.yaml"] = []byte("b")
+			for _, content := range []string{"x", "y"} {
+				chart.Files["templates/app.yaml"] = []byte(content)
+				_, err := synth.Write(context.Background(), out, []synth.Chart{chart}, synth.WriteOptions{})
+				require.NoError(t, err)
+				for path, want := range map[string]os.FileMode{
+					"dev": 0o755, "dev/templates": 0o755, "dev/crds": 0o755, "dev/crds/a": 0o755,
+					"dev/Chart.yaml": 0o644, "dev/templates/app.yaml": 0o644, "dev/crds/a/b.yaml": 0o644,
+				} {
+					info, err := os.Stat(filepath.Join(out, path))
+					require.NoError(t, err)
+					assert.Equal(t, want, info.Mode().Perm(), path)
+				}
+				assert.Equal(t, content, readTemplate(t, out, "dev"))
+			}
+		})
 	}
+}
+
+// TestWriteLinksOnlyUnchangedFiles rewrites a chart: a file that already
+// holds its content, as a 0644 file of the writer's with no other link in
+// a real directory of the chart, is carried into the new chart by a hard
+// link, and anything else is written anew: a changed file, a file whose
+// mode was changed, a file linked from elsewhere, a file under a directory
+// that is a symbolic link. Afterwards every file of the chart has a
+// single link, and the chart is up to date.
+func TestWriteLinksOnlyUnchangedFiles(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "generated")
+	chart := synth.Chart{Env: "dev", Files: map[string][]byte{
+		"Chart.yaml":               []byte(synth.GeneratedMarker + "\nname: telepace-dev\n"),
+		"templates/same.yaml":      []byte("same"),
+		"templates/changed.yaml":   []byte("old"),
+		"templates/private.yaml":   []byte("private"),
+		"templates/elsewhere.yaml": []byte("elsewhere"),
+		"crds/crd.yaml":            []byte("crd"),
+	}}
+	_, err := synth.Write(context.Background(), out, []synth.Chart{chart}, synth.WriteOptions{})
+	require.NoError(t, err)
+	dev := filepath.Join(out, "dev")
+	require.NoError(t, os.Chmod(filepath.Join(dev, "templates", "private.yaml"), 0o600))
+	require.NoError(t, os.Link(filepath.Join(dev, "templates", "elsewhere.yaml"), filepath.Join(root, "elsewhere.yaml")))
+	// crds/ becomes a symbolic link to a directory of the same files.
+	crds := filepath.Join(root, "crds")
+	require.NoError(t, os.Rename(filepath.Join(dev, "crds"), crds))
+	require.NoError(t, os.Symlink(crds, filepath.Join(dev, "crds")))
+	before := map[string]os.FileInfo{}
+	for p := range chart.Files {
+		info, err := os.Stat(filepath.Join(dev, filepath.FromSlash(p)))
+		require.NoError(t, err)
+		before[p] = info
+	}
+
+	chart.Files["templates/changed.yaml"] = []byte("new")
+	_, err = synth.Write(context.Background(), out, []synth.Chart{chart}, synth.WriteOptions{})
+	require.NoError(t, err)
+	for p, want := range map[string]bool{
+		"Chart.yaml": true, "templates/same.yaml": true,
+		"templates/changed.yaml": false, "templates/private.yaml": false, "templates/elsewhere.yaml": false, "crds/crd.yaml": false,
+	} {
+		info, err := os.Lstat(filepath.Join(dev, filepath.FromSlash(p)))
+		require.NoError(t, err)
+		assert.Equal(t, want, os.SameFile(before[p], info), "%s linked", p)
+		assert.Equal(t, os.FileMode(0o644), info.Mode(), p)
+		assert.Equal(t, uint64(1), uint64(info.Sys().(*syscall.Stat_t).Nlink), "%s links", p)
+	}
+	info, err := os.Lstat(filepath.Join(dev, "crds"))
+	require.NoError(t, err)
+	assert.True(t, info.IsDir(), "crds/ is a directory again")
+	for _, p := range []string{filepath.Join(root, "elsewhere.yaml"), filepath.Join(crds, "crd.yaml")} {
+		info, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.Equal(t, uint64(1), uint64(info.Sys().(*syscall.Stat_t).Nlink), "%s links", p)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "elsewhere.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, "elsewhere", string(data))
+	stale, err := synth.Check(out, []synth.Chart{chart}, synth.WriteOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, stale)
 }
 
 // TestVendoredDependenciesSurvive: what `helm dependency update` vendors
