@@ -46,14 +46,14 @@ func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) c
 	if err != nil {
 		panic(fmt.Sprintf("constructs: %T %q has no object metadata: %v", obj, id, err))
 	}
-	body, err := toJSONObject(obj)
+	raw, err := json.Marshal(obj)
+	var members []jsonMember
+	if err == nil {
+		members, err = canonicalMembers(raw)
+	}
 	if err != nil {
 		panic(fmt.Sprintf("constructs: %T %q: %v", obj, id, err))
 	}
-	delete(body, "apiVersion")
-	delete(body, "kind")
-	delete(body, "metadata")
-	delete(body, "status")
 
 	apiVersion, kind := gvk.ToAPIVersionAndKind()
 	o := &object{
@@ -66,13 +66,13 @@ func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) c
 		labels:      maps.Clone(accessor.GetLabels()),
 		annotations: maps.Clone(accessor.GetAnnotations()),
 	}
-	keys := make([]string, 0, len(body))
-	for k := range body {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		o.patches = append(o.patches, [2]any{"/" + escapePointer(k), body[k]})
+	// Every top-level field but these, each one JSON patch, in key order.
+	for _, m := range members {
+		switch m.key {
+		case "apiVersion", "kind", "metadata", "status":
+			continue
+		}
+		o.patches = append(o.patches, [2]any{"/" + escapePointer(m.key), m.value})
 	}
 	enqueueObject(o)
 	return o
@@ -95,38 +95,6 @@ func groupVersionKind(obj runtime.Object, id string) schema.GroupVersionKind {
 		panic(fmt.Sprintf("constructs: %T %q has TypeMeta %s, but constructs.Scheme registers it as %v", obj, id, set, kinds))
 	}
 	return set
-}
-
-// toJSONObject marshals obj and returns it as a JSON object with every null
-// removed (apimachinery writes creationTimestamp: null for unset times).
-func toJSONObject(obj any) (map[string]any, error) {
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	pruneNulls(m)
-	return m, nil
-}
-
-func pruneNulls(v any) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			if e == nil {
-				delete(t, k)
-				continue
-			}
-			pruneNulls(e)
-		}
-	case []any:
-		for _, e := range t {
-			pruneNulls(e)
-		}
-	}
 }
 
 // pointerEscaper escapes a JSON pointer's reference token (RFC 6901).

@@ -71,26 +71,32 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	if len(envs) == 0 {
 		return nil, errors.New("no environments to synthesise")
 	}
-	// The CRD files do not depend on cdk8s: they are read and checked
-	// while the charts are synthesised.
+	// Neither the CRD files nor the files a plan decides alone depend on
+	// cdk8s: they are read and rendered while cdk8s synthesises.
 	type crdFiles struct {
-		files  map[string]map[string][]byte
-		err    error
-		failed any
+		files map[string]map[string][]byte
+		err   error
 	}
-	crdsRead := make(chan crdFiles, 1)
-	go func() {
-		var r crdFiles
-		defer func() {
-			r.failed = recover()
-			crdsRead <- r
-		}()
-		r.files, r.err = shippedCRDs(envs)
-	}()
-	resolved, err := resolve(envs, g)
-	crd := <-crdsRead
-	if crd.failed != nil {
-		panic(crd.failed)
+	crdsRead := inBackground(func() crdFiles {
+		files, err := shippedCRDs(envs)
+		return crdFiles{files, err}
+	})
+	var planned func() map[string]planFiles
+	resolved, err := resolve(envs, g, func(plans map[string]compose.Plan) {
+		planned = inBackground(func() map[string]planFiles {
+			out := map[string]planFiles{}
+			for _, env := range envs {
+				if plan, ok := plans[env.Name]; ok {
+					out[env.Name] = renderPlanFiles(env, plan)
+				}
+			}
+			return out
+		})
+	})
+	crd := crdsRead()
+	var fromPlans map[string]planFiles
+	if planned != nil {
+		fromPlans = planned()
 	}
 	if err != nil {
 		return nil, err
@@ -98,11 +104,10 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	if crd.err != nil {
 		return nil, crd.err
 	}
-	shipped := crd.files
 	charts := make([]Chart, 0, len(envs)+1)
 	for _, env := range envs {
-		c := renderChart(env, resolved[env.Name])
-		maps.Copy(c.Files, shipped[env.Name])
+		c := fromPlans[env.Name].withObjects(resolved[env.Name].Objects)
+		maps.Copy(c.Files, crd.files[env.Name])
 		charts = append(charts, c)
 	}
 	if g != nil {
@@ -157,16 +162,46 @@ type Resolved struct {
 // Resolve synthesises the environments with cdk8s and returns each
 // environment's objects and composed constructs, by environment name.
 func Resolve(envs []environments.Environment) (map[string]Resolved, error) {
-	return resolve(envs, nil)
+	return resolve(envs, nil, nil)
 }
 
 // ResolveWithGitOps is Resolve, and also resolves the Argo CD chart, under
 // environments.GitOpsChart.
 func ResolveWithGitOps(envs []environments.Environment, g environments.GitOps) (map[string]Resolved, error) {
-	return resolve(envs, &g)
+	return resolve(envs, &g, nil)
 }
 
-func resolve(envs []environments.Environment, g *environments.GitOps) (map[string]Resolved, error) {
+// inBackground runs f on a goroutine of its own and returns a function
+// that waits for its result, re-raising its panic on the caller's
+// goroutine.
+func inBackground[T any](f func() T) func() T {
+	type result struct {
+		value  T
+		failed any
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			r.failed = recover()
+			done <- r
+		}()
+		r.value = f()
+	}()
+	return func() T {
+		r := <-done
+		if r.failed != nil {
+			panic(r.failed)
+		}
+		return r.value
+	}
+}
+
+// resolve builds the environments' charts, and the Argo CD chart when g is
+// set, in one cdk8s app, synthesises it and reads the objects back. When
+// built is set, it is called with the plans, by environment name, once
+// the constructs are built and before cdk8s synthesises them.
+func resolve(envs []environments.Environment, g *environments.GitOps, built func(map[string]compose.Plan)) (map[string]Resolved, error) {
 	usable, nameProblems := environmentNameProblems(envs)
 	outdir, err := os.MkdirTemp("", "telepace-cdk8s-")
 	if err != nil {
@@ -197,6 +232,9 @@ func resolve(envs []environments.Environment, g *environments.GitOps) (map[strin
 		chart := pc.NewChart(app, environments.GitOpsChart, chartProps)
 		compose.BuildDelivery(chart, compose.PlanDelivery(*g, deployed))
 		charts[environments.GitOpsChart] = chart
+	}
+	if built != nil {
+		built(plans)
 	}
 	err = app.Synth()
 	if len(nameProblems) > 0 {
