@@ -39,6 +39,7 @@ test-short: node test/mermaid/node_modules jsii/bulk/node_modules
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzImagePolicy$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
 	$(GO) test -run '^$$' -fuzz '^FuzzQuantity$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
+	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalMembers$$' -fuzztime $(FUZZTIME) ./pkg/constructs/
 	$(GO) test -run '^$$' -fuzz '^FuzzEnvironmentName$$' -fuzztime $(FUZZTIME) ./pkg/synth/
 	$(GO) test -run '^$$' -fuzz '^FuzzScanHead$$' -fuzztime $(FUZZTIME) ./pkg/synth/
 
