@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // jsonMember is one member of a JSON object, its value in canonical form.
@@ -154,7 +155,7 @@ func (c *canonicalizer) object() ([]member, error) {
 		}
 		rawKey := c.data[start:end]
 		var m member
-		if plainString(rawKey) {
+		if asciiString(rawKey) {
 			m.key, m.encodedKey = string(rawKey[1:len(rawKey)-1]), rawKey
 		} else {
 			if err := json.Unmarshal(rawKey, &m.key); err != nil {
@@ -248,13 +249,76 @@ func (c *canonicalizer) stringEnd() (int, error) {
 }
 
 // plainString reports whether the string literal s (quotes included) is
-// as json.Marshal writes the string it holds: printable ASCII with no
-// escape and nothing json.Marshal escapes.
+// as json.Marshal writes the string it holds: valid UTF-8, with the
+// escapes json.Marshal writes and only where it writes them (", \\, \b,
+// \f, \n, \r, \t, \u00XX for the other control characters, \u003c,
+// \u003e and \u0026 for <, > and &, \u2028 and \u2029).
 func plainString(s []byte) bool {
+	body := s[1 : len(s)-1]
+	for i := 0; i < len(body); {
+		b := body[i]
+		switch {
+		case b == '\\':
+			if i+1 >= len(body) {
+				return false
+			}
+			switch body[i+1] {
+			case '"', '\\', 'b', 'f', 'n', 'r', 't':
+				i += 2
+				continue
+			case 'u':
+				if i+6 > len(body) || !canonicalEscape(string(body[i+2:i+6])) {
+					return false
+				}
+				i += 6
+				continue
+			}
+			return false
+		case b < 0x20 || b == '<' || b == '>' || b == '&' || b == '"':
+			return false
+		case b < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
+				return false
+			}
+			i += size
+		}
+	}
+	return true
+}
+
+// asciiString reports whether the string literal s (quotes included)
+// holds printable ASCII alone, with no escape and nothing json.Marshal
+// escapes: the string is the literal's text.
+func asciiString(s []byte) bool {
 	for _, b := range s[1 : len(s)-1] {
-		if b < 0x20 || b >= 0x80 || b == '\\' || b == '<' || b == '>' || b == '&' {
+		if b < 0x20 || b >= utf8.RuneSelf || b == '\\' || b == '<' || b == '>' || b == '&' {
 			return false
 		}
+	}
+	return true
+}
+
+// canonicalEscape reports whether json.Marshal writes the rune of the
+// \u escape with hex digits h as that escape.
+func canonicalEscape(h string) bool {
+	switch h {
+	case "003c", "003e", "0026", "2028", "2029":
+		return true
+	}
+	if len(h) != 4 || h[0] != '0' || h[1] != '0' || (h[2] != '0' && h[2] != '1') {
+		return false
+	}
+	const lowerHex = "0123456789abcdef"
+	c := strings.IndexByte(lowerHex, h[3])
+	if c < 0 {
+		return false
+	}
+	switch r := int(h[2]-'0')<<4 | c; r {
+	case '\b', '\f', '\n', '\r', '\t':
+		return false // written as \b, \f, \n, \r and \t
 	}
 	return true
 }
