@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	// Its initialiser creates jsii's client, which unpacks jsii's kernel
@@ -107,7 +109,7 @@ func choose() choice {
 		return choice{mode: Off, why: fmt.Sprintf("no cache directory: %v", err)}
 	}
 	dir := filepath.Join(root, key)
-	if _, err := os.Stat(filepath.Join(dir, "kernel.blob")); err == nil {
+	if complete(dir) {
 		markUsed(dir)
 		return choice{mode: Used, dir: dir}
 	}
@@ -115,6 +117,18 @@ func choose() choice {
 		return choice{mode: Off, why: "building it failed; see " + dir + ".failed"}
 	}
 	return choice{mode: Building, dir: dir}
+}
+
+// complete reports whether dir holds a whole snapshot: its blob, of the
+// size kernel/build.js wrote next to it once node started from it. A
+// snapshot cut short would stop node from starting.
+func complete(dir string) bool {
+	want, err := os.ReadFile(filepath.Join(dir, "kernel.blob.size"))
+	if err != nil {
+		return false
+	}
+	info, err := os.Stat(filepath.Join(dir, "kernel.blob"))
+	return err == nil && strings.TrimSpace(string(want)) == strconv.FormatInt(info.Size(), 10)
 }
 
 // markUsed sets the modification time of the snapshot's directory to

@@ -107,6 +107,30 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 	assert.Contains(t, secondYAML, "kind: ConfigMap")
 }
 
+// TestSnapshotCutShortIsBuiltAgain: a snapshot whose blob is not the size
+// it was built with is not used (node would not start from it); the run
+// builds it again.
+func TestSnapshotCutShortIsBuiltAgain(t *testing.T) {
+	cache := t.TempDir()
+	first, _ := probe(t, cache)
+	_, dir, _ := strings.Cut(first, "dir: ")
+	dir, _, _ = strings.Cut(dir, "\n")
+	blob := filepath.Join(dir, "kernel.blob")
+	info, err := os.Stat(blob)
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(blob, info.Size()/2))
+
+	again, _ := probe(t, cache)
+	assert.Contains(t, again, "mode: building\ndir: "+dir+"\n")
+	rebuilt, err := os.Stat(blob)
+	require.NoError(t, err)
+	size, err := os.ReadFile(blob + ".size")
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("%d\n", rebuilt.Size()), string(size), "a whole blob again")
+	out, _ := probe(t, cache)
+	assert.Contains(t, out, "mode: snapshot\n")
+}
+
 // TestSnapshotOff: TELEPACE_KERNEL_SNAPSHOT=off starts the kernel without
 // a snapshot and builds none.
 func TestSnapshotOff(t *testing.T) {

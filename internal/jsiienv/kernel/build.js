@@ -19,7 +19,7 @@ const { spawnSync } = require('child_process');
 function build(dir, program, loads) {
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
-    if (fs.existsSync(path.join(dir, 'kernel.blob'))) return; // another run's
+    if (complete(dir)) return; // another run's
     fs.rmSync(tmp, { recursive: true, force: true });
     const lib = path.join(tmp, 'runtime', 'lib');
     fs.mkdirSync(lib, { recursive: true });
@@ -65,12 +65,13 @@ function build(dir, program, loads) {
     if (run.status !== 0 || !answer.startsWith('{"hello":"@jsii/runtime@')) {
       throw new Error(`the snapshot does not start: ${run.error || `exit ${run.status}`}: ${lastLines(run.stderr)}`);
     }
-    // Whatever is at dir without a snapshot in it is not one.
-    if (!fs.existsSync(path.join(dir, 'kernel.blob'))) fs.rmSync(dir, { recursive: true, force: true });
+    fs.writeFileSync(path.join(tmp, 'kernel.blob.size'), `${fs.statSync(blob).size}\n`);
+    // Whatever is at dir without a whole snapshot in it is not one.
+    if (!complete(dir)) fs.rmSync(dir, { recursive: true, force: true });
     try {
       fs.renameSync(tmp, dir);
     } catch (e) {
-      if (!fs.existsSync(path.join(dir, 'kernel.blob'))) throw e; // unless another run was first
+      if (!complete(dir)) throw e; // unless another run was first
     }
     pruneUnused(path.dirname(dir));
   } catch (e) {
@@ -81,6 +82,17 @@ function build(dir, program, loads) {
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// complete reports whether dir holds a whole snapshot: its blob, of the
+// size written next to it once it was known to start.
+function complete(dir) {
+  try {
+    const want = Number(fs.readFileSync(path.join(dir, 'kernel.blob.size'), 'utf8'));
+    return fs.statSync(path.join(dir, 'kernel.blob')).size === want;
+  } catch {
+    return false;
   }
 }
 
