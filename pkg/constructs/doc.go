@@ -57,6 +57,13 @@
 // function takes one of this package's constructs, pass Kernel(c); c
 // itself works, through a callback into Go on every use.
 //
+// An App made with StartApp goes further: the kernel starts on a
+// goroutine of its own while its charts (NewChart) and their constructs
+// are built, and once it is ready, full batches go to it in the
+// background, so node creates objects while Go builds the rest. Until
+// the App's Kernel or Synth returns, the kernel is this package's: make
+// no jsii call of your own. pkg/synth builds every chart this way.
+//
 // The package creates the jsii client on import, as every cdk8s Go program
 // does, and the kernel (Node.js) starts with the first construct; call
 // jsii.Close when done so that no node process outlives the program, then

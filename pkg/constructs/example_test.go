@@ -90,3 +90,37 @@ func ExampleNewTypedObject() {
 	//   hard:
 	//     pods: "20"
 }
+
+// An App whose kernel starts while its charts are built: nothing reaches
+// the kernel until the App is needed, then everything does, in the order
+// it was built.
+func ExampleStartApp() {
+	app := pc.StartApp(nil)
+	for _, env := range []string{"dev", "prod"} {
+		chart := pc.NewChart(app, env, &cdk8s.ChartProps{
+			DisableResourceNameHashes: jsii.Bool(true),
+			Namespace:                 jsii.String("telepace-" + env),
+		})
+		pc.NewTypedObject(chart, "settings", &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: "settings"},
+			Data:       map[string]string{"environment": env},
+		})
+	}
+	fmt.Print(*app.Kernel().SynthYaml())
+	// Output:
+	// apiVersion: v1
+	// kind: ConfigMap
+	// metadata:
+	//   name: settings
+	//   namespace: telepace-dev
+	// data:
+	//   environment: dev
+	// ---
+	// apiVersion: v1
+	// kind: ConfigMap
+	// metadata:
+	//   name: settings
+	//   namespace: telepace-prod
+	// data:
+	//   environment: prod
+}
