@@ -11,7 +11,15 @@ func installLauncher(string) string { return "" }
 // KernelScripts returns "": no launcher runs the kernel.
 func KernelScripts() string { return "" }
 
+// KernelStart is how the launcher would start the kernel.
+type KernelStart struct {
+	Options      []string
+	Env          map[string]string
+	Fallback     []string
+	FallbackNote string
+}
+
 // SetKernelStart fails: no launcher runs the kernel.
-func SetKernelStart([]string, map[string]string) error {
+func SetKernelStart(KernelStart) error {
 	return errors.New("no launcher runs the kernel")
 }

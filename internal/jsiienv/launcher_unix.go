@@ -37,21 +37,43 @@ import (
 // node starts and before the kernel's handlers are installed (node resets
 // ignored signals to their defaults).
 //
-// %[1]s exports the variables the kernel's scripts read; %[2]s are
-// node's options.
+// The script is launcherScript with one of kernelCommand or
+// kernelTryCommand in place of its %[1]s; the exports %[2]s set the
+// variables the kernel's scripts read.
 const launcherScript = `#!/bin/sh
 # Written by internal/jsiienv: runs the jsii kernel in this one node process.
 trap '' INT TERM
-%[1]s
+%[2]s
 program="${1%%/bin/jsii-runtime.js}/lib/program.js"
 if [ "$#" -eq 1 ] && [ -f "$program" ]; then
+	setsid=
 	if command -v setsid >/dev/null 2>&1; then
-		exec setsid node %[2]s --preserve-symlinks "$program" 3>&1 1>&2
+		setsid=setsid
 	fi
-	exec node %[2]s --preserve-symlinks "$program" 3>&1 1>&2
+%[1]s
 fi
 exec node "$@"
 `
+
+// kernelCommand starts the kernel with node's options %[1]s.
+const kernelCommand = `	exec $setsid node %[1]s --preserve-symlinks "$program" 3>&1 1>&2`
+
+// kernelTryCommand starts the kernel with node's options %[1]s, and, when
+// node ends before the kernel's script ran (it did not create the file
+// TELEPACE_KERNEL_STARTED names: node refused its options, say), writes
+// node's exit status to %[3]s and starts the kernel with the options %[2]s
+// instead, without the variables %[6]s unsets. Node reads nothing from
+// stdin before the kernel's script runs.
+const kernelTryCommand = `	started=%[4]s
+	rm -f "$started"
+	TELEPACE_KERNEL_STARTED="$started" $setsid node %[1]s --preserve-symlinks "$program" 3>&1 1>&2
+	status=$?
+	if [ -e "$started" ]; then
+		exit "$status"
+	fi
+	printf 'node did not start from these options (exit %%s): %%s\n' "$status" %[5]s >%[3]s 2>/dev/null
+	%[6]s
+	exec $setsid node %[2]s --preserve-symlinks "$program" 3>&1 1>&2`
 
 // kernelFiles are the kernel's preload and snapshot scripts (see
 // kernel/process.js and snapshot.go).
@@ -81,7 +103,7 @@ func installLauncher(dir string) string {
 		}
 	}
 	launcher := filepath.Join(dir, "node")
-	if writeLauncher(launcher, nil, "--require "+shellQuote(filepath.Join(scripts, "shim.js"))) != nil {
+	if writeLauncher(launcher, KernelStart{Options: []string{"--require", filepath.Join(scripts, "shim.js")}}) != nil {
 		return "" // jsii starts node itself, as it would without us
 	}
 	// A temporary directory mounted noexec cannot run the launcher; jsii
@@ -102,34 +124,63 @@ var kernelScriptsDir string
 // (kernel/*.js in this package), or "" when no launcher runs the kernel.
 func KernelScripts() string { return kernelScriptsDir }
 
-// SetKernelStart has the launcher start the kernel with the node options
-// options instead of the preload kernel/shim.js, and with the variables
-// of env set. jsii starts the kernel at the first call into it, not at
-// its package's initialisation: a change made before the first call holds
-// for it. It fails when no launcher runs the kernel.
-func SetKernelStart(options []string, env map[string]string) error {
+// KernelStart is how the launcher starts the kernel.
+type KernelStart struct {
+	// Options are node's options, before --preserve-symlinks and the
+	// kernel's script.
+	Options []string
+	// Env are variables to set for the kernel.
+	Env map[string]string
+	// Fallback, when set, are the options to start the kernel with when
+	// node, started with Options, ends before the kernel's script ran
+	// (see kernel/snapshot.js); node's exit status is then written to
+	// FallbackNote, and Env is not set for the second start.
+	Fallback     []string
+	FallbackNote string
+}
+
+// SetKernelStart has the launcher start the kernel as k says, instead of
+// with the preload kernel/shim.js. jsii starts the kernel at the first
+// call into it, not at its package's initialisation: a change made before
+// the first call holds for it. It fails when no launcher runs the kernel.
+func SetKernelStart(k KernelStart) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
 	}
-	quoted := make([]string, len(options))
-	for i, o := range options {
-		quoted[i] = shellQuote(o)
-	}
-	return writeLauncher(launcher, env, strings.Join(quoted, " "))
+	return writeLauncher(launcher, k)
 }
 
 // writeLauncher writes the launcher script to path, replacing it in one
 // rename.
-func writeLauncher(path string, env map[string]string, options string) error {
-	var lines []string
-	for _, name := range slices.Sorted(maps.Keys(env)) {
-		lines = append(lines, "export "+name+"="+shellQuote(env[name]))
+func writeLauncher(path string, k KernelStart) error {
+	var exports []string
+	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
+		exports = append(exports, "export "+name+"="+shellQuote(k.Env[name]))
+	}
+	command := fmt.Sprintf(kernelCommand, quoteAll(k.Options))
+	if k.Fallback != nil {
+		started := filepath.Join(tempDir, "kernel-started")
+		unset := ":"
+		if len(k.Env) > 0 {
+			unset = "unset " + strings.Join(slices.Sorted(maps.Keys(k.Env)), " ")
+		}
+		command = fmt.Sprintf(kernelTryCommand, quoteAll(k.Options), quoteAll(k.Fallback),
+			shellQuote(k.FallbackNote), shellQuote(started), shellQuote(strings.Join(k.Options, " ")), unset)
 	}
 	tmp := path + ".new"
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(launcherScript, strings.Join(lines, "\n"), options)), 0o700); err != nil {
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(launcherScript, command, strings.Join(exports, "\n"))), 0o700); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// quoteAll quotes each of args for sh, joined by spaces.
+func quoteAll(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	return strings.Join(quoted, " ")
 }
 
 // kernelScripts returns the kernel's scripts, by file name, with the

@@ -17,13 +17,21 @@
 //
 // A snapshot belongs to one node binary (its path, size and modification
 // time), one NODE_OPTIONS (node refuses a snapshot built under other V8
-// flags), one jsii runtime, and the kernel's scripts: its directory under
-// Root is named by their hash, so a change to any of them builds a new
-// one. A failed build leaves a file <dir>.failed with the reason, and the
-// runs of that key start without a snapshot. A run whose kernel script is
-// not the snapshot's runs the script itself, and a package whose tarball
-// differs is evaluated from its files, as without a snapshot.
+// flags; an empty NODE_OPTIONS is not an unset one, which jsii sets), one
+// jsii kernel script, and the kernel's scripts: its directory under Root is
+// named by their hash, so a change to any of them builds a new one. A
+// package whose tarball differs from the snapshot's is evaluated from its
+// files, and the kernel then builds the snapshot again with it, keeping
+// the packages it had; a run whose kernel script is not the snapshot's
+// runs the script itself.
 //
-// TELEPACE_KERNEL_SNAPSHOT=off starts every kernel without one. The
-// snapshot directories may be removed at any time.
+// A snapshot node will not start from all the same (damaged, or a node
+// wrapper that runs another node) costs one try: the launcher starts the
+// kernel without it and writes <dir>.failed; so does a failed build. A
+// note keeps the runs of its key from the snapshot for a day (retryAfter).
+// A root or snapshot directory that is not the user's, or that others may
+// write to, is not used.
+//
+// TELEPACE_KERNEL_SNAPSHOT=off (or 0, false, no) starts every kernel
+// without one. The snapshot directories may be removed at any time.
 package kernelsnapshot

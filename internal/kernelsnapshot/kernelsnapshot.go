@@ -61,14 +61,24 @@ func init() {
 	}
 }
 
-// start has jsiienv's launcher start the kernel as c says.
+// start has jsiienv's launcher start the kernel as c says. A kernel
+// that node does not start from the snapshot (a blob damaged, a node
+// wrapper that runs another node) starts without it, and the snapshot's
+// failure note keeps the next runs of the key from trying it for a day.
+// A kernel started from the snapshot rebuilds it as it exits when it
+// loaded a package the snapshot does not hold (kernel/snapshot.js).
 func start(c choice) error {
+	shim := []string{"--require", filepath.Join(jsiienv.KernelScripts(), "shim.js")}
+	env := map[string]string{buildVariable: c.dir, "TELEPACE_KERNEL_SCRIPTS": jsiienv.KernelScripts()}
 	if c.mode == Used {
-		return jsiienv.SetKernelStart([]string{"--snapshot-blob", filepath.Join(c.dir, "kernel.blob")}, nil)
+		return jsiienv.SetKernelStart(jsiienv.KernelStart{
+			Options:      []string{"--snapshot-blob", filepath.Join(c.dir, "kernel.blob")},
+			Env:          env,
+			Fallback:     shim,
+			FallbackNote: c.dir + ".failed",
+		})
 	}
-	return jsiienv.SetKernelStart(
-		[]string{"--require", filepath.Join(jsiienv.KernelScripts(), "shim.js")},
-		map[string]string{buildVariable: c.dir})
+	return jsiienv.SetKernelStart(jsiienv.KernelStart{Options: shim, Env: env})
 }
 
 // Current returns how this process's kernel starts, the snapshot's
@@ -88,10 +98,25 @@ func Root() (string, error) {
 	return filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot"), nil
 }
 
+// retryAfter is how long a failure note keeps the runs of its key from
+// building or using a snapshot: long enough that a node that cannot do
+// either costs one try a day, short enough that a passing cause (a full
+// disk, a snapshot removed mid-run) does not turn it off for good.
+const retryAfter = 24 * time.Hour
+
+// off reports whether v, the value of Variable, turns the snapshot off.
+func off(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "off", "0", "false", "no":
+		return true
+	}
+	return false
+}
+
 // choose decides how the kernel starts.
 func choose() choice {
-	if os.Getenv(Variable) == "off" {
-		return choice{mode: Off, why: Variable + "=off"}
+	if v := os.Getenv(Variable); off(v) {
+		return choice{mode: Off, why: Variable + "=" + v}
 	}
 	scripts := jsiienv.KernelScripts()
 	if scripts == "" {
@@ -103,18 +128,33 @@ func choose() choice {
 	}
 	root, err := Root()
 	if err == nil {
-		err = os.MkdirAll(root, 0o755)
+		err = os.MkdirAll(root, 0o700)
+	}
+	if err == nil {
+		// Another user who may write there could make this one's kernel
+		// run code of theirs.
+		err = private(root)
 	}
 	if err != nil {
-		return choice{mode: Off, why: fmt.Sprintf("no cache directory: %v", err)}
+		return choice{mode: Off, why: fmt.Sprintf("cache directory: %v", err)}
 	}
 	dir := filepath.Join(root, key)
+	if info, err := os.Stat(dir + ".failed"); err == nil {
+		if time.Since(info.ModTime()) < retryAfter {
+			return choice{mode: Off, why: "it failed; see " + dir + ".failed"}
+		}
+		_ = os.RemoveAll(dir)
+		_ = os.Remove(dir + ".failed")
+	}
 	if complete(dir) {
+		if err := private(dir); err != nil {
+			return choice{mode: Off, why: fmt.Sprintf("snapshot directory: %v", err)}
+		}
 		markUsed(dir)
 		return choice{mode: Used, dir: dir}
 	}
-	if _, err := os.Stat(dir + ".failed"); err == nil {
-		return choice{mode: Off, why: "building it failed; see " + dir + ".failed"}
+	if err := writable(root); err != nil {
+		return choice{mode: Off, why: fmt.Sprintf("cache directory: %v", err)}
 	}
 	return choice{mode: Building, dir: dir}
 }
@@ -130,6 +170,9 @@ func complete(dir string) bool {
 	info, err := os.Stat(filepath.Join(dir, "kernel.blob"))
 	return err == nil && strings.TrimSpace(string(want)) == strconv.FormatInt(info.Size(), 10)
 }
+
+// parentOf returns the directory dir is in.
+func parentOf(dir string) string { return filepath.Dir(dir) }
 
 // markUsed sets the modification time of the snapshot's directory to
 // now, at most once a day: a build removes the snapshots unused for
@@ -163,8 +206,11 @@ func key(scripts string) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "kernel snapshot 1\nnode %s %d %d\nNODE_OPTIONS %q\nkernel script %s\n",
-		node, info.Size(), info.ModTime().UnixNano(), os.Getenv("NODE_OPTIONS"), script)
+	// jsii sets NODE_OPTIONS for the kernel when it is unset; an empty
+	// one is kept, and is other V8 flags.
+	options, set := os.LookupEnv("NODE_OPTIONS")
+	fmt.Fprintf(h, "kernel snapshot 1\nnode %s %d %d\nNODE_OPTIONS %t %q\nkernel script %s\n",
+		node, info.Size(), info.ModTime().UnixNano(), set, options, script)
 	entries, err := os.ReadDir(scripts)
 	if err != nil {
 		return "", err

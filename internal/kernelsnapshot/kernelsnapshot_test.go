@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,15 @@ import (
 
 	"github.com/telepace/platform-charts/internal/jsiienv"
 	"github.com/telepace/platform-charts/internal/kernelsnapshot"
+	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	jsiienv.Cleanup()
+	os.Exit(code)
+}
 
 // probeVariable makes TestProbe, run by the tests below in a process of
 // its own, start the kernel, synthesise a chart and print what it saw.
@@ -44,6 +53,9 @@ func runProbe(cache string, env ...string) (stdout, stderr string, err error) {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestProbe$", "-test.count=1")
 	cmd.Env = append(append(base, probeVariable+"=1", "XDG_CACHE_HOME="+cache, jsiienv.EndOfLifeVariable+"=20"), env...)
+	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "NODE_OPTIONS=") }) {
+		cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, "NODE_OPTIONS=") })
+	}
 	var out, errs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errs
 	err = cmd.Run()
@@ -58,6 +70,16 @@ func TestProbe(t *testing.T) {
 	}
 	mode, dir, why := kernelsnapshot.Current()
 	fmt.Printf("mode: %s\ndir: %s\nwhy: %s\n", mode, dir, why)
+	if os.Getenv("PROBE_BULK") != "" {
+		// pkg/constructs's App loads this project's jsii library too.
+		a := pc.StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+		pc.NewScope(pc.NewChart(a, "b", nil), "s")
+		a.Kernel()
+	}
+	if file := os.Getenv("PROBE_YAML"); file != "" {
+		// cdk8s reads a file through a script next to its own files.
+		fmt.Printf("loaded: %d\n", len(*cdk8s.Yaml_Load(jsii.String(file))))
+	}
 	app := cdk8s.NewApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
 	chart := cdk8s.NewChart(app, jsii.String("c"), &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)})
 	cdk8s.NewApiObject(chart, jsii.String("cm"), &cdk8s.ApiObjectProps{
@@ -131,12 +153,94 @@ func TestSnapshotCutShortIsBuiltAgain(t *testing.T) {
 	assert.Contains(t, out, "mode: snapshot\n")
 }
 
+// snapshotDir returns the snapshot directory a probe's output names.
+func snapshotDir(out string) string {
+	_, dir, _ := strings.Cut(out, "dir: ")
+	dir, _, _ = strings.Cut(dir, "\n")
+	return dir
+}
+
+// TestSnapshotNodeRefusesFallsBack: a snapshot node will not start from
+// (here, a blob damaged in place) costs one start: the kernel starts
+// without it, synthesises the same, and the runs after start without it
+// until its note is a day old.
+func TestSnapshotNodeRefusesFallsBack(t *testing.T) {
+	cache := t.TempDir()
+	first, _ := probe(t, cache)
+	dir := snapshotDir(first)
+	blob := filepath.Join(dir, "kernel.blob")
+	f, err := os.OpenFile(blob, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt(bytes.Repeat([]byte{0xa5}, 64), 1<<20)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	damaged, _ := probe(t, cache)
+	assert.Contains(t, damaged, "mode: snapshot\n")
+	_, firstYAML, _ := strings.Cut(first, "yaml:\n")
+	_, damagedYAML, _ := strings.Cut(damaged, "yaml:\n")
+	assert.Equal(t, firstYAML, damagedYAML)
+	note, err := os.ReadFile(dir + ".failed")
+	require.NoError(t, err)
+	assert.Contains(t, string(note), "node did not start from these options")
+
+	after, _ := probe(t, cache)
+	assert.Contains(t, after, "mode: off\ndir: \nwhy: it failed; see "+dir+".failed\n")
+	dayAgo := time.Now().Add(-25 * time.Hour)
+	require.NoError(t, os.Chtimes(dir+".failed", dayAgo, dayAgo))
+	retried, _ := probe(t, cache)
+	assert.Contains(t, retried, "mode: building\n", "a day on, it is built again")
+	assert.NoFileExists(t, dir+".failed")
+}
+
+// TestSnapshotTakesInPackagesItLacked: a kernel started from a snapshot
+// that does not hold a package it loads (the first run loaded fewer)
+// builds the snapshot again as it exits, with the package and those it
+// had.
+func TestSnapshotTakesInPackagesItLacked(t *testing.T) {
+	cache := t.TempDir()
+	probe(t, cache) // constructs and cdk8s only
+	_, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n")
+	_, stderr = probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s, @telepace/cdk8s-bulk\n")
+	_, stderr = probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n", "a run that loads fewer keeps them all")
+	entries, err := os.ReadDir(filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot"))
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no leftovers")
+}
+
+// TestSnapshotPackagesKeepTheirFiles: a package taken from the snapshot
+// finds the files next to its own where the snapshot keeps them.
+func TestSnapshotPackagesKeepTheirFiles(t *testing.T) {
+	cache := t.TempDir()
+	manifest := filepath.Join(t.TempDir(), "cm.yaml")
+	require.NoError(t, os.WriteFile(manifest, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), 0o644))
+	probe(t, cache)
+	out, stderr := probe(t, cache, "PROBE_YAML="+manifest, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n")
+	assert.Contains(t, out, "loaded: 1\n")
+}
+
+// TestSnapshotNodeOptionsSetEmpty: an empty NODE_OPTIONS is not an unset
+// one (jsii sets its own then), so each has its own snapshot.
+func TestSnapshotNodeOptionsSetEmpty(t *testing.T) {
+	cache := t.TempDir()
+	unset, _ := probe(t, cache)
+	empty, _ := probe(t, cache, "NODE_OPTIONS=")
+	assert.Contains(t, empty, "mode: building\n")
+	assert.NotEqual(t, snapshotDir(unset), snapshotDir(empty))
+}
+
 // TestSnapshotOff: TELEPACE_KERNEL_SNAPSHOT=off starts the kernel without
 // a snapshot and builds none.
 func TestSnapshotOff(t *testing.T) {
 	cache := t.TempDir()
 	out, _ := probe(t, cache, kernelsnapshot.Variable+"=off")
 	assert.Contains(t, out, "mode: off\ndir: \nwhy: TELEPACE_KERNEL_SNAPSHOT=off\n")
+	out, _ = probe(t, cache, kernelsnapshot.Variable+"=False")
+	assert.Contains(t, out, "mode: off\n")
 	assert.NoDirExists(t, filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot"))
 }
 
@@ -150,7 +254,7 @@ func TestSnapshotFailedBuildRemembered(t *testing.T) {
 	require.NoError(t, os.RemoveAll(dir))
 	require.NoError(t, os.WriteFile(dir+".failed", []byte("node --build-snapshot: exit 1\n"), 0o644))
 	out, _ := probe(t, cache)
-	assert.Contains(t, out, "mode: off\ndir: \nwhy: building it failed; see "+dir+".failed\n")
+	assert.Contains(t, out, "mode: off\ndir: \nwhy: it failed; see "+dir+".failed\n")
 	assert.NoDirExists(t, dir)
 }
 
@@ -180,4 +284,19 @@ func TestSnapshotBuiltByTwoAtOnce(t *testing.T) {
 	assert.FileExists(t, filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot", entries[0].Name(), "kernel.blob"))
 	out, _ := probe(t, cache)
 	assert.Contains(t, out, "mode: snapshot\n")
+}
+
+// TestSnapshotOthersMayWrite: a snapshot root others may write to is not
+// used, nor built in: another user could put a snapshot of their own
+// there, and this one's kernel would run it.
+func TestSnapshotOthersMayWrite(t *testing.T) {
+	cache := t.TempDir()
+	root := filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot")
+	require.NoError(t, os.MkdirAll(root, 0o700))
+	require.NoError(t, os.Chmod(root, 0o777))
+	out, _ := probe(t, cache)
+	assert.Contains(t, out, "mode: off\ndir: \nwhy: cache directory: "+root+" may be written by others (-rwxrwxrwx)\n")
+	entries, err := os.ReadDir(root)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
 }

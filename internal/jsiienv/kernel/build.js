@@ -1,14 +1,17 @@
 'use strict';
 // Written by internal/jsiienv. Builds the kernel's start-up snapshot into
-// dir, from this run: called by shim.js as the kernel exits, when the Go
-// side found no snapshot for this node and this jsii runtime.
+// dir, from this run: called as the kernel exits, by shim.js when the Go
+// side found no snapshot for this node and this jsii runtime, and by
+// snapshot.js when the kernel loaded a package its snapshot does not hold
+// (previous: that snapshot's directory and its other packages, which the
+// new one keeps).
 //
 // It copies this run's kernel script and the packages the kernel loaded
 // (loads: name, version, and the SHA-256 of each tarball) into a
 // directory of its own, and has node build the snapshot from them
-// (snapshot.js). The snapshot is used only once node started from it
-// answered jsii's handshake; the directory then becomes dir in one
-// rename, so a run sees a whole snapshot or none. A failure is written to
+// (snapshot.js), in a directory of its own that becomes dir in one rename
+// once node started from it answered jsii's handshake, with the blob's
+// size next to the blob, so a run sees a whole snapshot or none. A failure is written to
 // dir + ".failed", and runs with the same key start without a snapshot
 // from then on.
 const fs = require('fs');
@@ -16,25 +19,38 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
-function build(dir, program, loads) {
+function build(dir, program, loads, previous) {
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
-    if (complete(dir)) return; // another run's
+    if (previous === undefined && complete(dir)) return; // another run's
+    removeAbandoned(path.dirname(dir));
     fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { mode: 0o700 });
+    fs.chmodSync(tmp, 0o700);
     const lib = path.join(tmp, 'runtime', 'lib');
     fs.mkdirSync(lib, { recursive: true });
     for (const f of ['program.js', 'runtime-index-worker.js']) {
       fs.copyFileSync(path.join(path.dirname(program), f), path.join(lib, f));
     }
     // The kernel installs each package it loads under node_modules of a
-    // jsii-kernel-* directory in its temporary directory, this run's own.
+    // jsii-kernel-* directory in its temporary directory, this run's own;
+    // the packages of the snapshot this run started from that it did not
+    // load are in that snapshot.
     const installs = fs.readdirSync(os.tmpdir())
       .filter((n) => n.startsWith('jsii-kernel-'))
       .map((n) => path.join(os.tmpdir(), n, 'node_modules'));
-    const names = new Set(loads.map((l) => l.name));
+    const sources = loads.map((l) => ({
+      ...l,
+      src: installs.map((d) => path.join(d, l.name)).find((d) => fs.existsSync(path.join(d, 'package.json'))),
+    }));
+    for (const p of previous ? previous.packages : []) {
+      const { dependencies, ...rest } = p;
+      sources.push({ ...rest, src: path.join(previous.from, 'node_modules', p.name) });
+    }
+    const names = new Set(sources.map((l) => l.name));
     const packages = [];
-    for (const l of loads) {
-      const src = installs.map((d) => path.join(d, l.name)).find((d) => fs.existsSync(path.join(d, 'package.json')));
+    for (const l of sources) {
+      const { src, ...entry } = l;
       if (src === undefined) throw new Error(`${l.name}: not installed by the kernel`);
       const pj = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
       if (pj.name !== l.name || pj.version !== l.version) {
@@ -42,19 +58,20 @@ function build(dir, program, loads) {
       }
       const deps = Object.keys({ ...pj.dependencies, ...pj.peerDependencies }).filter((d) => names.has(d));
       fs.cpSync(src, path.join(tmp, 'node_modules', l.name), { recursive: true, dereference: true });
-      packages.push({ ...l, dependencies: deps });
+      packages.push({ ...entry, dependencies: deps });
     }
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ packages }, null, 2));
     const blob = path.join(tmp, 'kernel.blob');
     const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', path.join(__dirname, 'snapshot.js')], {
-      env: { ...process.env, TELEPACE_KERNEL_SNAPSHOT_SOURCE: tmp },
+      env: { ...process.env, TELEPACE_KERNEL_SNAPSHOT_SOURCE: tmp, TELEPACE_KERNEL_SNAPSHOT_FINAL: dir },
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
     });
     if (made.status !== 0) {
-      throw new Error(`node --build-snapshot: ${made.error || `exit ${made.status}`}: ${lastLines(made.stderr)}`);
+      throw new Error(`node --build-snapshot: ${ended(made)}: ${lastLines(made.stderr)}`);
     }
-    // It starts, and answers jsii's handshake.
+    fs.writeFileSync(path.join(tmp, 'kernel.blob.size'), `${fs.statSync(blob).size}\n`);
+    // It starts and answers jsii's handshake.
     const run = spawnSync(process.execPath, ['--snapshot-blob', blob, program], {
       input: '{"exit":0}\n',
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
@@ -63,16 +80,14 @@ function build(dir, program, loads) {
     });
     const answer = run.output && run.output[3] ? String(run.output[3]) : '';
     if (run.status !== 0 || !answer.startsWith('{"hello":"@jsii/runtime@')) {
-      throw new Error(`the snapshot does not start: ${run.error || `exit ${run.status}`}: ${lastLines(run.stderr)}`);
+      throw new Error(`the snapshot does not start: ${ended(run)}: ${lastLines(run.stderr)}`);
     }
-    fs.writeFileSync(path.join(tmp, 'kernel.blob.size'), `${fs.statSync(blob).size}\n`);
-    // Whatever is at dir without a whole snapshot in it is not one.
-    if (!complete(dir)) fs.rmSync(dir, { recursive: true, force: true });
-    try {
-      fs.renameSync(tmp, dir);
-    } catch (e) {
-      if (!complete(dir)) throw e; // unless another run was first
-    }
+    if (previous === undefined && complete(dir)) return; // another run was first
+    const old = `${dir}.old-${process.pid}`;
+    if (fs.existsSync(dir)) fs.renameSync(dir, old);
+    fs.renameSync(tmp, dir);
+    fs.rmSync(old, { recursive: true, force: true });
+    fs.rmSync(`${dir}.failed`, { force: true });
     pruneUnused(path.dirname(dir));
   } catch (e) {
     try {
@@ -82,6 +97,27 @@ function build(dir, program, loads) {
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// ended says how a child process ended.
+function ended(r) {
+  if (r.error) return String(r.error);
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit ${r.status}`;
+}
+
+// removeAbandoned removes the unfinished builds and replaced snapshots
+// under root that a build killed midway left, ten minutes on.
+function removeAbandoned(root) {
+  for (const name of fs.readdirSync(root)) {
+    if (!/\.(tmp|old)-\d+$/.test(name)) continue;
+    const p = path.join(root, name);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > 10 * 60 * 1000) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // another run's, gone
+    }
   }
 }
 

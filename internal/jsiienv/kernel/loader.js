@@ -6,7 +6,8 @@
 // or exports, and node_modules; the packages of `roots` resolve to their
 // directories wherever they are required from, as the jsii kernel
 // installs them side by side. Node's built-in modules come from
-// builtinRequire.
+// builtinRequire. Paths are the packages' paths once the snapshot is in
+// place; onDisk maps one to where the file is while it is built.
 const fs = require('fs');
 const path = require('path');
 
@@ -18,9 +19,11 @@ const builtins = new Set([
   'string_decoder', 'timers', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ]);
 
+let onDisk = (p) => p;
+
 function isFile(f) {
   try {
-    return fs.statSync(f).isFile();
+    return fs.statSync(onDisk(f)).isFile();
   } catch {
     return false;
   }
@@ -44,7 +47,7 @@ function exported(e) {
 function asDir(d) {
   const pj = path.join(d, 'package.json');
   if (isFile(pj)) {
-    const p = JSON.parse(fs.readFileSync(pj, 'utf8'));
+    const p = JSON.parse(fs.readFileSync(onDisk(pj), 'utf8'));
     const main = (p.exports !== undefined && exported(p.exports)) || p.main;
     if (main) {
       const f = asFile(path.join(d, main)) || asFile(path.join(d, main, 'index'));
@@ -61,7 +64,8 @@ function packageName(id) {
   return [parts.slice(0, n).join('/'), parts.slice(n).join('/')];
 }
 
-function makeLoader(builtinRequire, roots) {
+function makeLoader(builtinRequire, roots, disk) {
+  if (disk !== undefined) onDisk = disk;
   const cache = new Map();
   function resolve(dir, id) {
     if (builtins.has(id) || id.startsWith('node:')) return id;
@@ -97,14 +101,14 @@ function makeLoader(builtinRequire, roots) {
     m = { exports: {}, id: file, filename: file, loaded: false, children: [], paths: [] };
     cache.set(file, m);
     if (file.endsWith('.json')) {
-      m.exports = JSON.parse(fs.readFileSync(file, 'utf8'));
+      m.exports = JSON.parse(fs.readFileSync(onDisk(file), 'utf8'));
     } else {
-      let src = fs.readFileSync(file, 'utf8');
+      let src = fs.readFileSync(onDisk(file), 'utf8');
       if (src.startsWith('#!')) src = '//' + src;
       const dir = path.dirname(file);
       const req = (id) => load(resolve(dir, id));
       req.resolve = (id) => resolve(dir, id);
-      new Function('exports', 'require', 'module', '__filename', '__dirname', `${src}\n//# sourceURL=${file}`)
+      new Function('exports', 'require', 'module', '__filename', '__dirname', `${src}\n//# sourceURL=${file.replace(/[\r\n\u2028\u2029]/g, ' ')}`)
         .call(m.exports, m.exports, req, m, file, dir);
     }
     m.loaded = true;

@@ -26,7 +26,14 @@ const v8 = require('v8');
 const crypto = require('crypto');
 
 const here = path.dirname(process.argv[1]);
+// The snapshot is built in source, and renamed to final when done: every
+// path the kernel and the packages keep is final's.
 const source = process.env.TELEPACE_KERNEL_SNAPSHOT_SOURCE;
+const final = process.env.TELEPACE_KERNEL_SNAPSHOT_FINAL;
+let building = true;
+function onDisk(p) {
+  return building && (p === final || p.startsWith(final + path.sep)) ? source + p.slice(final.length) : p;
+}
 
 // evaluate runs a file of this directory as a CommonJS module.
 function evaluate(name) {
@@ -43,9 +50,9 @@ function sha256(file) {
 }
 
 // The kernel script, evaluated up to its main.
-const program = path.join(source, 'runtime', 'lib', 'program.js');
-const programDigest = sha256(program);
-let text = fs.readFileSync(program, 'utf8');
+const program = path.join(final, 'runtime', 'lib', 'program.js');
+const programDigest = sha256(onDisk(program));
+let text = fs.readFileSync(onDisk(program), 'utf8');
 const main = /let __webpack_exports__=__webpack_require__\((\d+)\);/g;
 const found = [...text.matchAll(main)];
 if (found.length !== 1) {
@@ -77,20 +84,45 @@ for (const id of Object.keys(webpackModules)) {
 // The packages, evaluated.
 const manifest = JSON.parse(fs.readFileSync(path.join(source, 'manifest.json'), 'utf8'));
 const roots = {};
-for (const p of manifest.packages) roots[p.name] = path.join(source, 'node_modules', p.name);
-const loader = makeLoader(require, roots);
+for (const p of manifest.packages) roots[p.name] = path.join(final, 'node_modules', p.name);
+const loader = makeLoader(require, roots, onDisk);
 const packages = new Map();
 for (const p of manifest.packages) {
-  packages.set(p.name, { ...p, exports: loader.load(loader.resolve(source, p.name)) });
+  packages.set(p.name, { ...p, exports: loader.load(loader.resolve(final, p.name)) });
 }
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
+  building = false;
+  // Tell the launcher the kernel's script runs: from here on, node
+  // started from the snapshot.
+  const started = process.env.TELEPACE_KERNEL_STARTED;
+  delete process.env.TELEPACE_KERNEL_STARTED;
+  if (started) {
+    try {
+      fs.writeFileSync(started, '');
+    } catch {
+      // the launcher falls back to starting without the snapshot
+    }
+  }
   const current = process.argv[1];
   const verified = new Set();
   const taken = new Set();
+  const loads = [];
   prepare(current, (name, version, digest) => {
+    loads.push({ name, version, digest });
     const p = packages.get(name);
     if (p !== undefined && p.version === version && p.digest === digest) verified.add(name);
+  });
+  // A package the kernel loaded from its files (not in the snapshot, or
+  // from another tarball) is in the snapshot the next run starts from.
+  const rebuild = process.env.TELEPACE_KERNEL_SNAPSHOT_BUILD;
+  const scripts = process.env.TELEPACE_KERNEL_SCRIPTS;
+  delete process.env.TELEPACE_KERNEL_SNAPSHOT_BUILD;
+  process.on('exit', (code) => {
+    if (code !== 0 || !rebuild || !scripts || loads.every((l) => taken.has(l.name))) return;
+    const previous = manifest.packages.filter((p) => !loads.some((l) => l.name === p.name));
+    require('module').createRequire(path.join(scripts, 'build.js'))('./build.js')
+      .build(rebuild, current, loads, { from: final, packages: previous });
   });
   const Module = require('module');
   if (sha256(current) !== programDigest) {
