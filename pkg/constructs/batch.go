@@ -325,7 +325,13 @@ func (b *batch) add(o op) {
 		o.construct.made = len(b.made)
 		b.made = append(b.made, o.construct)
 	case 'o':
-		wire = o.object.wire(b.ref(o.parent))
+		if b.wire.Len() > 1 {
+			b.wire.WriteByte(',')
+		}
+		if err := o.object.appendWire(&b.wire, b.ref(o.parent)); err != nil {
+			panic(fmt.Sprintf("constructs: encoding object %q for the kernel: %v", o.id, err))
+		}
+		return
 	case 'a':
 		wire = []any{"a", b.ref(o.parent), o.id, o.key, o.val}
 	}

@@ -153,3 +153,43 @@ func FuzzCanonicalMembers(f *testing.F) {
 		assert.Equal(t, render(want), render(got))
 	})
 }
+
+// TestAppendWireIsJSONMarshal: an object's operation, written by hand, is
+// byte for byte what json.Marshal writes for it.
+func TestAppendWireIsJSONMarshal(t *testing.T) {
+	_, chart := newTestApp()
+	objs := []*object{
+		NewTypedObject(chart, "plain", configMap("plain")).(*object),
+		NewTypedObject(chart, "rich", &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: "rich", Namespace: "ns",
+				Labels:      map[string]string{"b": "<2>", "a": "1"},
+				Annotations: map[string]string{"note": "a & b", "é": "ü"},
+			},
+			Data:       map[string]string{"x": "{\"k\": \"<v>\"}\n"},
+			BinaryData: map[string][]byte{"bin": {0, 1, 2}},
+		}).(*object),
+		NewTypedObject(chart, "empty", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "empty"}}).(*object),
+	}
+	for _, o := range objs {
+		md := map[string]any{"name": o.name}
+		if o.namespace != "" {
+			md["namespace"] = o.namespace
+		}
+		if len(o.labels) > 0 {
+			md["labels"] = o.labels
+		}
+		if len(o.annotations) > 0 {
+			md["annotations"] = o.annotations
+		}
+		patches := [][2]any{}
+		for _, p := range o.patches {
+			patches = append(patches, [2]any{p.path, p.value})
+		}
+		want, err := json.Marshal([]any{"o", 7, o.id, o.apiVersion, o.kind, md, patches})
+		require.NoError(t, err)
+		var got bytes.Buffer
+		require.NoError(t, o.appendWire(&got, 7))
+		assert.Equal(t, string(want), got.String(), o.id)
+	}
+}

@@ -72,7 +72,7 @@ func NewTypedObject(scope constructs.Construct, id string, obj runtime.Object) c
 		case "apiVersion", "kind", "metadata", "status":
 			continue
 		}
-		o.patches = append(o.patches, [2]any{"/" + escapePointer(m.key), m.value})
+		o.patches = append(o.patches, patch{path: "/" + escapePointer(m.key), value: m.value})
 	}
 	enqueueObject(o)
 	return o

@@ -1,6 +1,9 @@
 package constructs
 
 import (
+	"bytes"
+	"encoding/json"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -15,17 +18,27 @@ type object struct {
 	apiVersion, kind        string
 	name, namespace         string
 	labels, annotations     map[string]string
-	patches                 [][2]any // JSON pointer, value
-	sent                    bool     // taken for a batch to the kernel; guarded by queue
+	patches                 []patch
+	sent                    bool // taken for a batch to the kernel; guarded by queue
 	real                    cdk8s.ApiObject
 	metadataBeforeTheKernel *metadata
 }
 
 var _ cdk8s.ApiObject = (*object)(nil)
 
-// wire returns the object's "o" operation of Bulk.apply, its parent being
-// parent.
-func (o *object) wire(parent int) []any {
+// patch is one JSON patch that adds a top-level field.
+type patch struct {
+	// path is the field's JSON pointer.
+	path string
+	// value is the field's value, canonical JSON (canonicalMembers).
+	value json.RawMessage
+}
+
+// appendWire appends the object's "o" operation of Bulk.apply to b, its
+// parent being parent. The patches' values are copied as they are: they
+// are compact, escaped as json.Marshal escapes, and so would come out of
+// json.Marshal unchanged, after a scan of every byte.
+func (o *object) appendWire(b *bytes.Buffer, parent int) error {
 	md := map[string]any{"name": o.name}
 	if o.namespace != "" {
 		md["namespace"] = o.namespace
@@ -36,11 +49,28 @@ func (o *object) wire(parent int) []any {
 	if len(o.annotations) > 0 {
 		md["annotations"] = o.annotations
 	}
-	patches := o.patches
-	if patches == nil {
-		patches = [][2]any{}
+	head, err := json.Marshal([]any{"o", parent, o.id, o.apiVersion, o.kind, md})
+	if err != nil {
+		return err
 	}
-	return []any{"o", parent, o.id, o.apiVersion, o.kind, md, patches}
+	b.Write(head[:len(head)-1]) // without its "]"
+	b.WriteString(",[")
+	for i, p := range o.patches {
+		path, err := json.Marshal(p.path)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		b.Write(path)
+		b.WriteByte(',')
+		b.Write(p.value)
+		b.WriteByte(']')
+	}
+	b.WriteString("]]")
+	return nil
 }
 
 // kernel returns the kernel's ApiObject, handing the queue over first: the
