@@ -151,6 +151,12 @@ func processesWith(t *testing.T, marker string) []string {
 	return pids
 }
 
+// isNode reports whether the process pid runs node.
+func isNode(pid string) bool {
+	comm, err := os.ReadFile(filepath.Join("/proc", pid, "comm"))
+	return err == nil && strings.TrimSpace(string(comm)) == "node"
+}
+
 // synthBinary builds the command once per test binary.
 var synthBinary = func() func(t *testing.T) string {
 	var once sync.Once
@@ -428,9 +434,11 @@ func TestSignalStopsNodeAndRemovesTemporaryFiles(t *testing.T) {
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Start())
 
-			// Wait until the kernel, a node child carrying the marker, is up.
+			// Wait until the kernel, a node child carrying the marker, is up
+			// (not only the launcher that starts it, which ignores SIGINT
+			// from its first line, not from its start).
 			deadline := time.Now().Add(20 * time.Second)
-			for len(processesWith(t, marker)) < 2 {
+			for !slices.ContainsFunc(processesWith(t, marker), isNode) {
 				require.True(t, time.Now().Before(deadline), "node never started: %s", stderr.String())
 				time.Sleep(5 * time.Millisecond)
 			}
