@@ -172,21 +172,11 @@ func TestAppendWireIsJSONMarshal(t *testing.T) {
 		NewTypedObject(chart, "empty", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "empty"}}).(*object),
 	}
 	for _, o := range objs {
-		md := map[string]any{"name": o.name}
-		if o.namespace != "" {
-			md["namespace"] = o.namespace
-		}
-		if len(o.labels) > 0 {
-			md["labels"] = o.labels
-		}
-		if len(o.annotations) > 0 {
-			md["annotations"] = o.annotations
-		}
 		patches := [][2]any{}
 		for _, p := range o.patches {
 			patches = append(patches, [2]any{p.path, p.value})
 		}
-		want, err := json.Marshal([]any{"o", 7, o.id, o.apiVersion, o.kind, md, patches})
+		want, err := json.Marshal([]any{"o", 7, o.id, o.apiVersion, o.kind, o.wireMetadata(), patches})
 		require.NoError(t, err)
 		var got bytes.Buffer
 		require.NoError(t, o.appendWire(&got, 7))

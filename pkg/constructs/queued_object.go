@@ -26,6 +26,22 @@ type object struct {
 
 var _ cdk8s.ApiObject = (*object)(nil)
 
+// wireMetadata returns the object's metadata as its "o" operation holds
+// it.
+func (o *object) wireMetadata() map[string]any {
+	md := map[string]any{"name": o.name}
+	if o.namespace != "" {
+		md["namespace"] = o.namespace
+	}
+	if len(o.labels) > 0 {
+		md["labels"] = o.labels
+	}
+	if len(o.annotations) > 0 {
+		md["annotations"] = o.annotations
+	}
+	return md
+}
+
 // patch is one JSON patch that adds a top-level field.
 type patch struct {
 	// path is the field's JSON pointer.
@@ -39,17 +55,7 @@ type patch struct {
 // are compact, escaped as json.Marshal escapes, and so would come out of
 // json.Marshal unchanged, after a scan of every byte.
 func (o *object) appendWire(b *bytes.Buffer, parent int) error {
-	md := map[string]any{"name": o.name}
-	if o.namespace != "" {
-		md["namespace"] = o.namespace
-	}
-	if len(o.labels) > 0 {
-		md["labels"] = o.labels
-	}
-	if len(o.annotations) > 0 {
-		md["annotations"] = o.annotations
-	}
-	head, err := json.Marshal([]any{"o", parent, o.id, o.apiVersion, o.kind, md})
+	head, err := json.Marshal([]any{"o", parent, o.id, o.apiVersion, o.kind, o.wireMetadata()})
 	if err != nil {
 		return err
 	}
