@@ -63,9 +63,9 @@ const kernelCommand = `	exec $setsid node %[1]s --preserve-symlinks "$program" 3
 // TELEPACE_KERNEL_STARTED names: node refused its options, say), writes
 // node's exit status to %[3]s and starts the kernel with the options %[2]s
 // instead, without the variables %[6]s unsets. Node reads nothing from
-// stdin before the kernel's script runs.
+// stdin before the kernel's script runs. The file %[4]s is in this
+// process's own temporary directory, so no earlier run left it.
 const kernelTryCommand = `	started=%[4]s
-	rm -f "$started"
 	TELEPACE_KERNEL_STARTED="$started" $setsid node %[1]s --preserve-symlinks "$program" 3>&1 1>&2
 	status=$?
 	if [ -e "$started" ]; then
