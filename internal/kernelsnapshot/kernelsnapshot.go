@@ -30,13 +30,15 @@ const buildVariable = "TELEPACE_KERNEL_SNAPSHOT_BUILD"
 type Mode string
 
 const (
-	// Used: from its start-up snapshot.
+	// Used: from its start-up snapshot, or, when node will not start
+	// from it, without it (see start).
 	Used Mode = "snapshot"
 	// Building: without one; it builds one as it exits.
 	Building Mode = "building"
 	// Off: without one, and builds none: it is turned off, or no
-	// launcher runs the kernel, or a build for this key failed, or the
-	// cache directory cannot be written.
+	// launcher runs the kernel, or the snapshot of this key failed less
+	// than a day ago, or the cache directory is not this user's alone or
+	// cannot be written.
 	Off Mode = "off"
 )
 
