@@ -36,10 +36,13 @@ type jsiiProxy_Bulk struct {
 //     `[path, value]` pair of `patches`, when there are any.
 //   - `["a", parent, id, key, value]`: adds the annotation `key: value` to
 //     the API object `id` of `parent`.
+//   - `["b", n]`: checks that "c" and "h" operations made n constructs
+//     before this one, as the caller counts them.
 //
 // A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
-// the i-th construct an earlier "c" or "h" operation of this call
-// created.
+// the i-th construct that a "c" or "h" operation created, counting
+// every call of the kernel's life: so a caller may encode its next call
+// before this one returns.
 //
 // `flush` is the caller's way to hand over what it still holds; the
 // first one given is kept for the life of the kernel. From then on, a

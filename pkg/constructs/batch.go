@@ -72,9 +72,9 @@ type pendingConstruct struct {
 	parent constructs.Construct
 	id     string
 	real   constructs.Construct
-	// made is its index among the constructs of the batch that creates
-	// it, while real is nil.
-	made int
+	// seq is its place among the constructs Bulk.apply made (registered),
+	// once a batch holds it.
+	seq int
 	// app is the App it was built under with StartApp and NewChart, if
 	// any; an App's own root has itself.
 	app *App
@@ -268,17 +268,45 @@ func take() []op {
 // send hands ops to the kernel, in Bulk.apply calls of at most maxBatch
 // bytes, and gives each queued construct its kernel counterpart. Called
 // with sendMu held, and without the queue's lock.
+//
+// A batch is encoded while the kernel applies the one before it, on a
+// goroutine of its own: references to constructs made by earlier batches
+// are their places in the kernel's list of the constructs Bulk.apply
+// made (registered), known as they are encoded.
 func send(ops []op) {
+	batches := make(chan *batch, 1)
+	done := make(chan any, 1)
+	go func() {
+		var failed any
+		defer func() { done <- failed }()
+		defer func() {
+			if failed = recover(); failed != nil {
+				for range batches {
+				}
+			}
+		}()
+		for b := range batches {
+			b.send()
+		}
+	}()
 	b := newBatch()
 	for _, o := range ops {
 		b.add(o)
 		if b.wire.Len() >= maxBatch {
-			b.send()
+			batches <- b
 			b = newBatch()
 		}
 	}
-	b.send()
+	batches <- b
+	close(batches)
+	if failed := <-done; failed != nil {
+		panic(failed)
+	}
 }
+
+// registered counts the constructs Bulk.apply made in the kernel, which
+// keeps them in order: the next is the registered-th. Guarded by sendMu.
+var registered int
 
 // batch is one Bulk.apply call in the making.
 type batch struct {
@@ -286,20 +314,24 @@ type batch struct {
 	scopes []constructs.Construct
 	index  map[constructs.Construct]int
 	made   []*pendingConstruct
+	ops    int
 }
 
+// newBatch starts a batch with the check that the kernel holds as many
+// constructs of Bulk.apply's as this package counts.
 func newBatch() *batch {
 	b := &batch{index: map[constructs.Construct]int{}}
-	b.wire.WriteByte('[')
+	fmt.Fprintf(&b.wire, `[["b",%d]`, registered)
 	return b
 }
 
-// ref returns the Bulk.apply reference to parent: its index in scopes, or,
-// for a construct this batch makes, -(its index among them + 1).
+// ref returns the Bulk.apply reference to parent: for a construct of this
+// package, -(its place among the constructs Bulk.apply made + 1); for any
+// other (an App of StartApp among them), its index in scopes.
 func (b *batch) ref(parent constructs.Construct) int {
 	if p, ok := parent.(*pendingConstruct); ok {
-		if p.real == nil {
-			return -(p.made + 1)
+		if !p.isAppRoot() {
+			return -(p.seq + 1)
 		}
 		parent = p.real
 	}
@@ -312,22 +344,23 @@ func (b *batch) ref(parent constructs.Construct) int {
 	return i
 }
 
-// add encodes o. A construct made by an earlier batch is a scope by now.
+// add encodes o.
 func (b *batch) add(o op) {
+	b.ops++
 	var wire []any
 	switch o.kind {
 	case 'c':
 		wire = []any{"c", b.ref(o.parent), o.id}
-		o.construct.made = len(b.made)
 		b.made = append(b.made, o.construct)
+		o.construct.seq = registered
+		registered++
 	case 'h':
 		wire = []any{"h", b.ref(o.parent), o.id, o.props}
-		o.construct.made = len(b.made)
 		b.made = append(b.made, o.construct)
+		o.construct.seq = registered
+		registered++
 	case 'o':
-		if b.wire.Len() > 1 {
-			b.wire.WriteByte(',')
-		}
+		b.wire.WriteByte(',')
 		if err := o.object.appendWire(&b.wire, b.ref(o.parent)); err != nil {
 			panic(fmt.Sprintf("constructs: encoding object %q for the kernel: %v", o.id, err))
 		}
@@ -339,15 +372,13 @@ func (b *batch) add(o op) {
 	if err != nil {
 		panic(fmt.Sprintf("constructs: encoding %s %q for the kernel: %v", string(o.kind), o.id, err))
 	}
-	if b.wire.Len() > 1 {
-		b.wire.WriteByte(',')
-	}
+	b.wire.WriteByte(',')
 	b.wire.Write(data)
 }
 
 // send makes the Bulk.apply call, if there is anything to send.
 func (b *batch) send() {
-	if b.wire.Len() == 1 {
+	if b.ops == 0 {
 		return
 	}
 	b.wire.WriteByte(']')

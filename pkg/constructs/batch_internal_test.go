@@ -154,3 +154,29 @@ func TestQueueGoesInBoundedCalls(t *testing.T) {
 	assert.Equal(t, "test/a/b", *b.Node().Path())
 	assert.Equal(t, *Kernel(b).Node().Path(), *b.Node().Path())
 }
+
+// TestQueueCountsWithTheKernel: a batch refuses to run when the kernel
+// holds another number of the constructs Bulk.apply made than this
+// package counts (its references would name other constructs), and the
+// refusal reaches the flushing goroutine.
+func TestQueueCountsWithTheKernel(t *testing.T) {
+	_, chart := newTestApp()
+	Flush()
+	sendMu.Lock()
+	kernelCount := registered
+	registered++
+	sendMu.Unlock()
+	defer func() {
+		// The kernel made nothing of the refused batch.
+		sendMu.Lock()
+		registered = kernelCount
+		sendMu.Unlock()
+	}()
+	NewScope(chart, "miscounted")
+	var msg string
+	func() {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		Flush()
+	}()
+	assert.Contains(t, msg, "constructs of Bulk.apply, the caller counts")
+}

@@ -26,6 +26,10 @@ const v8 = require('v8');
 const crypto = require('crypto');
 
 const here = path.dirname(process.argv[1]);
+
+// rebuildAfter is how old a snapshot must be before a kernel that loaded a
+// package it does not hold builds it again.
+const rebuildAfter = 60 * 60 * 1000;
 // The snapshot is built in source, and renamed to final when done: every
 // path the kernel and the packages keep is final's.
 const source = process.env.TELEPACE_KERNEL_SNAPSHOT_SOURCE;
@@ -120,6 +124,14 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   delete process.env.TELEPACE_KERNEL_SNAPSHOT_BUILD;
   process.on('exit', (code) => {
     if (code !== 0 || !rebuild || !scripts || loads.every((l) => taken.has(l.name))) return;
+    // At most once an hour: two programs that load different tarballs
+    // (two checkouts of other versions) would otherwise rebuild it on
+    // every run, each for the other.
+    try {
+      if (Date.now() - fs.statSync(path.join(final, 'manifest.json')).mtimeMs < rebuildAfter) return;
+    } catch {
+      return; // gone: the next run builds it
+    }
     const previous = manifest.packages.filter((p) => !loads.some((l) => l.name === p.name));
     require('module').createRequire(path.join(scripts, 'build.js'))('./build.js')
       .build(rebuild, current, loads, { from: final, packages: previous });

@@ -66,10 +66,13 @@ export class Bulk {
    *   `[path, value]` pair of `patches`, when there are any.
    * - `["a", parent, id, key, value]`: adds the annotation `key: value` to
    *   the API object `id` of `parent`.
+   * - `["b", n]`: checks that "c" and "h" operations made n constructs
+   *   before this one, as the caller counts them.
    *
    * A `parent` of 0 or more is `scopes[parent]`; a negative one, -(i+1), is
-   * the i-th construct an earlier "c" or "h" operation of this call
-   * created.
+   * the i-th construct that a "c" or "h" operation created, counting
+   * every call of the kernel's life: so a caller may encode its next call
+   * before this one returns.
    *
    * `flush` is the caller's way to hand over what it still holds; the
    * first one given is kept for the life of the kernel. From then on, a
@@ -100,11 +103,14 @@ export class Bulk {
   private constructor() {}
 }
 
+/** Every construct a "c" or "h" operation created, in order. */
+const created: Construct[] = [];
+
 /** Runs the operations of one Bulk.apply call. */
 function run(scopes: Construct[], ops: any[][]): Construct[] {
   const made: Construct[] = [];
   const parentOf = (ref: number): Construct => {
-    const parent = ref >= 0 ? scopes[ref] : made[-ref - 1];
+    const parent = ref >= 0 ? scopes[ref] : created[-ref - 1];
     if (parent === undefined) {
       throw new Error(`Bulk.apply: no construct ${ref}`);
     }
@@ -114,9 +120,11 @@ function run(scopes: Construct[], ops: any[][]): Construct[] {
     switch (op[0]) {
       case 'c':
         made.push(new Construct(parentOf(op[1]), op[2]));
+        created.push(made[made.length - 1]);
         break;
       case 'h':
         made.push(new Chart(parentOf(op[1]), op[2], op[3] as ChartProps));
+        created.push(made[made.length - 1]);
         break;
       case 'o': {
         const obj = new ApiObject(parentOf(op[1]), op[2], { apiVersion: op[3], kind: op[4], metadata: op[5] });
@@ -128,6 +136,11 @@ function run(scopes: Construct[], ops: any[][]): Construct[] {
       }
       case 'a':
         ApiObject.of(parentOf(op[1]).node.findChild(op[2])).metadata.addAnnotation(op[3], op[4]);
+        break;
+      case 'b':
+        if (created.length !== op[1]) {
+          throw new Error(`Bulk.apply: the kernel holds ${created.length} constructs of Bulk.apply, the caller counts ${op[1]}`);
+        }
         break;
       default:
         throw new Error(`Bulk.apply: unknown operation ${JSON.stringify(op[0])}`);
