@@ -22,8 +22,10 @@
 // named by their hash, so a change to any of them builds a new one. A
 // package whose tarball differs from the snapshot's is evaluated from its
 // files, and the kernel then builds the snapshot again with it, keeping
-// the packages it had; a run whose kernel script is not the snapshot's
-// runs the script itself.
+// the packages it had, unless the snapshot is less than an hour old (two
+// checkouts of other versions would rebuild it for each other on every
+// run); a run whose kernel script is not the snapshot's runs the script
+// itself.
 //
 // A snapshot node will not start from all the same (damaged, or a node
 // wrapper that runs another node) costs one try: the launcher starts the
