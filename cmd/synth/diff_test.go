@@ -66,33 +66,14 @@ func TestDiffAgainstHEAD(t *testing.T) {
 // chart whose Deployment selector differs from what the code produces:
 // the summary lists it first, and --fail-on-breaking exits 3.
 func TestDiffFailsOnBreaking(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is required for synth diff")
-	}
-	repo := t.TempDir()
-	goMod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(repo, "go.mod"), goMod, 0o644))
-	src := filepath.Join("..", "..", "charts", "generated", "staging")
-	dst := filepath.Join(repo, "charts", "generated", "staging")
-	require.NoError(t, os.CopyFS(dst, os.DirFS(src)))
-	web := filepath.Join(dst, "templates", "web.yaml")
-	raw, err := os.ReadFile(web)
-	require.NoError(t, err)
-	old := "  selector:\n    matchLabels:\n      app.kubernetes.io/component: frontend\n      app.kubernetes.io/instance: telepace-staging\n      app.kubernetes.io/name: web\n"
-	require.Contains(t, string(raw), old, "the web Deployment's selector, the file's first")
-	require.NoError(t, os.WriteFile(web, []byte(strings.Replace(string(raw), old, strings.Replace(old, "name: web", "name: web-old", 1), 1)), 0o644))
-	for _, args := range [][]string{
-		{"init", "-q"},
-		{"add", "."},
-		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "git %v: %s", args, out)
-	}
-	t.Chdir(repo)
+	commitCharts(t, "staging", func(dst string) {
+		web := filepath.Join(dst, "templates", "web.yaml")
+		raw, err := os.ReadFile(web)
+		require.NoError(t, err)
+		old := "  selector:\n    matchLabels:\n      app.kubernetes.io/component: frontend\n      app.kubernetes.io/instance: telepace-staging\n      app.kubernetes.io/name: web\n"
+		require.Contains(t, string(raw), old, "the web Deployment's selector, the file's first")
+		require.NoError(t, os.WriteFile(web, []byte(strings.Replace(string(raw), old, strings.Replace(old, "name: web", "name: web-old", 1), 1)), 0o644))
+	})
 
 	out := filepath.Join(t.TempDir(), "summary.md")
 	code, stdout, stderr := runSynth("diff", "--env", "staging", "--fail-on-breaking", "--out", out)
