@@ -143,19 +143,9 @@ func (s *headScanner) line(line []byte) {
 	s.entry = entryOther
 	switch string(key) {
 	case "apiVersion":
-		if s.seenAPIVersion {
-			s.ok = false
-			return
-		}
-		s.seenAPIVersion, s.entry = true, entryAPIVersion
-		s.head.apiVersion, s.ok = s.entryString(value)
+		s.topString(&s.seenAPIVersion, entryAPIVersion, &s.head.apiVersion, value)
 	case "kind":
-		if s.seenKind {
-			s.ok = false
-			return
-		}
-		s.seenKind, s.entry = true, entryKind
-		s.head.kind, s.ok = s.entryString(value)
+		s.topString(&s.seenKind, entryKind, &s.head.kind, value)
 	case "metadata":
 		if s.seenMetadata || len(value) > 0 {
 			s.ok = false // a second metadata, or not a block mapping
@@ -179,6 +169,17 @@ func (s *headScanner) end() (objectHead, bool) {
 		s.head.component = s.intern(s.meta.component)
 	}
 	return s.head, true
+}
+
+// topString reads a top-level string entry, apiVersion or kind, into dst:
+// once, or the document is not one the scanner reads.
+func (s *headScanner) topString(seen *bool, entry int, dst *string, value []byte) {
+	if *seen {
+		s.ok = false
+		return
+	}
+	*seen, s.entry = true, entry
+	*dst, s.ok = s.entryString(value)
 }
 
 // entryString reads the value of a top-level "apiVersion:" or "kind:"

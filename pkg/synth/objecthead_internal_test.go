@@ -12,9 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/yaml"
-
-	"github.com/telepace/platform-charts/internal/yamlhead"
 )
 
 // splitObjectsByParser is splitObjects as it was before scanHead: lines
@@ -38,22 +35,15 @@ func splitObjectsByParser(raw []byte) ([]Object, error) {
 		if len(bytes.TrimSpace(doc)) == 0 {
 			continue
 		}
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name   string            `json:"name"`
-				Labels map[string]string `json:"labels"`
-			} `json:"metadata"`
-		}
-		if err := yaml.Unmarshal(yamlhead.Head(doc), &head); err != nil {
+		head, err := parseHead(doc)
+		if err != nil {
 			return nil, fmt.Errorf("reading cdk8s output: %w", err)
 		}
-		component := head.Metadata.Labels["app.kubernetes.io/name"]
+		component := head.component
 		if component == "" {
 			component = "platform"
 		}
-		objs = append(objs, Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name, Component: component, YAML: doc})
+		objs = append(objs, Object{APIVersion: head.apiVersion, Kind: head.kind, Name: head.name, Component: component, YAML: doc})
 	}
 	return objs, nil
 }
