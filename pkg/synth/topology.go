@@ -304,9 +304,19 @@ func (t *topologyBuilder) label(id string) string {
 func (t Topology) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
+	writeLayers(&b, t.Nodes, func(string) string { return "" })
+	for _, e := range t.Drawn() {
+		b.WriteString("  " + e.Mermaid() + "\n")
+	}
+	return b.String()
+}
+
+// writeLayers writes nodes as Mermaid, a subgraph per layer that holds
+// any, each node followed by its class (suffix).
+func writeLayers(b *strings.Builder, nodes []TopologyNode, suffix func(id string) string) {
 	for _, l := range layers {
 		var in []TopologyNode
-		for _, n := range t.Nodes {
+		for _, n := range nodes {
 			if n.Layer == l {
 				in = append(in, n)
 			}
@@ -314,16 +324,12 @@ func (t Topology) Mermaid() string {
 		if len(in) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "  subgraph layer_%s[%q]\n", l, layerTitles[l])
+		fmt.Fprintf(b, "  subgraph layer_%s[%q]\n", l, layerTitles[l])
 		for _, n := range in {
-			fmt.Fprintf(&b, "    %s[\"%s\"]\n", n.ID, mermaidText(n.Label))
+			fmt.Fprintf(b, "    %s[\"%s\"]%s\n", n.ID, mermaidText(n.Label), suffix(n.ID))
 		}
 		b.WriteString("  end\n")
 	}
-	for _, e := range t.Drawn() {
-		b.WriteString("  " + e.Mermaid() + "\n")
-	}
-	return b.String()
 }
 
 // serviceIDs returns the ids of the services' nodes, in order.

@@ -169,22 +169,7 @@ func (d TopologyDiff) Mermaid() string {
 
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
-	for _, l := range layers {
-		var in []TopologyNode
-		for _, n := range nodes {
-			if n.Layer == l {
-				in = append(in, n)
-			}
-		}
-		if len(in) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "  subgraph layer_%s[%q]\n", l, layerTitles[l])
-		for _, n := range in {
-			fmt.Fprintf(&b, "    %s[\"%s\"]%s\n", n.ID, mermaidText(n.Label), classSuffix(added[n.ID], removed[n.ID], changed[n.ID]))
-		}
-		b.WriteString("  end\n")
-	}
+	writeLayers(&b, nodes, func(id string) string { return classSuffix(added[id], removed[id], changed[id]) })
 	b.WriteString("  subgraph legend[\"legend\"]\n")
 	b.WriteString("    legend_added[\"added\"]:::added\n")
 	b.WriteString("    legend_removed[\"removed\"]:::removed\n")
