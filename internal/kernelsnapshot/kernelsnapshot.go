@@ -173,9 +173,6 @@ func complete(dir string) bool {
 	return err == nil && strings.TrimSpace(string(want)) == strconv.FormatInt(info.Size(), 10)
 }
 
-// parentOf returns the directory dir is in.
-func parentOf(dir string) string { return filepath.Dir(dir) }
-
 // markUsed sets the modification time of the snapshot's directory to
 // now, at most once a day: a build removes the snapshots unused for
 // longer than kernel/build.js's keepUnused (a node upgraded, a jsii

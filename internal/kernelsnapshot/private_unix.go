@@ -5,13 +5,14 @@ package kernelsnapshot
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
 // private returns an error unless dir is this user's and no one else may
 // write to it, nor to the directory it is in.
 func private(dir string) error {
-	for _, d := range []string{dir, parentOf(dir)} {
+	for _, d := range []string{dir, filepath.Dir(dir)} {
 		info, err := os.Stat(d)
 		if err != nil {
 			return err

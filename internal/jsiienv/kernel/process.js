@@ -104,7 +104,7 @@ function loadWatcher(onLoad) {
     if (req.api !== 'load' || typeof req.tarball !== 'string') return;
     let digest;
     try {
-      digest = crypto.createHash('sha256').update(fs.readFileSync(req.tarball)).digest('hex');
+      digest = sha256(req.tarball);
     } catch {
       return; // the kernel reports the missing tarball itself
     }
@@ -112,4 +112,9 @@ function loadWatcher(onLoad) {
   }
 }
 
-module.exports = { prepare };
+// sha256 returns the SHA-256 of a file's bytes, in hex.
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+module.exports = { prepare, sha256 };

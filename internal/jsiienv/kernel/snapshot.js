@@ -23,7 +23,6 @@
 const fs = require('fs');
 const path = require('path');
 const v8 = require('v8');
-const crypto = require('crypto');
 
 const here = path.dirname(process.argv[1]);
 
@@ -47,11 +46,7 @@ function evaluate(name) {
 }
 
 const { makeLoader } = evaluate('loader.js');
-const { prepare } = evaluate('process.js');
-
-function sha256(file) {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
+const { prepare, sha256 } = evaluate('process.js');
 
 // The kernel script, evaluated up to its main.
 const program = path.join(final, 'runtime', 'lib', 'program.js');
