@@ -28,11 +28,6 @@ var helmEscaper = strings.NewReplacer("{{", `{{ "{{" }}`, "}}", `{{ "}}" }}`)
 // renders it unchanged.
 func EscapeHelm(s string) string { return helmEscaper.Replace(s) }
 
-// renderChart lays out one environment's objects as a Helm chart: the
-// files of its plan (renderPlanFiles), completed with its objects.
-func renderChart(env environments.Environment, r Resolved) Chart {
-	return renderPlanFiles(env, r.Plan).withObjects(r.Objects)
-}
 
 // planFiles are the files of an environment's chart that its environment
 // and plan decide alone, without the objects cdk8s resolves from them:
@@ -52,7 +47,7 @@ type planFiles struct {
 // renderPlanFiles renders the files of env's chart that do not depend on
 // its objects, from env and its plan (compose.Compose(env)) alone: it
 // reads them and calls no construct and no jsii kernel, so it may run
-// while cdk8s synthesises the objects. Like renderChart, it panics when
+// while cdk8s synthesises the objects (synthesize does). It panics when
 // the values schema fails, which Compose checked.
 func renderPlanFiles(env environments.Environment, plan compose.Plan) planFiles {
 	files := map[string][]byte{

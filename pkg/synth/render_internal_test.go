@@ -12,6 +12,13 @@ import (
 	"github.com/telepace/platform-charts/environments"
 )
 
+// renderChart lays out one environment's objects as a Helm chart, as
+// synthesize does: the files of its plan (renderPlanFiles), completed with
+// its objects.
+func renderChart(env environments.Environment, r Resolved) Chart {
+	return renderPlanFiles(env, r.Plan).withObjects(r.Objects)
+}
+
 // TestRenderChartIsPlanFilesWithObjects checks the split of renderChart
 // on every environment: the plan's files are the chart's files but the
 // objects' templates and README.md, whose plan part ends where its table
