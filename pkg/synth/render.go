@@ -28,7 +28,6 @@ var helmEscaper = strings.NewReplacer("{{", `{{ "{{" }}`, "}}", `{{ "}}" }}`)
 // renders it unchanged.
 func EscapeHelm(s string) string { return helmEscaper.Replace(s) }
 
-
 // planFiles are the files of an environment's chart that its environment
 // and plan decide alone, without the objects cdk8s resolves from them:
 // every file but the objects' templates, and README.md but its table of
