@@ -151,10 +151,20 @@ func processesWith(t *testing.T, marker string) []string {
 	return pids
 }
 
-// isNode reports whether the process pid runs node.
+// isNode reports whether the process pid runs the node binary on PATH.
+// Its command name alone would not tell: the kernel's launcher, a shell
+// script named node, has that name too, from before its first line runs.
 func isNode(pid string) bool {
-	comm, err := os.ReadFile(filepath.Join("/proc", pid, "comm"))
-	return err == nil && strings.TrimSpace(string(comm)) == "node"
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return false
+	}
+	node, err = filepath.EvalSymlinks(node)
+	if err != nil {
+		return false
+	}
+	exe, err := os.Readlink(filepath.Join("/proc", pid, "exe"))
+	return err == nil && exe == node
 }
 
 // synthBinary builds the command once per test binary.
