@@ -11,7 +11,7 @@ import (
 //
 // A call from Go into the jsii kernel costs far more than the work most
 // calls do, and the kernel checks every value it is handed, field by
-// field. `Bulk.apply` takes a whole batch as one JSON string instead, so a
+// field. `Bulk.apply` takes a whole batch as one JSON file instead, so a
 // chart's objects cost one call, and JSON.parse, in place of several
 // calls per object.
 type Bulk interface {
@@ -22,10 +22,13 @@ type jsiiProxy_Bulk struct {
 	_ byte // padding
 }
 
-// Applies the operations in `ops`, in order, and returns the constructs the "c" and "h" operations created, in order.
+// Applies the operations in the file `opsFile`, in order, and returns how many constructs the "c" and "h" operations created;
 //
-// `ops` is a JSON array of operations, each an array whose first element
-// names it:
+// `construct`
+// returns each of them.
+//
+// The file holds a JSON array of operations, each an array whose first
+// element names it:
 //
 //   - `["c", parent, id]`: `new Construct(parent, id)`.
 //   - `["h", parent, id, props]`: `new Chart(parent, id, props)`, props
@@ -52,19 +55,46 @@ type jsiiProxy_Bulk struct {
 // of every tree (the cdk8s App) that a construct is added to, or that this
 // method's scopes belong to, which cdk8s runs before it writes the app.
 //
-// Returns: the constructs the "c" and "h" operations created.
-func Bulk_Apply(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) *[]constructs.Construct {
+// The operations come in a file, not as an argument: the kernel would
+// parse a string argument as part of its request, escaped a second
+// time, and read it in pipe-sized chunks.
+//
+// Returns: how many constructs the "c" and "h" operations created.
+func Bulk_Apply(scopes *[]constructs.Construct, opsFile *string, flush constructs.IValidation) *float64 {
 	_init_.Initialize()
 
-	if err := validateBulk_ApplyParameters(scopes, ops, flush); err != nil {
+	if err := validateBulk_ApplyParameters(scopes, opsFile, flush); err != nil {
 		panic(err)
 	}
-	var returns *[]constructs.Construct
+	var returns *float64
 
 	_jsii_.StaticInvoke(
 		"@telepace/cdk8s-bulk.Bulk",
 		"apply",
-		[]interface{}{scopes, ops, flush},
+		[]interface{}{scopes, opsFile, flush},
+		&returns,
+	)
+
+	return returns
+}
+
+// Returns the i-th construct that a "c" or "h" operation created, counting from 0 over every call of the kernel's life.
+//
+// `apply` returns how many it made, not the constructs: handing a
+// construct back to the caller costs the kernel a reference and a
+// description of it, and most are never asked for.
+func Bulk_Construct(i *float64) constructs.Construct {
+	_init_.Initialize()
+
+	if err := validateBulk_ConstructParameters(i); err != nil {
+		panic(err)
+	}
+	var returns constructs.Construct
+
+	_jsii_.StaticInvoke(
+		"@telepace/cdk8s-bulk.Bulk",
+		"construct",
+		[]interface{}{i},
 		&returns,
 	)
 

@@ -4,6 +4,10 @@ package bulk
 
 // Building without runtime type checking enabled, so all the below just return nil
 
-func validateBulk_ApplyParameters(scopes *[]constructs.Construct, ops *string, flush constructs.IValidation) error {
+func validateBulk_ApplyParameters(scopes *[]constructs.Construct, opsFile *string, flush constructs.IValidation) error {
+	return nil
+}
+
+func validateBulk_ConstructParameters(i *float64) error {
 	return nil
 }

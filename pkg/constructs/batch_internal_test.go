@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +14,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/telepace/platform-charts/internal/bulk"
+	"github.com/telepace/platform-charts/internal/jsiienv"
 )
 
 func configMap(name string) *corev1.ConfigMap {
@@ -139,8 +143,9 @@ func TestQueueGoesInBoundedCalls(t *testing.T) {
 	a := NewScope(chart, "a")
 	big := strings.Repeat("x", 1<<10)
 	var want []string
-	for i := range 300 {
-		cm := configMap(fmt.Sprintf("cm-%03d", i))
+	// A quarter more than maxBatch of objects of a KiB and a little more.
+	for i := range maxBatch>>10 + maxBatch>>12 {
+		cm := configMap(fmt.Sprintf("cm-%04d", i))
 		cm.Data["big"] = big
 		NewTypedObject(a, cm.Name, cm)
 		want = append(want, cm.Name)
@@ -149,10 +154,38 @@ func TestQueueGoesInBoundedCalls(t *testing.T) {
 	NewTypedObject(b, "last", configMap("last"))
 	want = append(want, "last")
 	names, _ := synthDocs(t, app)
-	assert.Equal(t, before+2, flushes, "300 KiB in two calls")
+	assert.Equal(t, before+2, flushes, "1.25 maxBatch in two calls")
 	assert.Equal(t, want, names)
 	assert.Equal(t, "test/a/b", *b.Node().Path())
 	assert.Equal(t, *Kernel(b).Node().Path(), *b.Node().Path())
+	assert.Equal(t, *Kernel(a).Node().Path(), *a.Node().Path())
+	left, err := filepath.Glob(filepath.Join(jsiienv.TempDir(), "bulk-*"))
+	require.NoError(t, err)
+	assert.Empty(t, left, "the calls' files outlive them")
+}
+
+// TestKernelConstructsAreLookedUp: constructs are looked up by their place: Bulk.apply returns how
+// many constructs it made, and a construct's kernel side is asked for
+// when it is needed; a place the kernel does not hold is refused.
+func TestKernelConstructsAreLookedUp(t *testing.T) {
+	_, chart := newTestApp()
+	first := NewScope(chart, "first")
+	second := NewScope(first, "second")
+	Flush()
+	for _, c := range []constructs.Construct{second, first} {
+		k := Kernel(c)
+		assert.NotSame(t, c, k)
+		assert.Equal(t, *c.Node().Path(), *k.Node().Path())
+	}
+	sendMu.Lock()
+	beyond := registered
+	sendMu.Unlock()
+	var msg string
+	func() {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		bulk.Bulk_Construct(jsii.Number(beyond))
+	}()
+	assert.Contains(t, msg, fmt.Sprintf("Bulk.construct: no construct %d; the kernel holds %d", beyond, beyond))
 }
 
 // TestQueueCountsWithTheKernel: a batch refuses to run when the kernel

@@ -1,11 +1,19 @@
 import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct, IValidation, Node } from 'constructs';
 
+// Node.js's file system module; the library declares no dependency on
+// Node.js's type definitions for this one function.
+declare function require(id: 'fs'): { readFileSync(path: string, encoding: 'utf8'): string };
+const fs = require('fs');
+
 /** The caller's flush, once Bulk.apply has been given it. */
 let flushHook: IValidation | undefined;
 
 /** How many Bulk.apply calls are running (a flush may run inside another). */
 let applying = 0;
+
+/** Every construct a "c" or "h" operation created, in order. */
+const created: Construct[] = [];
 
 /** The roots the flush is a validation of. */
 const hooked = new WeakSet<IConstruct>();
@@ -45,17 +53,18 @@ function install(flush: IValidation): void {
  *
  * A call from Go into the jsii kernel costs far more than the work most
  * calls do, and the kernel checks every value it is handed, field by
- * field. `Bulk.apply` takes a whole batch as one JSON string instead, so a
+ * field. `Bulk.apply` takes a whole batch as one JSON file instead, so a
  * chart's objects cost one call, and JSON.parse, in place of several
  * calls per object.
  */
 export class Bulk {
   /**
-   * Applies the operations in `ops`, in order, and returns the constructs
-   * the "c" and "h" operations created, in order.
+   * Applies the operations in the file `opsFile`, in order, and returns
+   * how many constructs the "c" and "h" operations created; `construct`
+   * returns each of them.
    *
-   * `ops` is a JSON array of operations, each an array whose first element
-   * names it:
+   * The file holds a JSON array of operations, each an array whose first
+   * element names it:
    *
    * - `["c", parent, id]`: `new Construct(parent, id)`.
    * - `["h", parent, id, props]`: `new Chart(parent, id, props)`, props
@@ -82,33 +91,53 @@ export class Bulk {
    * of every tree (the cdk8s App) that a construct is added to, or that this
    * method's scopes belong to, which cdk8s runs before it writes the app.
    *
+   * The operations come in a file, not as an argument: the kernel would
+   * parse a string argument as part of its request, escaped a second
+   * time, and read it in pipe-sized chunks.
+   *
    * @param scopes the existing constructs the operations name
-   * @param ops the operations, as JSON
+   * @param opsFile the path of a file that holds the operations, as JSON
    * @param flush hands over what the caller holds
-   * @returns the constructs the "c" and "h" operations created
+   * @returns how many constructs the "c" and "h" operations created
    */
-  public static apply(scopes: Construct[], ops: string, flush: IValidation): Construct[] {
+  public static apply(scopes: Construct[], opsFile: string, flush: IValidation): number {
     install(flush);
     applying++;
     try {
       for (const scope of scopes) {
         hookRoot(scope.node.root);
       }
-      return run(scopes, JSON.parse(ops) as any[][]);
+      return run(scopes, JSON.parse(fs.readFileSync(opsFile, 'utf8')) as any[][]);
     } finally {
       applying--;
     }
   }
 
+  /**
+   * Returns the i-th construct that a "c" or "h" operation created,
+   * counting from 0 over every call of the kernel's life.
+   *
+   * `apply` returns how many it made, not the constructs: handing a
+   * construct back to the caller costs the kernel a reference and a
+   * description of it, and most are never asked for.
+   *
+   * @param i the construct's place
+   */
+  public static construct(i: number): Construct {
+    const c = created[i];
+    if (c === undefined) {
+      throw new Error(`Bulk.construct: no construct ${i}; the kernel holds ${created.length}`);
+    }
+    return c;
+  }
+
   private constructor() {}
 }
 
-/** Every construct a "c" or "h" operation created, in order. */
-const created: Construct[] = [];
 
-/** Runs the operations of one Bulk.apply call. */
-function run(scopes: Construct[], ops: any[][]): Construct[] {
-  const made: Construct[] = [];
+/** Runs the operations of one Bulk.apply call; returns how many constructs it made. */
+function run(scopes: Construct[], ops: any[][]): number {
+  let made = 0;
   const parentOf = (ref: number): Construct => {
     const parent = ref >= 0 ? scopes[ref] : created[-ref - 1];
     if (parent === undefined) {
@@ -119,12 +148,12 @@ function run(scopes: Construct[], ops: any[][]): Construct[] {
   for (const op of ops) {
     switch (op[0]) {
       case 'c':
-        made.push(new Construct(parentOf(op[1]), op[2]));
-        created.push(made[made.length - 1]);
+        created.push(new Construct(parentOf(op[1]), op[2]));
+        made++;
         break;
       case 'h':
-        made.push(new Chart(parentOf(op[1]), op[2], op[3] as ChartProps));
-        created.push(made[made.length - 1]);
+        created.push(new Chart(parentOf(op[1]), op[2], op[3] as ChartProps));
+        made++;
         break;
       case 'o': {
         const obj = new ApiObject(parentOf(op[1]), op[2], { apiVersion: op[3], kind: op[4], metadata: op[5] });
