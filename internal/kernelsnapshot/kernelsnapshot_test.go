@@ -88,6 +88,17 @@ func TestProbe(t *testing.T) {
 		Metadata:   &cdk8s.ApiObjectMetadata{Name: jsii.String("cm")},
 	})
 	fmt.Printf("yaml:\n%s", *app.SynthYaml())
+	// Where the kernel keeps each package it loaded, while it runs.
+	for _, name := range []string{"constructs", "cdk8s", "@telepace/cdk8s-bulk"} {
+		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "jsii-kernel-*", "node_modules", name))
+		for _, dir := range dirs {
+			if target, err := os.Readlink(dir); err == nil {
+				fmt.Printf("package %s: link to %s\n", name, target)
+			} else {
+				fmt.Printf("package %s: a directory\n", name)
+			}
+		}
+	}
 	jsii.Close()
 	jsiienv.Cleanup()
 }
@@ -120,11 +131,19 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 	assert.Contains(t, string(manifest), `"name": "constructs"`)
 	assert.Contains(t, string(manifest), `"name": "cdk8s"`)
 
+
 	second, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, second, "mode: snapshot\ndir: "+dirs[0]+"\n")
 	assert.Contains(t, stderr, "kernel snapshot: packages from the snapshot: constructs, cdk8s\n")
+	// The kernel does not extract them again: their directories are the
+	// snapshot's.
+	modules := filepath.Join(dirs[0], "node_modules")
+	assert.Contains(t, second, "package constructs: link to "+filepath.Join(modules, "constructs")+"\npackage cdk8s: link to "+filepath.Join(modules, "cdk8s")+"\n")
+	assert.NotContains(t, first, modules, "the building run extracts them (through jsii's package cache)")
 	_, firstYAML, _ := strings.Cut(first, "yaml:\n")
 	_, secondYAML, _ := strings.Cut(second, "yaml:\n")
+	firstYAML, _, _ = strings.Cut(firstYAML, "package ")
+	secondYAML, _, _ = strings.Cut(secondYAML, "package ")
 	assert.Equal(t, firstYAML, secondYAML)
 	assert.Contains(t, secondYAML, "kind: ConfigMap")
 }
@@ -203,15 +222,17 @@ func TestSnapshotTakesInPackagesItLacked(t *testing.T) {
 	first, _ := probe(t, cache) // constructs and cdk8s only
 	manifest := filepath.Join(snapshotDir(first), "manifest.json")
 	for range 2 {
-		_, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+		out, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 		assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n", "not rebuilt within the hour")
+		assert.NotContains(t, out, "package @telepace/cdk8s-bulk: link to "+snapshotDir(first), "a package the snapshot lacks is extracted")
 	}
 	hoursAgo := time.Now().Add(-2 * time.Hour)
 	require.NoError(t, os.Chtimes(manifest, hoursAgo, hoursAgo))
 	_, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n")
-	_, stderr = probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+	out, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s, @telepace/cdk8s-bulk\n")
+	assert.Contains(t, out, "package @telepace/cdk8s-bulk: link to "+filepath.Join(snapshotDir(first), "node_modules", "@telepace", "cdk8s-bulk")+"\n")
 	_, stderr = probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n", "a run that loads fewer keeps them all")
 	entries, err := os.ReadDir(filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot"))

@@ -174,5 +174,24 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     const m = webpackCache[id];
     webpackModules[id].call(m.exports, m, m.exports, webpackRequire);
   }
+  // The kernel extracts each package it loads into a directory of its
+  // own (through jsii's package cache, which links every file). A package
+  // the snapshot holds, from a tarball of the same SHA-256, is already
+  // extracted, in the snapshot's node_modules: the kernel's directory
+  // becomes a link to it instead.
+  const tar = Object.values(webpackCache).find((m) => m && m.exports &&
+    typeof m.exports.extract === 'function' && typeof m.exports.setPackageCacheEnabled === 'function');
+  if (tar !== undefined) {
+    const extract = tar.exports.extract;
+    tar.exports.extract = function (tarball, outDir, options, name, version, ...rest) {
+      const p = packages.get(name);
+      if (p !== undefined && p.version === version && verified.has(name)) {
+        fs.mkdirSync(path.dirname(outDir), { recursive: true });
+        fs.symlinkSync(path.join(final, 'node_modules', name), outDir, 'dir');
+        return {};
+      }
+      return extract.call(this, tarball, outDir, options, name, version, ...rest);
+    };
+  }
   webpackRequire(mainID);
 });
