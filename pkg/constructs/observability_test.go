@@ -7,6 +7,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
@@ -68,6 +69,31 @@ func TestObservabilityValidation(t *testing.T) {
 				`[test/rules] alerts[0].runbookURL: "http://runbooks/x" is not an absolute https URL`,
 				`[test/rules] alerts[0].labels[bad-label]: is not a valid label name`,
 				`[test/rules] alerts[0].labels[severity]: set Severity instead`,
+			},
+		},
+		{
+			// The checks found as the rule is made come first, then the
+			// alerts' own, which run on another goroutine, in order.
+			name: "a bad name, an unknown query, an expr that does not parse, a duplicate",
+			build: func(chart constructs.Construct) {
+				alert := pc.Alert{Name: "Down", Severity: "critical", Summary: "s", Description: "d", RunbookURL: "https://runbooks/x"}
+				unknown, broken := alert, alert
+				unknown.Query = "nope"
+				broken.Expr = "rate(up[5m]"
+				pc.NewPrometheusRule(chart, "rules", pc.PrometheusRuleProps{
+					Name:   "Bad_Name",
+					Labels: pc.Labels{Name: "svc", Instance: "telepace-prod"},
+					Target: queries.Target{Namespace: "telepace", Service: "svc"},
+					Alerts: []pc.Alert{unknown, broken, broken},
+				})
+			},
+			want: []string{
+				`[test/rules] name: "Bad_Name" is not a valid name: ` + strings.Join(validation.IsDNS1123Label("Bad_Name"), "; "),
+				`[test/rules] alerts[0].query: unknown query "nope"; known queries: ` + strings.Join(queries.Names(), ", "),
+				`[test/rules] alerts[1].expr: does not parse: 1:12: parse error: unclosed left parenthesis`,
+				`[test/rules] alerts[1].name: "Down" with severity critical duplicates alerts[0]`,
+				`[test/rules] alerts[2].expr: does not parse: 1:12: parse error: unclosed left parenthesis`,
+				`[test/rules] alerts[2].name: "Down" with severity critical duplicates alerts[1]`,
 			},
 		},
 		{

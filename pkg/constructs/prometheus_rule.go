@@ -119,33 +119,34 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 		}
 		a.Expr = expr
 	}
-	names := map[string]int{}
-	for i, a := range r.alerts {
-		validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a, !unresolved[i])
-		if j, dup := names[a.Name+"\x00"+a.Severity]; dup {
-			errs.addf(fmt.Sprintf("alerts[%d].name", i), "%q with severity %s duplicates alerts[%d]", a.Name, a.Severity, j)
+	// The alerts' own checks (PromQL's parser above all) and then, if
+	// they pass, the whole group through Prometheus's own rule-file
+	// loader, as Prometheus loads what the operator writes, are the
+	// costliest checks of a chart (the loader's template tests above
+	// all). They run on another goroutine, and their problems join the
+	// construct, after those found above, before the app is validated
+	// (see addProblemsLater).
+	addProblemsLater(r.Construct, func() []string {
+		names := map[string]int{}
+		for i, a := range r.alerts {
+			validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a, !unresolved[i])
+			if j, dup := names[a.Name+"\x00"+a.Severity]; dup {
+				errs.addf(fmt.Sprintf("alerts[%d].name", i), "%q with severity %s duplicates alerts[%d]", a.Name, a.Severity, j)
+			}
+			names[a.Name+"\x00"+a.Severity] = i
 		}
-		names[a.Name+"\x00"+a.Severity] = i
-	}
-	if len(errs) == 0 {
-		// The whole group through Prometheus's own rule-file loader, as
-		// Prometheus loads what the operator writes. It is the costliest
-		// check of a chart (its template tests above all), so it runs on
-		// another goroutine, and its problems join the construct before
-		// the app is validated (see addProblemsLater).
-		addProblemsLater(r.Construct, func() []string {
-			file := r.RuleFile()
-			if ruleShapeLoads(file, r.name) {
-				return nil
-			}
-			var errs problems
-			for _, e := range loadRuleFile(file) {
-				errs.addf("alerts", "%v", e)
-			}
+		if len(errs) > 0 {
 			return errs
-		})
-	}
-	AddProblems(r.Construct, errs...)
+		}
+		file := r.RuleFile()
+		if ruleShapeLoads(file, r.name) {
+			return nil
+		}
+		for _, e := range loadRuleFile(file) {
+			errs.addf("alerts", "%v", e)
+		}
+		return errs
+	})
 	labels := props.Labels.Map()
 	maps.Copy(labels, props.SelectorLabels)
 	r.ApiObject = NewTypedObject(r.Construct, "resource", &monitoringv1.PrometheusRule{
