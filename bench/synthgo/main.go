@@ -117,6 +117,8 @@ func run(services int, out, fixture string) error {
 	} else {
 		charts, err = synth.Synthesize(envs)
 	}
+	// As cmd/synth does: the kernel stops while the charts are written.
+	go jsii.Close()
 	if err != nil {
 		return err
 	}

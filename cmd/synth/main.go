@@ -95,9 +95,11 @@ func main() {
 		debug.SetGCPercent(400)
 	}
 	ctx, interrupted := notifySignals()
+	closeKernelEarly = true
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	// Stop the jsii kernel so no node process outlives the command, then
-	// remove what it left in its temporary directory.
+	// Stop the jsii kernel so no node process outlives the command (or
+	// wait for closeKernelEarly's stop), then remove what it left in its
+	// temporary directory.
 	jsii.Close()
 	jsiienv.Cleanup()
 	// A signal that arrived after the charts were written changes nothing:
@@ -369,6 +371,13 @@ func machineFault(v any) (string, bool) {
 	return "", false
 }
 
+// closeKernelEarly, set by main, has synthesizeSafely stop the jsii
+// kernel on another goroutine as soon as the charts are synthesised: the
+// command needs it no more, and node's exit (10 to 15 ms) then overlaps
+// writing the charts. main's jsii.Close waits for it. Tests, which run
+// the command's run several times in one process, leave it unset.
+var closeKernelEarly bool
+
 // synthesizeSafely runs synthesize and turns a panic into an
 // *internalError. Mistakes in the input never panic; they are validation
 // problems.
@@ -376,6 +385,9 @@ func synthesizeSafely(envs []environments.Environment, gitops bool) (charts []sy
 	defer func() {
 		if r := recover(); r != nil {
 			charts, err = nil, &internalError{value: r, stack: debug.Stack(), user: userFrame()}
+		}
+		if closeKernelEarly {
+			go jsii.Close()
 		}
 	}()
 	return synthesize(envs, gitops)
