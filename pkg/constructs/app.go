@@ -76,6 +76,8 @@ func (a *App) Synth() error {
 
 // await waits for the kernel's side of every started App, a among them.
 func (a *App) await() {
+	// The build is done: the checks it made run while the kernel starts.
+	releaseChecks()
 	queue.Lock()
 	defer queue.Unlock()
 	awaitLocked()
@@ -124,6 +126,26 @@ func NewChart(app *App, id string, props *cdk8s.ChartProps) constructs.Construct
 	enqueue(op{kind: 'h', parent: app.root, id: id, construct: c, props: wire}, app)
 	return c
 }
+
+// appsReady returns a channel that is closed once every App of StartApp
+// started so far is ready (or failed to start).
+func appsReady() <-chan struct{} {
+	queue.Lock()
+	defer queue.Unlock()
+	for i := len(starting) - 1; i >= 0; i-- {
+		if !starting[i].isReady() {
+			return starting[i].ready
+		}
+	}
+	return closedChannel
+}
+
+// closedChannel is a channel that is closed.
+var closedChannel = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // isReady reports whether the kernel's side of a is there, without
 // waiting for it.

@@ -3,8 +3,10 @@ package constructs
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -212,4 +214,52 @@ func TestQueueCountsWithTheKernel(t *testing.T) {
 		Flush()
 	}()
 	assert.Contains(t, msg, "constructs of Bulk.apply, the caller counts")
+}
+
+// TestChecksWaitWhileAnAppStarts: a check made while an App of StartApp
+// starts does not run until the App is ready or its problems are asked
+// for (releaseChecks, as await and Flush do); one made when no App
+// starts runs at once.
+func TestChecksWaitWhileAnAppStarts(t *testing.T) {
+	ran := func() (chan struct{}, func() []string) {
+		c := make(chan struct{})
+		return c, func() []string { close(c); return nil }
+	}
+	_, chart := newTestApp()
+	now, check := ran()
+	addProblemsLater(chart, check)
+	select {
+	case <-now:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a check made with no App starting did not run")
+	}
+
+	for _, release := range []func(a *App){
+		func(*App) { releaseChecks() },
+		func(a *App) { close(a.ready) },
+	} {
+		a := &App{ready: make(chan struct{})}
+		queue.Lock()
+		starting = append(starting, a)
+		queue.Unlock()
+		held, check := ran()
+		addProblemsLater(chart, check)
+		select {
+		case <-held:
+			t.Fatal("a check ran while an App started")
+		case <-time.After(100 * time.Millisecond):
+		}
+		release(a)
+		select {
+		case <-held:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a released check did not run")
+		}
+		queue.Lock()
+		starting = slices.DeleteFunc(starting, func(s *App) bool { return s == a })
+		queue.Unlock()
+		later.Lock()
+		later.checks = nil
+		later.Unlock()
+	}
 }

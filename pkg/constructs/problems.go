@@ -38,11 +38,18 @@ type laterCheck struct {
 // goroutine of its own, and registers the problems it returns as a
 // validation of scope (AddProblems) when the queue is next handed to the
 // kernel: at the latest when the app is synthesised, before cdk8s
-// validates it. A chart's costliest checks so run on the other core while
-// the chart is composed. A panic in check is reported as a problem.
+// validates it. A chart's costliest checks so run on the other core.
+// While an App of StartApp starts, they wait (see held): until it is
+// ready, or until its build is done and something waits for it. A panic
+// in check is reported as a problem.
 func addProblemsLater(scope constructs.Construct, check func() []string) {
 	c := laterCheck{scope: scope, problems: make(chan []string, 1)}
+	ready, released := appsReady(), checksReleased()
 	go func() {
+		select {
+		case <-ready:
+		case <-released:
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				c.problems <- []string{fmt.Sprintf("internal error checking this construct: %v", r)}
@@ -55,9 +62,39 @@ func addProblemsLater(scope constructs.Construct, check func() []string) {
 	later.Unlock()
 }
 
+// held holds the checks of addProblemsLater made while an App of
+// StartApp starts: node's start, on the other core, is what the build
+// waits for. They run once the Apps are ready, or when their problems
+// are asked for, whichever comes first.
+var held struct {
+	sync.Mutex
+	release chan struct{}
+}
+
+// checksReleased returns the channel releaseChecks closes next.
+func checksReleased() <-chan struct{} {
+	held.Lock()
+	defer held.Unlock()
+	if held.release == nil {
+		held.release = make(chan struct{})
+	}
+	return held.release
+}
+
+// releaseChecks lets every check held so far run.
+func releaseChecks() {
+	held.Lock()
+	defer held.Unlock()
+	if held.release != nil {
+		close(held.release)
+		held.release = nil
+	}
+}
+
 // registerLaterProblems waits for the checks of addProblemsLater and
 // registers their problems.
 func registerLaterProblems() {
+	releaseChecks()
 	later.Lock()
 	checks := later.checks
 	later.checks = nil

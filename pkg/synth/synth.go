@@ -77,12 +77,16 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 		files map[string]map[string][]byte
 		err   error
 	}
-	crdsRead := inBackground(func() crdFiles {
+	readCRDs := func() crdFiles {
 		files, err := shippedCRDs(envs)
 		return crdFiles{files, err}
-	})
+	}
+	crdsRead := readCRDs
 	var planned func() map[string]planFiles
 	resolved, err := resolve(envs, g, func(plans map[string]compose.Plan) {
+		// Not before: while the charts are built, node starts on the
+		// other core.
+		crdsRead = inBackground(readCRDs)
 		planned = inBackground(func() map[string]planFiles {
 			out := map[string]planFiles{}
 			for _, env := range envs {
