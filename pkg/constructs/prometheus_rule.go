@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -129,7 +130,7 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 	addProblemsLater(r.Construct, func() []string {
 		names := map[string]int{}
 		for i, a := range r.alerts {
-			validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a, !unresolved[i])
+			validateAlert(&errs, fmt.Sprintf("alerts[%d]", i), a, !unresolved[i], props.Target.Service, props.Target.Namespace, r.name)
 			if j, dup := names[a.Name+"\x00"+a.Severity]; dup {
 				errs.addf(fmt.Sprintf("alerts[%d].name", i), "%q with severity %s duplicates alerts[%d]", a.Name, a.Severity, j)
 			}
@@ -138,11 +139,10 @@ func NewPrometheusRule(scope constructs.Construct, id string, props PrometheusRu
 		if len(errs) > 0 {
 			return errs
 		}
-		file := r.RuleFile()
-		if ruleShapeLoads(file, r.name) {
+		if ruleShapeLoads(r) {
 			return nil
 		}
-		for _, e := range loadRuleFile(file) {
+		for _, e := range loadRuleFile(r.RuleFile()) {
 			errs.addf("alerts", "%v", e)
 		}
 		return errs
@@ -207,7 +207,9 @@ func (p PrometheusRuleProps) RuleFile() []byte {
 
 // validateAlert checks one alert with Prometheus's parsers.
 // checkExpr is false when the expr is already reported (an unknown query).
-func validateAlert(errs *problems, field string, a Alert, checkExpr bool) {
+// names are the DNS labels the expr may hold as label values (see
+// exprParses).
+func validateAlert(errs *problems, field string, a Alert, checkExpr bool, names ...string) {
 	if !model.LegacyValidation.IsValidMetricName(a.Name) {
 		errs.addf(field+".name", "%q is not a valid alert name", a.Name)
 	}
@@ -215,7 +217,7 @@ func validateAlert(errs *problems, field string, a Alert, checkExpr bool) {
 		// reported with its query
 	} else if strings.TrimSpace(a.Expr) == "" {
 		errs.addf(field+".expr", "is required")
-	} else if _, err := promQL.ParseExpr(a.Expr); err != nil {
+	} else if err := exprParses(a.Expr, names); err != nil {
 		errs.addf(field+".expr", "does not parse: %v", err)
 	}
 	if a.For != "" {
@@ -256,14 +258,16 @@ func loadRuleFile(file []byte) []error {
 }
 
 // ruleShapes remembers, by shape, the rule files the loader accepted. A
-// shape is a rule file with its service's name taken out: every service
-// of an environment gets the same alerts, and the name, a DNS label, only
-// ever stands in quoted label values, regular expressions and template
-// text, where any DNS label reads alike. So one service's rule file
-// loading cleanly means every other of its shape does, and the loader
-// (a third of a chart's Go time, in its template tests) runs once per
-// shape. A rule file the loader refuses is not remembered: each is loaded
-// again, for problems that name its own alerts.
+// shape is a rule group, as JSON, with its service's name taken out:
+// every service of an environment gets the same alerts, and the name, a
+// DNS label, only ever stands in quoted label values, regular expressions
+// and template text, where any DNS label reads alike. So one service's
+// rule file loading cleanly means every other of its shape does, and the
+// loader (a third of a chart's Go time, in its template tests) runs once
+// per shape. The shape is taken of the group, not of its rule file:
+// writing the file as YAML cost more than loading it. A rule file the
+// loader refuses is not remembered: each is loaded again, for problems
+// that name its own alerts.
 var ruleShapes sync.Map // shape -> *ruleShape
 
 type ruleShape struct {
@@ -271,15 +275,75 @@ type ruleShape struct {
 	ok   bool
 }
 
-// ruleShapeLoads reports whether a rule file of file's shape, name taken
-// out, is known to load cleanly, loading file itself when its shape is new.
-func ruleShapeLoads(file []byte, name string) bool {
-	if len(validation.IsDNS1035Label(name)) > 0 {
+// ruleShapeLoads reports whether a rule file of r's shape, its name taken
+// out, is known to load cleanly, loading r's own when its shape is new.
+func ruleShapeLoads(r *PrometheusRule) bool {
+	if len(validation.IsDNS1035Label(r.name)) > 0 {
 		return false
 	}
-	shape := strings.ReplaceAll(string(file), name, "\x00")
+	group, err := json.Marshal(r.group())
+	if err != nil {
+		return false
+	}
+	shape := strings.ReplaceAll(string(group), r.name, "\x00")
 	v, _ := ruleShapes.LoadOrStore(shape, &ruleShape{})
 	rs := v.(*ruleShape)
-	rs.once.Do(func() { rs.ok = len(loadRuleFile(file)) == 0 })
+	rs.once.Do(func() { rs.ok = len(loadRuleFile(r.RuleFile())) == 0 })
 	return rs.ok
+}
+
+// exprShapes remembers, by shape, the PromQL expressions that parse. A
+// shape is an expression with each of the names given for it, DNS labels,
+// taken out where it is a label matcher's value (="name", !="name",
+// =~"name", !~"name"), and nowhere else. There, any DNS label reads alike
+// to the parser: a string of letters, digits and hyphens, which is also a
+// regular expression matching itself. An expression that holds one of
+// its names anywhere else is parsed as it is, and so is one whose shape
+// did not parse, for its own error.
+var exprShapes sync.Map // shape -> *exprShape
+
+type exprShape struct {
+	once sync.Once
+	err  error
+}
+
+// exprParses parses expr with PromQL's parser, once per shape (see
+// exprShapes) among the expressions of the given names.
+func exprParses(expr string, names []string) error {
+	shape, ok := exprShapeOf(expr, names)
+	if !ok {
+		_, err := promQL.ParseExpr(expr)
+		return err
+	}
+	v, _ := exprShapes.LoadOrStore(shape, &exprShape{})
+	es := v.(*exprShape)
+	es.once.Do(func() { _, es.err = promQL.ParseExpr(expr) })
+	if es.err != nil {
+		_, err := promQL.ParseExpr(expr)
+		return err
+	}
+	return nil
+}
+
+// exprShapeOf returns expr's shape among names, or false when it has
+// none: a name is not a DNS label, or stands somewhere other than a
+// label matcher's value.
+func exprShapeOf(expr string, names []string) (string, bool) {
+	shape := expr
+	for i, name := range names {
+		if name == "" {
+			continue
+		}
+		if len(validation.IsDNS1123Label(name)) > 0 {
+			return "", false
+		}
+		hole := fmt.Sprintf("\x00%d\x00", i)
+		for _, op := range []string{`!="`, `!~"`, `=~"`, `="`} {
+			shape = strings.ReplaceAll(shape, op+name+`"`, op+hole+`"`)
+		}
+		if strings.Contains(shape, name) {
+			return "", false
+		}
+	}
+	return shape, true
 }
