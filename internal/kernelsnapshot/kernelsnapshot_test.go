@@ -131,7 +131,6 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 	assert.Contains(t, string(manifest), `"name": "constructs"`)
 	assert.Contains(t, string(manifest), `"name": "cdk8s"`)
 
-
 	second, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, second, "mode: snapshot\ndir: "+dirs[0]+"\n")
 	assert.Contains(t, stderr, "kernel snapshot: packages from the snapshot: constructs, cdk8s\n")
