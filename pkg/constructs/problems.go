@@ -63,9 +63,10 @@ func addProblemsLater(scope constructs.Construct, check func() []string) {
 }
 
 // held holds the checks of addProblemsLater made while an App of
-// StartApp starts: node's start, on the other core, is what the build
-// waits for. They run once the Apps are ready, or when their problems
-// are asked for, whichever comes first.
+// StartApp starts, so that node's start, which the synth waits for, has
+// the other core to itself. They run once the Apps are ready, or when
+// something waits for an App or for their problems (releaseChecks),
+// whichever comes first.
 var held struct {
 	sync.Mutex
 	release chan struct{}
