@@ -4,10 +4,12 @@ package kernelsnapshot_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -94,8 +96,12 @@ func TestProbe(t *testing.T) {
 		for _, dir := range dirs {
 			if target, err := os.Readlink(dir); err == nil {
 				fmt.Printf("package %s: link to %s\n", name, target)
-			} else {
-				fmt.Printf("package %s: a directory\n", name)
+			} else if entries, err := os.ReadDir(dir); err == nil {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				fmt.Printf("package %s: files %s\n", name, strings.Join(names, " "))
 			}
 		}
 	}
@@ -134,11 +140,13 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 	second, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, second, "mode: snapshot\ndir: "+dirs[0]+"\n")
 	assert.Contains(t, stderr, "kernel snapshot: packages from the snapshot: constructs, cdk8s\n")
-	// The kernel does not extract them again: their directories are the
-	// snapshot's.
-	modules := filepath.Join(dirs[0], "node_modules")
-	assert.Contains(t, second, "package constructs: link to "+filepath.Join(modules, "constructs")+"\npackage cdk8s: link to "+filepath.Join(modules, "cdk8s")+"\n")
-	assert.NotContains(t, first, modules, "the building run extracts them (through jsii's package cache)")
+	// The kernel does not extract them again: their directories hold a
+	// copy of what it reads, not the packages' other files.
+	for _, name := range []string{"constructs", "cdk8s"} {
+		assert.Regexp(t, extracted(name), first, "the building run extracts them")
+		assert.Regexp(t, `package `+name+`: files (\S+ )*\.jsii (\S+ )*lib package\.json\n`, second)
+		assert.NotRegexp(t, `package `+name+`: files .*README`, second)
+	}
 	_, firstYAML, _ := strings.Cut(first, "yaml:\n")
 	_, secondYAML, _ := strings.Cut(second, "yaml:\n")
 	firstYAML, _, _ = strings.Cut(firstYAML, "package ")
@@ -223,7 +231,7 @@ func TestSnapshotTakesInPackagesItLacked(t *testing.T) {
 	for range 2 {
 		out, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 		assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n", "not rebuilt within the hour")
-		assert.NotContains(t, out, "package @telepace/cdk8s-bulk: link to "+snapshotDir(first), "a package the snapshot lacks is extracted")
+		assert.Regexp(t, extracted("@telepace/cdk8s-bulk"), out, "a package the snapshot lacks is extracted")
 	}
 	hoursAgo := time.Now().Add(-2 * time.Hour)
 	require.NoError(t, os.Chtimes(manifest, hoursAgo, hoursAgo))
@@ -231,12 +239,58 @@ func TestSnapshotTakesInPackagesItLacked(t *testing.T) {
 	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n")
 	out, stderr := probe(t, cache, "PROBE_BULK=1", "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s, @telepace/cdk8s-bulk\n")
-	assert.Contains(t, out, "package @telepace/cdk8s-bulk: link to "+filepath.Join(snapshotDir(first), "node_modules", "@telepace", "cdk8s-bulk")+"\n")
+	assert.Regexp(t, `package @telepace/cdk8s-bulk: files (\S+ )*\.jsii (\S+ )*lib package\.json\n`, out)
 	_, stderr = probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n", "a run that loads fewer keeps them all")
 	entries, err := os.ReadDir(filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot"))
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "no leftovers")
+}
+
+// extracted matches the probe's line for a package the kernel extracted
+// from its tarball: a link into jsii's package cache, or a directory
+// with the package's README (the kernel's copy from a snapshot holds only
+// package.json, the .jsii files and the main file).
+func extracted(name string) string {
+	return `package ` + regexp.QuoteMeta(name) + `: (link to |files .*README)`
+}
+
+// TestSnapshotPackagesGoneOrReplacedAreExtracted: the kernel copies what
+// it reads of a package from the snapshot's directory only while that
+// directory is the snapshot it started from; a package whose files are
+// gone, or that the manifest on disk no longer names (another run
+// replaced the snapshot), is extracted from its tarball, and the run
+// synthesises the same.
+func TestSnapshotPackagesGoneOrReplacedAreExtracted(t *testing.T) {
+	cache := t.TempDir()
+	first, _ := probe(t, cache)
+	dir := snapshotDir(first)
+	_, want, _ := strings.Cut(first, "yaml:\n")
+	want, _, _ = strings.Cut(want, "package ")
+
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "node_modules", "cdk8s")))
+	out, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+	assert.Contains(t, stderr, "packages from the snapshot: constructs, cdk8s\n")
+	assert.Contains(t, out, "package constructs: files ")
+	assert.Regexp(t, extracted("cdk8s"), out, "gone from the snapshot: extracted")
+	assert.Contains(t, out, "yaml:\n"+want)
+
+	manifest := filepath.Join(dir, "manifest.json")
+	data, err := os.ReadFile(manifest)
+	require.NoError(t, err)
+	var m struct {
+		Packages []struct{ Name, Digest string }
+	}
+	require.NoError(t, json.Unmarshal(data, &m))
+	for _, p := range m.Packages {
+		if p.Name == "constructs" {
+			data = bytes.ReplaceAll(data, []byte(p.Digest), []byte(strings.Repeat("0", len(p.Digest))))
+		}
+	}
+	require.NoError(t, os.WriteFile(manifest, data, 0o600))
+	out, _ = probe(t, cache)
+	assert.Regexp(t, extracted("constructs"), out, "named no more by the manifest on disk: extracted")
+	assert.Contains(t, out, "yaml:\n"+want)
 }
 
 // TestSnapshotPackagesKeepTheirFiles: a package taken from the snapshot

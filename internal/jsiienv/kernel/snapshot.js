@@ -90,6 +90,53 @@ for (const p of manifest.packages) {
   packages.set(p.name, { ...p, exports: loader.load(loader.resolve(final, p.name)) });
 }
 
+// nodeCreateRequire is node's createRequire, which the deserialize main
+// replaces with the snapshot's.
+const nodeCreateRequire = require('module').createRequire;
+
+// onDiskDigest returns the SHA-256 the snapshot's manifest on disk
+// records for the package name, or undefined.
+function onDiskDigest(name) {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(final, 'manifest.json'), 'utf8'));
+    const p = m.packages.find((q) => q.name === name);
+    return p && p.digest;
+  } catch {
+    return undefined;
+  }
+}
+
+// copyPackage links (or copies), from the snapshot's node_modules into
+// to, what the kernel reads of the package name: package.json, the
+// assembly's .jsii files, and its main file. It reports whether it did,
+// the snapshot on disk holding the tarball of digest throughout; when
+// not, to is gone.
+function copyPackage(name, digest, to) {
+  const from = path.join(final, 'node_modules', name);
+  try {
+    if (onDiskDigest(name) !== digest) return false;
+    const files = fs.readdirSync(from).filter((f) => f === 'package.json' || f.startsWith('.jsii'));
+    // The file the kernel resolves the package's name to (node's own
+    // resolution: the kernel's goes through the snapshot's, below).
+    const main = path.relative(from, nodeCreateRequire(path.join(final, 'manifest.json')).resolve(name, { paths: [final] }));
+    if (main.startsWith('..') || path.isAbsolute(main)) return false;
+    files.push(main);
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
+      try {
+        fs.linkSync(path.join(from, f), path.join(to, f)); // the file, whatever replaces its name
+      } catch {
+        fs.copyFileSync(path.join(from, f), path.join(to, f)); // another file system
+      }
+    }
+    if (onDiskDigest(name) === digest) return true;
+  } catch {
+    // extracted as without a snapshot
+  }
+  fs.rmSync(to, { recursive: true, force: true });
+  return false;
+}
+
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   building = false;
   // Tell the launcher the kernel's script runs: from here on, node
@@ -127,9 +174,13 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     } catch {
       return; // gone: the next run builds it
     }
-    const previous = manifest.packages.filter((p) => !loads.some((l) => l.name === p.name));
-    require('module').createRequire(path.join(scripts, 'build.js'))('./build.js')
-      .build(rebuild, current, loads, { from: final, packages: previous });
+    // A package taken from the snapshot is in this run's temporary
+    // directory only as the few files the kernel reads (copyPackage): it
+    // comes from the snapshot, with those this run did not load.
+    const extracted = loads.filter((l) => !taken.has(l.name));
+    const previous = manifest.packages.filter((p) => !extracted.some((l) => l.name === p.name));
+    nodeCreateRequire(path.join(scripts, 'build.js'))('./build.js')
+      .build(rebuild, current, extracted, { from: final, packages: previous });
   });
   const Module = require('module');
   if (sha256(current) !== programDigest) {
@@ -175,19 +226,26 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     webpackModules[id].call(m.exports, m, m.exports, webpackRequire);
   }
   // The kernel extracts each package it loads into a directory of its
-  // own (through jsii's package cache, which links every file). A package
-  // the snapshot holds, from a tarball of the same SHA-256, is already
-  // extracted, in the snapshot's node_modules: the kernel's directory
-  // becomes a link to it instead.
+  // own (through jsii's package cache, which links every file), to read
+  // its assembly there and resolve its main file. A package the kernel
+  // takes from the snapshot (from a tarball of the same SHA-256, its
+  // dependencies taken too) is already extracted, in the snapshot's
+  // node_modules: the kernel's directory gets hard links to what it reads
+  // there (package.json, the assembly's .jsii files, the main file)
+  // instead, or copies on another file system. Links to the files, not a
+  // link to the directory: another run may replace the snapshot's
+  // directory while this kernel runs. The snapshot on disk must still be
+  // this one (its manifest names this tarball) before and after; when it
+  // is not, or anything fails, the package is extracted as without a
+  // snapshot.
   const tar = Object.values(webpackCache).find((m) => m && m.exports &&
     typeof m.exports.extract === 'function' && typeof m.exports.setPackageCacheEnabled === 'function');
   if (tar !== undefined) {
     const extract = tar.exports.extract;
     tar.exports.extract = function (tarball, outDir, options, name, version, ...rest) {
       const p = packages.get(name);
-      if (p !== undefined && p.version === version && verified.has(name)) {
-        fs.mkdirSync(path.dirname(outDir), { recursive: true });
-        fs.symlinkSync(path.join(final, 'node_modules', name), outDir, 'dir');
+      if (p !== undefined && p.version === version && verified.has(name) && p.dependencies.every((d) => taken.has(d)) &&
+          copyPackage(name, p.digest, outDir)) {
         return {};
       }
       return extract.call(this, tarball, outDir, options, name, version, ...rest);
