@@ -199,4 +199,13 @@ func TestRuleFilesOfOneShapeLoadOnce(t *testing.T) {
 		`[test/broken-a] alerts: group "broken-a", rule 1, "Down": annotation "description": template: __alert_Down:1: function "pods" not defined`,
 		`[test/broken-b] alerts: group "broken-b", rule 1, "Down": annotation "description": template: __alert_Down:1: function "pods" not defined`,
 	}, verr.Problems)
+
+	// A name inside a template's action is code: one service's rule file
+	// loading cleanly says nothing of another's.
+	_, err = constructstest.Synth(func(chart constructs.Construct) { rule(chart, "webx", "{{ $labels.webx }} is down") })
+	require.NoError(t, err)
+	_, err = constructstest.Synth(func(chart constructs.Construct) { rule(chart, "my-svc", "{{ $labels.my-svc }} is down") })
+	require.ErrorAs(t, err, &verr)
+	require.Len(t, verr.Problems, 1)
+	assert.Equal(t, `[test/my-svc] alerts: group "my-svc", rule 1, "Down": annotation "description": template: __alert_Down:1: bad character U+002D '-'`, verr.Problems[0])
 }

@@ -281,6 +281,17 @@ func ruleShapeLoads(r *PrometheusRule) bool {
 	if len(validation.IsDNS1035Label(r.name)) > 0 {
 		return false
 	}
+	// In a template's action the name is code, not text: {{ $labels.web }}
+	// parses, {{ $labels.my-svc }} does not.
+	for _, a := range r.alerts {
+		for _, m := range []map[string]string{a.annotations(), a.labels()} {
+			for _, v := range m {
+				if inTemplateAction(v, r.name) {
+					return false
+				}
+			}
+		}
+	}
 	group, err := json.Marshal(r.group())
 	if err != nil {
 		return false
@@ -290,6 +301,26 @@ func ruleShapeLoads(r *PrometheusRule) bool {
 	rs := v.(*ruleShape)
 	rs.once.Do(func() { rs.ok = len(loadRuleFile(r.RuleFile())) == 0 })
 	return rs.ok
+}
+
+// inTemplateAction reports whether name stands inside one of text's
+// template actions, between {{ and }} (or in an action left open).
+func inTemplateAction(text, name string) bool {
+	for {
+		start := strings.Index(text, "{{")
+		if start < 0 {
+			return false
+		}
+		text = text[start+2:]
+		end := strings.Index(text, "}}")
+		if end < 0 {
+			return strings.Contains(text, name)
+		}
+		if strings.Contains(text[:end], name) {
+			return true
+		}
+		text = text[end+2:]
+	}
 }
 
 // exprShapes remembers, by shape, the PromQL expressions that parse. A
