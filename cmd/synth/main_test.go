@@ -526,6 +526,27 @@ func TestEnvironmentProblemsExitOne(t *testing.T) {
 	}
 }
 
+// TestRelativeTMPDIR: a TMPDIR relative to the working directory works
+// as its absolute path does.
+func TestRelativeTMPDIR(t *testing.T) {
+	bin := synthBinary(t)
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "tmp"), 0o700))
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	tmp, err := filepath.Rel(root, filepath.Join(dir, "tmp"))
+	require.NoError(t, err)
+	cmd := exec.Command(bin, "--env", "dev", "--out", filepath.Join(dir, "out"))
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.FileExists(t, filepath.Join(dir, "out", "dev", "Chart.yaml"))
+	left, err := os.ReadDir(filepath.Join(dir, "tmp"))
+	require.NoError(t, err)
+	assert.Empty(t, left, "temporary files left behind")
+}
+
 // TestSeal runs `synth seal` with a certificate generated here and checks
 // that the sealed-secrets library unseals its output.
 func TestSeal(t *testing.T) {

@@ -47,6 +47,7 @@ package jsiienv
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // EndOfLifeVariable is the jsii switch that silences the end-of-life banner
@@ -72,6 +73,11 @@ func init() {
 		// jsii would panic a moment later with a bare stat error.
 		fmt.Fprintf(os.Stderr, "synth: the temporary directory %s is not usable (%v); set TMPDIR to a writable directory\n", os.TempDir(), err)
 		os.Exit(1)
+	}
+	// A relative TMPDIR would name another directory for node, whose
+	// module loader wants absolute paths.
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
 	}
 	tempDir = dir
 	_ = os.Setenv("TMPDIR", dir)
