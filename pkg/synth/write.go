@@ -92,8 +92,9 @@ var swapDir = replaceDir
 //
 //   - outDir must hold only generated charts (see GeneratedMarker) and
 //     synth's own temporary directories; it must not be a filesystem root,
-//     the home directory or a repository root. It is created if missing,
-//     and its own mode is never changed.
+//     the home directory or a repository root. It is created if missing
+//     (and removed again if the write fails), and its own mode is never
+//     changed.
 //   - Each chart is built completely in a temporary directory inside
 //     outDir, and only when every chart is built are they swapped in, one
 //     rename per chart directory. A failure before the swap leaves outDir
@@ -120,6 +121,13 @@ func Write(ctx context.Context, outDir string, charts []Chart, opts WriteOptions
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return res, err
 		}
+		// Made for this write: a write that fails leaves it as it found
+		// it, absent (os.Remove leaves a directory that is not empty).
+		defer func() {
+			if err != nil {
+				_ = os.Remove(dir)
+			}
+		}()
 	}
 	unlock, err := lockDir(ctx, dir, outDir, cmpDuration(opts.LockWait, DefaultLockWait))
 	if err != nil {

@@ -251,6 +251,14 @@ func TestWriteStopsWhenCancelledBeforeTheSwap(t *testing.T) {
 	_, err = synth.Write(ctx, out, []synth.Chart{smallChart("dev", "new")}, synth.WriteOptions{})
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, before, treeDigest(t, out))
+
+	// An output directory made for a write that does not happen goes
+	// with it; the directories above it stay.
+	missing := filepath.Join(t.TempDir(), "generated")
+	_, err = synth.Write(ctx, missing, []synth.Chart{smallChart("dev", "new")}, synth.WriteOptions{})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NoDirExists(t, missing)
+	assert.DirExists(t, filepath.Dir(missing))
 }
 
 // TestConcurrentWritesKeepEveryUpdate runs two writers of different
