@@ -1,17 +1,9 @@
 package environments_test
 
 import (
-	"os"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
-
-	"github.com/telepace/platform-charts/internal/jsiienv"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }

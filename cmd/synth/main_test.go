@@ -26,9 +26,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
 
-	"github.com/telepace/platform-charts/internal/jsiienv"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -38,12 +37,7 @@ import (
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }
 
 // noEnv is a name no environment has.
 const noEnv = "no-such-env"

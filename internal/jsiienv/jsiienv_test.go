@@ -24,6 +24,9 @@ import (
 // process of its own, start the kernel and print its process tree.
 const probeVariable = "TELEPACE_JSIIENV_PROBE"
 
+// TestMain is constructstest.Main's, written out: importing that package
+// (and pkg/constructs with it) would change the order in which this test
+// binary initialises its packages, which TestKernelProcesses checks.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()

@@ -23,14 +23,10 @@ import (
 	"github.com/telepace/platform-charts/internal/jsiienv"
 	"github.com/telepace/platform-charts/internal/kernelsnapshot"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }
 
 // probeVariable makes TestProbe, run by the tests below in a process of
 // its own, start the kernel, synthesise a chart and print what it saw.

@@ -8,14 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/telepace/platform-charts/internal/jsiienv"
 	"github.com/telepace/platform-charts/pkg/alerts"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 	"github.com/telepace/platform-charts/pkg/queries"
 )
 
@@ -150,9 +148,4 @@ func TestRunbooksHaveASectionPerAlert(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }

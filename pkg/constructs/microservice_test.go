@@ -11,10 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/telepace/platform-charts/internal/jsiienv"
-
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -26,12 +23,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }
 
 func resources(cpuReq, memReq, cpuLim, memLim string) pc.Resources {
 	return pc.Resources{

@@ -9,24 +9,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/telepace/platform-charts/environments"
 	"github.com/telepace/platform-charts/internal/breakingcases"
-	"github.com/telepace/platform-charts/internal/jsiienv"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 	"github.com/telepace/platform-charts/pkg/diff"
 	"github.com/telepace/platform-charts/pkg/synth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }
 
 // release is a prod release as a pull request makes it: a tag bump of one
 // service and more room for another.

@@ -18,9 +18,8 @@ import (
 
 	"github.com/telepace/platform-charts/environments/environmentstest"
 	"github.com/telepace/platform-charts/internal/crds"
-	"github.com/telepace/platform-charts/internal/jsiienv"
+	"github.com/telepace/platform-charts/pkg/constructs/constructstest"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
@@ -35,12 +34,7 @@ import (
 // committedCharts is where make synth writes, relative to this package.
 const committedCharts = "../../charts/generated"
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	jsiienv.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { constructstest.Main(m) }
 
 // synthAll synthesises every environment, and the Argo CD chart, once per
 // test binary, as a full `make synth` does.

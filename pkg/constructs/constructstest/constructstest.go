@@ -4,6 +4,7 @@ package constructstest
 
 import (
 	"bytes"
+	"os"
 	"testing"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -11,8 +12,19 @@ import (
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
 	"sigs.k8s.io/yaml"
 
+	"github.com/telepace/platform-charts/internal/jsiienv"
 	pc "github.com/telepace/platform-charts/pkg/constructs"
 )
+
+// Main runs a package's tests from its TestMain, then stops the jsii
+// kernel they started, so no node process outlives them, removes what the
+// kernel left in its temporary directory, and exits with the tests' code.
+func Main(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	jsiienv.Cleanup()
+	os.Exit(code)
+}
 
 // ChartID is the id of the chart that Synth builds; construct paths in
 // validation messages start with it: "[test/web] ...".
