@@ -189,16 +189,9 @@ func (m *metadata) AddAnnotation(key *string, value *string) {
 		m.o.real.Metadata().AddAnnotation(key, value)
 		return
 	}
-	queue.Lock()
-	if !m.o.sent {
-		if m.o.annotations == nil {
-			m.o.annotations = map[string]string{}
-		}
-		m.o.annotations[*key] = *value
-		queue.Unlock()
+	if m.o.setUnsent(&m.o.annotations, *key, *value) {
 		return
 	}
-	queue.Unlock()
 	enqueueAnnotation(m.o, *key, *value)
 }
 
@@ -208,19 +201,26 @@ func (m *metadata) AddFinalizers(finalizers ...*string) { m.kernel().AddFinalize
 // AddLabel adds a label: on the Go side until the object is on its way to
 // the kernel, on the kernel's object afterwards.
 func (m *metadata) AddLabel(key *string, value *string) {
-	if m.o.real == nil {
-		queue.Lock()
-		if !m.o.sent {
-			if m.o.labels == nil {
-				m.o.labels = map[string]string{}
-			}
-			m.o.labels[*key] = *value
-			queue.Unlock()
-			return
-		}
-		queue.Unlock()
+	if m.o.real == nil && m.o.setUnsent(&m.o.labels, *key, *value) {
+		return
 	}
 	m.kernel().AddLabel(key, value)
+}
+
+// setUnsent sets key to value in *fields, the object's labels or
+// annotations, and reports true, while the object is not yet taken for a
+// batch (under the queue's lock); once it is, it reports false.
+func (o *object) setUnsent(fields *map[string]string, key, value string) bool {
+	queue.Lock()
+	defer queue.Unlock()
+	if o.sent {
+		return false
+	}
+	if *fields == nil {
+		*fields = map[string]string{}
+	}
+	(*fields)[key] = value
+	return true
 }
 
 // AddOwnerReference adds an owner reference on the kernel's object.
