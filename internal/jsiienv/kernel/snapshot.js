@@ -184,14 +184,13 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   });
   const Module = require('module');
   if (sha256(current) !== programDigest) {
-    Module.createRequire(current)(current);
+    nodeCreateRequire(current)(current);
     return;
   }
-  runtimeRequire = Module.createRequire(current);
+  runtimeRequire = nodeCreateRequire(current);
   const marker = '\0telepace-snapshot:';
-  const createRequire = Module.createRequire;
   Module.createRequire = function (from) {
-    const r = createRequire.call(this, from);
+    const r = nodeCreateRequire.call(this, from);
     const wrapped = function (id) {
       if (typeof id === 'string' && id.startsWith(marker)) return packages.get(id.slice(marker.length)).exports;
       return r(id);
