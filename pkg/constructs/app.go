@@ -2,7 +2,9 @@ package constructs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -33,6 +35,14 @@ type App struct {
 	app cdk8s.App
 	// failed is what the kernel's goroutine panicked with, if it did.
 	failed any
+	// checks is closed when the checks of addProblemsLater made under the
+	// App may run: once its build is done (releaseChecks).
+	checks  chan struct{}
+	release sync.Once
+	// checkingAfter is set while Synth has cdk8s synthesise the App
+	// before it registers the problems of the App's checks. Guarded by
+	// later.
+	checkingAfter bool
 }
 
 // starting are the Apps whose kernel side may not be ready yet; take waits
@@ -44,7 +54,7 @@ var starting []*App
 // A failure to start (node missing or broken) panics where the kernel is
 // first needed, on the caller's goroutine.
 func StartApp(props *cdk8s.AppProps) *App {
-	a := &App{ready: make(chan struct{})}
+	a := &App{ready: make(chan struct{}), checks: make(chan struct{})}
 	a.root = &pendingConstruct{app: a}
 	queue.Lock()
 	starting = append(starting, a)
@@ -69,18 +79,44 @@ func (a *App) Kernel() cdk8s.App {
 // Synth hands the queue to the kernel and synthesises the App into its
 // output directory, returning what CatchValidation returns. A failure to
 // start the kernel panics, as cdk8s.NewApp's would.
+//
+// The checks of addProblemsLater made under the App run meanwhile, on
+// the core node leaves idle while cdk8s synthesises; their problems are
+// registered after. When they found any, the App is synthesised again,
+// for cdk8s to report them with the rest, in its order; what the first
+// synth wrote is then not a result (bench/README.md has what it saves).
 func (a *App) Synth() error {
 	a.await()
+	later.Lock()
+	a.checkingAfter = true
+	later.Unlock()
+	err := CatchValidation(func() { a.app.Synth() })
+	later.Lock()
+	a.checkingAfter = false
+	later.Unlock()
+	if !registerChecks(func(c *laterCheck) bool { return c.app == a }) {
+		return err
+	}
+	var verr *ValidationError
+	if err != nil && !errors.As(err, &verr) {
+		return err
+	}
 	return CatchValidation(func() { a.app.Synth() })
 }
 
 // await waits for the kernel's side of every started App, a among them.
 func (a *App) await() {
-	// The build is done: the checks it made run while the kernel starts.
-	releaseChecks()
+	// The build is done: the checks it made run while the kernel starts
+	// (if it has not) and synthesises.
+	a.releaseChecks()
 	queue.Lock()
 	defer queue.Unlock()
 	awaitLocked()
+}
+
+// releaseChecks lets the checks of addProblemsLater made under a run.
+func (a *App) releaseChecks() {
+	a.release.Do(func() { close(a.checks) })
 }
 
 // awaitLocked waits for the kernel side of every started App, which take
@@ -126,26 +162,6 @@ func NewChart(app *App, id string, props *cdk8s.ChartProps) constructs.Construct
 	enqueue(op{kind: 'h', parent: app.root, id: id, construct: c, props: wire}, app)
 	return c
 }
-
-// appsReady returns a channel that is closed once every App of StartApp
-// started so far is ready (or failed to start).
-func appsReady() <-chan struct{} {
-	queue.Lock()
-	defer queue.Unlock()
-	for i := len(starting) - 1; i >= 0; i-- {
-		if !starting[i].isReady() {
-			return starting[i].ready
-		}
-	}
-	return closedChannel
-}
-
-// closedChannel is a channel that is closed.
-var closedChannel = func() chan struct{} {
-	c := make(chan struct{})
-	close(c)
-	return c
-}()
 
 // isReady reports whether the kernel's side of a is there, without
 // waiting for it.

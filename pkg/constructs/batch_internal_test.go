@@ -3,8 +3,8 @@ package constructs
 import (
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,11 +216,11 @@ func TestQueueCountsWithTheKernel(t *testing.T) {
 	assert.Contains(t, msg, "constructs of Bulk.apply, the caller counts")
 }
 
-// TestChecksWaitWhileAnAppStarts: a check made while an App of StartApp
-// starts does not run until the App is ready or its problems are asked
-// for (releaseChecks, as await and Flush do); one made when no App
-// starts runs at once.
-func TestChecksWaitWhileAnAppStarts(t *testing.T) {
+// TestChecksWaitForTheBuild: a check made on a scope of no App of
+// StartApp runs at once; one made under such an App waits until the App's
+// build is done (as its Synth says) or its problems are asked for
+// (Flush).
+func TestChecksWaitForTheBuild(t *testing.T) {
 	ran := func() (chan struct{}, func() []string) {
 		c := make(chan struct{})
 		return c, func() []string { close(c); return nil }
@@ -231,35 +231,100 @@ func TestChecksWaitWhileAnAppStarts(t *testing.T) {
 	select {
 	case <-now:
 	case <-time.After(5 * time.Second):
-		t.Fatal("a check made with no App starting did not run")
+		t.Fatal("a check made under no App of StartApp did not run")
+	}
+	Flush()
+
+	for name, release := range map[string]func(a *App){
+		"build done":         func(a *App) { a.releaseChecks() },
+		"problems asked for": func(*App) { Flush() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+			chart := NewChart(a, "c", nil)
+			held, check := ran()
+			addProblemsLater(chart, check)
+			<-a.ready // its build not done
+			select {
+			case <-held:
+				t.Fatal("a check ran while its App was built")
+			case <-time.After(100 * time.Millisecond):
+			}
+			release(a)
+			select {
+			case <-held:
+			case <-time.After(5 * time.Second):
+				t.Fatal("a released check did not run")
+			}
+			Flush()
+		})
+	}
+}
+
+// callback is a validation that calls f when cdk8s validates its construct.
+type callback struct{ f func() }
+
+func (c *callback) Validate() *[]*string {
+	c.f()
+	return &[]*string{}
+}
+
+// TestAppChecksRunWhileCdk8sSynthesises: App.Synth does not wait for the
+// checks of its App before cdk8s synthesises it (a check that waits for
+// cdk8s's validation completes); the problems they find come back from
+// App.Synth with those registered at once, in cdk8s's order (the tree's),
+// whether or not cdk8s found any in its first synth; and an App whose
+// checks find nothing synthesises once.
+func TestAppChecksRunWhileCdk8sSynthesises(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		now  bool // a problem registered at once, after the later one in the tree
+		want []string
+	}{
+		{"later problems only", false, []string{"[c/first] x: later"}},
+		{"later and immediate problems", true, []string{"[c/first] x: later", "[c/second] y: now"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+			chart := NewChart(a, "c", nil)
+			first := NewScope(chart, "first")
+			second := NewScope(chart, "second")
+			// Both hand the queue to the kernel (Flush), which registers
+			// the checks made so far: they come first.
+			if tc.now {
+				AddProblems(second, "y: now")
+			}
+			validating := make(chan struct{})
+			var once sync.Once
+			constructs.Node_Of(Kernel(chart)).AddValidation(&callback{func() { once.Do(func() { close(validating) }) }})
+			addProblemsLater(first, func() []string {
+				select {
+				case <-validating:
+					return []string{"x: later"}
+				case <-time.After(10 * time.Second):
+					return []string{"x: the check ran to its end before cdk8s validated"}
+				}
+			})
+			err := a.Synth()
+			var verr *ValidationError
+			require.ErrorAs(t, err, &verr)
+			assert.Equal(t, tc.want, verr.Problems)
+		})
 	}
 
-	for _, release := range []func(a *App){
-		func(*App) { releaseChecks() },
-		func(a *App) { close(a.ready) },
-	} {
-		a := &App{ready: make(chan struct{})}
-		queue.Lock()
-		starting = append(starting, a)
-		queue.Unlock()
-		held, check := ran()
-		addProblemsLater(chart, check)
-		select {
-		case <-held:
-			t.Fatal("a check ran while an App started")
-		case <-time.After(100 * time.Millisecond):
+	// cdk8s validates an App as it synthesises it, and again as it
+	// writes each chart (Chart.toJson): one synth validates as often as
+	// one with no check.
+	validations := func(check bool) int {
+		a := StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+		chart := NewChart(a, "c", nil)
+		n := 0
+		constructs.Node_Of(Kernel(chart)).AddValidation(&callback{func() { n++ }})
+		if check {
+			addProblemsLater(chart, func() []string { return nil })
 		}
-		release(a)
-		select {
-		case <-held:
-		case <-time.After(5 * time.Second):
-			t.Fatal("a released check did not run")
-		}
-		queue.Lock()
-		starting = slices.DeleteFunc(starting, func(s *App) bool { return s == a })
-		queue.Unlock()
-		later.Lock()
-		later.checks = nil
-		later.Unlock()
+		require.NoError(t, a.Synth())
+		return n
 	}
+	assert.Equal(t, validations(false), validations(true))
 }

@@ -20,35 +20,43 @@ func AddProblems(scope constructs.Construct, problems ...string) {
 	constructs.Node_Of(Kernel(scope)).AddValidation(&reportedProblems{problems: slices.Clone(problems)})
 }
 
-// later holds the checks running on other goroutines, whose problems
-// Flush registers, in the order the checks were started, before it hands
-// the queue to the kernel.
+// later holds the checks of addProblemsLater whose problems are not
+// registered yet, in the order they were made.
 var later struct {
 	sync.Mutex
-	checks []laterCheck
+	checks []*laterCheck
 }
 
 // laterCheck is one check of addProblemsLater.
 type laterCheck struct {
-	scope    constructs.Construct
+	scope constructs.Construct
+	// app is the App of StartApp scope was built under, or nil.
+	app      *App
 	problems chan []string
 }
 
 // addProblemsLater runs check, a pure Go function with no jsii call, on a
 // goroutine of its own, and registers the problems it returns as a
-// validation of scope (AddProblems) when the queue is next handed to the
-// kernel: at the latest when the app is synthesised, before cdk8s
-// validates it. A chart's costliest checks so run on the other core.
-// While an App of StartApp starts, they wait (see held): until it is
-// ready, or until its build is done and something waits for it. A panic
-// in check is reported as a problem.
+// validation of scope (AddProblems). A panic in check is reported as a
+// problem.
+//
+// A chart's costliest checks so run on the other core, and, under an App
+// of StartApp, not while the App is built: node starts and then applies
+// the queue then, and the two cores are busy. They run once the App's
+// build is done (App.Synth, or anything that needs their problems), and
+// App.Synth registers them after cdk8s's synth, which runs on node's
+// core alone: see App.Synth. Elsewhere they run at once, and their
+// problems are registered when the queue is next handed to the kernel,
+// at the latest when the app is synthesised, before cdk8s validates it.
 func addProblemsLater(scope constructs.Construct, check func() []string) {
-	c := laterCheck{scope: scope, problems: make(chan []string, 1)}
-	ready, released := appsReady(), checksReleased()
+	c := &laterCheck{scope: scope, app: appOf(scope), problems: make(chan []string, 1)}
+	var release <-chan struct{}
+	if c.app != nil {
+		release = c.app.checks
+	}
 	go func() {
-		select {
-		case <-ready:
-		case <-released:
+		if release != nil {
+			<-release
 		}
 		defer func() {
 			if r := recover(); r != nil {
@@ -62,47 +70,36 @@ func addProblemsLater(scope constructs.Construct, check func() []string) {
 	later.Unlock()
 }
 
-// held holds the checks of addProblemsLater made while an App of
-// StartApp starts, so that node's start, which the synth waits for, has
-// the other core to itself. They run once the Apps are ready, or when
-// something waits for an App or for their problems (releaseChecks),
-// whichever comes first.
-var held struct {
-	sync.Mutex
-	release chan struct{}
-}
-
-// checksReleased returns the channel releaseChecks closes next.
-func checksReleased() <-chan struct{} {
-	held.Lock()
-	defer held.Unlock()
-	if held.release == nil {
-		held.release = make(chan struct{})
-	}
-	return held.release
-}
-
-// releaseChecks lets every check held so far run.
-func releaseChecks() {
-	held.Lock()
-	defer held.Unlock()
-	if held.release != nil {
-		close(held.release)
-		held.release = nil
-	}
-}
-
 // registerLaterProblems waits for the checks of addProblemsLater and
-// registers their problems.
+// registers their problems, but for those of an App whose Synth
+// registers them itself after cdk8s's synth (App.Synth).
 func registerLaterProblems() {
-	releaseChecks()
+	registerChecks(func(c *laterCheck) bool { return c.app == nil || !c.app.checkingAfter })
+}
+
+// registerChecks waits for the checks that match, which it calls with
+// later's lock held, and registers their problems, in the order the checks
+// were made. It reports whether any check found a problem.
+func registerChecks(match func(*laterCheck) bool) (found bool) {
 	later.Lock()
-	checks := later.checks
-	later.checks = nil
+	var checks []*laterCheck
+	later.checks = slices.DeleteFunc(later.checks, func(c *laterCheck) bool {
+		if match(c) {
+			checks = append(checks, c)
+			return true
+		}
+		return false
+	})
 	later.Unlock()
 	for _, c := range checks {
-		AddProblems(c.scope, <-c.problems...)
+		if c.app != nil {
+			c.app.releaseChecks()
+		}
+		problems := <-c.problems
+		AddProblems(c.scope, problems...)
+		found = found || len(problems) > 0
 	}
+	return found
 }
 
 // reportedProblems adapts a list of problems to the constructs IValidation
