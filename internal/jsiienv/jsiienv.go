@@ -36,6 +36,10 @@
 // JavaScript prints to stdout to stderr instead. Until the kernel's first
 // call, SetKernelStart may change how the launcher starts it: package
 // internal/kernelsnapshot has it start from a Node.js start-up snapshot.
+// Prestart starts such a kernel at once, from a package's initialiser,
+// and the launcher jsii starts at its first call hands it jsii's pipes
+// instead of starting node: the kernel's start then overlaps the
+// program's initialisation and what it does before that call.
 //
 // The kernel and its Node.js child leave files in the temporary directory
 // when they are stopped by a signal. TMPDIR is therefore pointed at a

@@ -10,8 +10,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,12 +43,16 @@ import (
 // The script is launcherScript with one of kernelCommand or
 // kernelTryCommand in place of its %[1]s; the exports %[2]s set the
 // variables the kernel's scripts read.
+//
+// A kernel started ahead (Prestart) is handed jsii's pipes by %[3]s,
+// adoptCommand, when one is waiting.
 const launcherScript = `#!/bin/sh
 # Written by internal/jsiienv: runs the jsii kernel in this one node process.
 trap '' INT TERM
 %[2]s
 program="${1%%/bin/jsii-runtime.js}/lib/program.js"
 if [ "$#" -eq 1 ] && [ -f "$program" ]; then
+%[3]s
 	setsid=
 	if command -v setsid >/dev/null 2>&1; then
 		setsid=setsid
@@ -54,6 +61,42 @@ if [ "$#" -eq 1 ] && [ -f "$program" ]; then
 fi
 exec node "$@"
 `
+
+// adoptCommand hands this launcher's stdin, stdout and stderr, jsii's
+// pipes, to the kernel Prestart started, node %[4]d, and exits, once:
+// when the launcher is the first that the Go process %[1]d started for
+// the program %[5]s (creating the file %[3]s, which must not exist, is
+// the claim). It writes its process ID
+// on the kernel's stdin, the pipe the Go process holds as its
+// descriptor %[2]d; the kernel opens the three pipes through
+// /proc/<pid>/fd, as the launcher's descriptors 7, 8 and 9, which it
+// copies them to first (a redirection, such as printf's, moves 0 to 2
+// for a moment), and answers with SIGUSR1, or with SIGUSR2 when it will
+// not (kernel/snapshot.js). When the kernel answers SIGUSR2 or ends
+// first, the launcher starts node itself, as without it. It waits for
+// the answer in short sleeps, each ended early by the signal; a signal
+// that comes between its check and the wait costs it one sleep.
+const adoptCommand = `	set -C
+	if [ "$PPID" = %[1]d ] && [ "$program" = %[5]s ] && command : 2>/dev/null >%[3]s; then
+		set +C
+		exec 7<&0 8>&1 9>&2
+		adopted=
+		trap 'adopted=yes' USR1
+		trap 'adopted=no' USR2
+		trap '' PIPE
+		if printf '%%s\n' "$$" 2>/dev/null >/proc/%[1]d/fd/%[2]d; then
+			while [ -z "$adopted" ] && kill -0 %[4]d 2>/dev/null; do
+				sleep 0.02 </dev/null >/dev/null 2>&1 &
+				pause=$!
+				[ -z "$adopted" ] && wait $pause
+				kill $pause 2>/dev/null
+			done
+		fi
+		trap - PIPE USR1 USR2
+		[ "$adopted" = yes ] && exit 0
+		exec 7<&- 8>&- 9>&-
+	fi
+	set +C`
 
 // kernelCommand starts the kernel with node's options %[1]s.
 const kernelCommand = `	exec $setsid node %[1]s --preserve-symlinks "$program" 3>&1 1>&2`
@@ -103,7 +146,7 @@ func installLauncher(dir string) string {
 		}
 	}
 	launcher := filepath.Join(dir, "node")
-	if writeLauncher(launcher, KernelStart{Options: []string{"--require", filepath.Join(scripts, "shim.js")}}) != nil {
+	if writeLauncher(launcher, KernelStart{Options: []string{"--require", filepath.Join(scripts, "shim.js")}}, "") != nil {
 		return "" // jsii starts node itself, as it would without us
 	}
 	// A temporary directory mounted noexec cannot run the launcher; jsii
@@ -147,12 +190,117 @@ func SetKernelStart(k KernelStart) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
 	}
-	return writeLauncher(launcher, k)
+	stopPrestarted()
+	return writeLauncher(launcher, k, "")
+}
+
+// prestarted is the kernel Prestart started, until a launcher adopts it
+// or it is stopped.
+var prestarted struct {
+	sync.Mutex
+	// ctl is the write end of the kernel's stdin: the launcher writes
+	// its process ID there, and the kernel ends when it is closed unread.
+	ctl  *os.File
+	proc *os.Process
+}
+
+// Prestart starts the kernel now, with node (a path), as k says (as
+// SetKernelStart does too), on the kernel script program, jsii's
+// lib/program.js as jsii's client unpacked it. It waits in node, its
+// start-up done, until jsii's first call starts the launcher, which hands
+// it jsii's pipes (adoptCommand), and ends when this process ends first.
+// The kernel must be able to take them: only the start-up snapshot's
+// main (kernel/snapshot.js) can.
+//
+// jsii starts the kernel at its first call, once this program has
+// initialised its packages and done what comes before that call; a kernel
+// started from a package's initialiser is up by then, or nearer to it.
+// The kernel takes the pipes only from a launcher this process started
+// on program, first, and with the environment the kernel started with,
+// which is the one jsii would start it with now (kernelEnv): a variable
+// set since makes the launcher start node itself, as without Prestart.
+// So does a failure, here or in the kernel.
+func Prestart(node string, k KernelStart, program string) error {
+	if launcher == "" {
+		return errors.New("no launcher runs the kernel")
+	}
+	stopPrestarted()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	env := kernelEnv()
+	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
+		env = append(env, name+"="+k.Env[name])
+	}
+	// The variables the kernel compares with the launcher's but for
+	// these: the launcher exports k.Env itself.
+	env = append(env, adoptVariable+"="+strings.Join(append(slices.Sorted(maps.Keys(k.Env)), adoptVariable), ","))
+	argv := append(append([]string{"node"}, k.Options...), "--preserve-symlinks", program)
+	proc, err := os.StartProcess(node, argv, &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{r, os.Stderr, os.Stderr},
+		// Out of the terminal's process group, as the launcher starts
+		// it: the Go process stops it (see kernel/process.js).
+		Sys: &syscall.SysProcAttr{Setsid: true},
+	})
+	r.Close()
+	if err != nil {
+		w.Close()
+		return err
+	}
+	go proc.Wait() //nolint:errcheck // reaped; the launcher sees it end
+	adopt := fmt.Sprintf(adoptCommand, os.Getpid(), w.Fd(), shellQuote(filepath.Join(tempDir, "kernel-adopted")), proc.Pid, shellQuote(program))
+	if err := writeLauncher(launcher, k, adopt); err != nil {
+		w.Close()
+		return err
+	}
+	prestarted.Lock()
+	prestarted.ctl, prestarted.proc = w, proc
+	prestarted.Unlock()
+	return nil
+}
+
+// adoptVariable tells kernel/snapshot.js to wait for a launcher to adopt
+// it, and lists the variables it started with that a launcher's
+// environment need not hold.
+const adoptVariable = "TELEPACE_KERNEL_ADOPT"
+
+// stopPrestarted ends the kernel Prestart started, if no launcher has
+// adopted it: it reads the end of its stdin and exits.
+func stopPrestarted() {
+	prestarted.Lock()
+	defer prestarted.Unlock()
+	if prestarted.ctl != nil {
+		prestarted.ctl.Close()
+		prestarted.ctl, prestarted.proc = nil, nil
+	}
+}
+
+// kernelEnv returns the environment jsii starts the kernel's launcher
+// with: NODE_OPTIONS, unless set, then this process's variables, then
+// JSII_AGENT; the last of a name's values wins, as os/exec passes them.
+func kernelEnv() []string {
+	all := append(append([]string{"NODE_OPTIONS=--max-old-space-size=4069"}, os.Environ()...),
+		fmt.Sprintf("JSII_AGENT=%v/%v/%v", runtime.Version(), runtime.GOOS, runtime.GOARCH))
+	last := map[string]int{}
+	for i, kv := range all {
+		name, _, _ := strings.Cut(kv, "=")
+		last[name] = i
+	}
+	var env []string
+	for i, kv := range all {
+		name, _, _ := strings.Cut(kv, "=")
+		if last[name] == i {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // writeLauncher writes the launcher script to path, replacing it in one
-// rename.
-func writeLauncher(path string, k KernelStart) error {
+// rename; adopt is adoptCommand filled in, or "".
+func writeLauncher(path string, k KernelStart, adopt string) error {
 	var exports []string
 	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
 		exports = append(exports, "export "+name+"="+shellQuote(k.Env[name]))
@@ -168,7 +316,7 @@ func writeLauncher(path string, k KernelStart) error {
 			shellQuote(k.FallbackNote), shellQuote(started), shellQuote(strings.Join(k.Options, " ")), unset)
 	}
 	tmp := path + ".new"
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(launcherScript, command, strings.Join(exports, "\n"))), 0o700); err != nil {
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(launcherScript, command, strings.Join(exports, "\n"), adopt)), 0o700); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -73,12 +73,21 @@ func start(c choice) error {
 	shim := []string{"--require", filepath.Join(jsiienv.KernelScripts(), "shim.js")}
 	env := map[string]string{buildVariable: c.dir, "TELEPACE_KERNEL_SCRIPTS": jsiienv.KernelScripts()}
 	if c.mode == Used {
-		return jsiienv.SetKernelStart(jsiienv.KernelStart{
+		k := jsiienv.KernelStart{
 			Options:      []string{"--snapshot-blob", filepath.Join(c.dir, "kernel.blob")},
 			Env:          env,
 			Fallback:     shim,
 			FallbackNote: c.dir + ".failed",
-		})
+		}
+		// Started now, the kernel is up sooner: jsii starts it at the
+		// program's first call, after every package's initialiser and
+		// what the program does before that call (see jsiienv.Prestart).
+		if node, err := exec.LookPath("node"); err == nil {
+			if program, err := kernelScriptPath(); err == nil && jsiienv.Prestart(node, k, program) == nil {
+				return nil
+			}
+		}
+		return jsiienv.SetKernelStart(k)
 	}
 	return jsiienv.SetKernelStart(jsiienv.KernelStart{Options: shim, Env: env})
 }
@@ -229,6 +238,21 @@ func key(scripts string) (string, error) {
 // client unpacked it into jsiienv's temporary directory when the jsii
 // packages were initialised, before this package.
 func kernelScript() (string, error) {
+	path, err := kernelScriptPath()
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// kernelScriptPath returns the path of jsii's kernel script, as jsii's
+// client unpacked it.
+func kernelScriptPath() (string, error) {
 	found, err := filepath.Glob(filepath.Join(jsiienv.TempDir(), "jsii-runtime.*", "lib", "program.js"))
 	if err != nil {
 		return "", err
@@ -236,10 +260,5 @@ func kernelScript() (string, error) {
 	if len(found) != 1 {
 		return "", fmt.Errorf("jsii's kernel script: %d unpacked, want 1", len(found))
 	}
-	data, err := os.ReadFile(found[0])
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	return found[0], nil
 }

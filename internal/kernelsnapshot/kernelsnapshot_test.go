@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,6 +70,35 @@ func TestProbe(t *testing.T) {
 	}
 	mode, dir, why := kernelsnapshot.Current()
 	fmt.Printf("mode: %s\ndir: %s\nwhy: %s\n", mode, dir, why)
+	ahead := startedAhead(t)
+	fmt.Printf("started ahead: %d\n", len(ahead))
+	switch os.Getenv("PROBE_AHEAD") {
+	case "unused":
+		// The kernel started ahead outlives no process that never calls
+		// into the kernel.
+		for _, pid := range ahead {
+			fmt.Printf("pid: %d\n", pid)
+		}
+		jsiienv.Cleanup()
+		return
+	case "killed":
+		for _, pid := range ahead {
+			p, err := os.FindProcess(pid)
+			require.NoError(t, err)
+			require.NoError(t, p.Signal(syscall.SIGKILL))
+			for syscall.Kill(pid, 0) == nil && !zombie(pid) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	case "refused":
+		// A launcher of another environment asks for the kernel first: it
+		// refuses, and ends.
+		require.Len(t, ahead, 1)
+		fmt.Printf("asked: %s\n", askAhead(t, ahead[0], "TELEPACE_PROBE_OTHER=1"))
+		for syscall.Kill(ahead[0], 0) == nil && !zombie(ahead[0]) {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	if os.Getenv("PROBE_BULK") != "" {
 		// pkg/constructs's App loads this project's jsii library too.
 		a := pc.StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
@@ -101,8 +132,81 @@ func TestProbe(t *testing.T) {
 			}
 		}
 	}
+	if os.Getenv("PROBE_AHEAD") == "twice" {
+		// A kernel started again after the first closed: the launcher
+		// starts it.
+		jsii.Close()
+		app := cdk8s.NewApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+		cdk8s.NewChart(app, jsii.String("again"), nil)
+		app.Synth()
+		fmt.Println("synthesised again")
+	}
 	jsii.Close()
 	jsiienv.Cleanup()
+}
+
+// startedAhead returns the process IDs of this process's node children
+// that run a kernel from its start-up snapshot: the one started ahead, as
+// long as no kernel runs.
+func startedAhead(t *testing.T) []int {
+	tasks, err := filepath.Glob("/proc/self/task/*/children")
+	require.NoError(t, err)
+	var pids []int
+	for _, task := range tasks {
+		data, err := os.ReadFile(task)
+		require.NoError(t, err)
+		for _, f := range strings.Fields(string(data)) {
+			pid, err := strconv.Atoi(f)
+			require.NoError(t, err)
+			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if err == nil && bytes.Contains(cmdline, []byte("--snapshot-blob")) && !zombie(pid) {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
+// askAhead asks the kernel started ahead, process pid, to take the pipes
+// of a launcher like jsiienv's, run with this process's environment and
+// extra, and returns the launcher's answer: "adopted" or "refused".
+func askAhead(t *testing.T, pid int, extra ...string) string {
+	// This process's descriptor of the kernel's stdin.
+	stdin, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid))
+	require.NoError(t, err)
+	fds, err := filepath.Glob("/proc/self/fd/*")
+	require.NoError(t, err)
+	ctl := ""
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && target == stdin {
+			ctl = filepath.Base(fd)
+		}
+	}
+	require.NotEmpty(t, ctl, "no descriptor of the kernel's stdin")
+	script := `exec 7<&0 8>&1 9>&2
+answer=
+trap 'answer=adopted' USR1
+trap 'answer=refused' USR2
+printf '%s
+' "$$" >/proc/$PPID/fd/` + ctl + `
+while [ -z "$answer" ]; do sleep 0.01; done
+echo "$answer"`
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(os.Environ(), extra...)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	return strings.TrimSpace(string(out))
+}
+
+// zombie reports whether process pid has ended, its parent yet to reap
+// it.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	_, rest, _ := bytes.Cut(stat, []byte(") "))
+	return bytes.HasPrefix(rest, []byte("Z"))
 }
 
 // TestSnapshotBuiltThenUsed: the first kernel of a node and jsii runtime
@@ -124,6 +228,7 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 	assert.DirExists(t, recent)
 	require.NoError(t, os.RemoveAll(recent))
 	assert.Contains(t, first, "mode: building\n")
+	assert.Contains(t, first, "started ahead: 0\n", "only from a snapshot")
 	dirs, err := filepath.Glob(filepath.Join(cache, "telepace-platform-charts", "kernel-snapshot", "*"))
 	require.NoError(t, err)
 	require.Len(t, dirs, 1, "one snapshot, no leftovers: %v", dirs)
@@ -135,6 +240,8 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 
 	second, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, second, "mode: snapshot\ndir: "+dirs[0]+"\n")
+	assert.Contains(t, second, "started ahead: 1\n")
+	assert.Contains(t, stderr, "kernel snapshot: started ahead; adopted\n")
 	assert.Contains(t, stderr, "kernel snapshot: packages from the snapshot: constructs, cdk8s\n")
 	// The kernel does not extract them again: their directories hold a
 	// copy of what it reads, not the packages' other files.
@@ -377,4 +484,65 @@ func TestSnapshotOthersMayWrite(t *testing.T) {
 	entries, err := os.ReadDir(root)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
+}
+
+// TestStartedAheadKernel: a kernel started from the snapshot as the
+// program initialises (jsiienv.Prestart) serves jsii's first kernel
+// (TestSnapshotBuiltThenUsed) but for a launcher whose environment it
+// did not start with (which it tells to start node itself, and ends); a
+// kernel started again after the first closes is
+// the launcher's own; when the kernel started ahead is gone before jsii
+// starts the launcher, the launcher starts node itself; and it ends with
+// a process that never calls into the kernel. Each run synthesises the
+// same objects.
+func TestStartedAheadKernel(t *testing.T) {
+	cache := t.TempDir()
+	probe(t, cache) // builds the snapshot
+	want, _ := probe(t, cache)
+	_, want, _ = strings.Cut(want, "yaml:\n")
+	want, _, _ = strings.Cut(want, "package ")
+	require.Contains(t, want, "kind: ConfigMap")
+
+	for _, tc := range []struct {
+		ahead, wantStderr string
+		notStderr         string
+	}{
+		{"refused", "kernel snapshot: started ahead; not adopted: the launcher has another environment\n", "adopted\n"},
+		{"twice", "kernel snapshot: started ahead; adopted\n", "not adopted"},
+		{"killed", "", "started ahead;"},
+	} {
+		t.Run(tc.ahead, func(t *testing.T) {
+			stdout, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1", "PROBE_AHEAD="+tc.ahead)
+			assert.Contains(t, stdout, "mode: snapshot\n")
+			assert.Contains(t, stdout, "started ahead: 1\n")
+			assert.Contains(t, stderr, tc.wantStderr)
+			assert.NotContains(t, stderr, tc.notStderr)
+			assert.Contains(t, stderr, "kernel snapshot: packages from the snapshot: constructs, cdk8s\n", "the launcher's kernel starts from the snapshot too")
+			_, got, _ := strings.Cut(stdout, "yaml:\n")
+			got, _, _ = strings.Cut(got, "package ")
+			assert.Equal(t, want, got)
+			if tc.ahead == "refused" {
+				assert.Contains(t, stdout, "asked: refused\n")
+			}
+			if tc.ahead == "twice" {
+				assert.Contains(t, stdout, "synthesised again\n")
+				assert.Equal(t, 2, strings.Count(stderr, "packages from the snapshot"), "two kernels, both from the snapshot")
+			}
+		})
+	}
+
+	t.Run("unused", func(t *testing.T) {
+		stdout, _ := probe(t, cache, "PROBE_AHEAD=unused")
+		assert.Contains(t, stdout, "started ahead: 1\n")
+		_, pid, found := strings.Cut(stdout, "pid: ")
+		require.True(t, found, stdout)
+		pid, _, _ = strings.Cut(pid, "\n")
+		n, err := strconv.Atoi(pid)
+		require.NoError(t, err)
+		deadline := time.Now().Add(10 * time.Second)
+		for syscall.Kill(n, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		assert.ErrorIs(t, syscall.Kill(n, 0), syscall.ESRCH, "the kernel started ahead outlived its process")
+	})
 }

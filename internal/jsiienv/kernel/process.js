@@ -22,6 +22,11 @@
 // onLoad, if given, is called with the name, version and SHA-256 (hex) of
 // the tarball of every package the kernel is asked to load, when the
 // kernel reads the request, before it acts on it.
+//
+// pipes, if given, are the descriptors of jsii's pipes when they are not
+// the process's own (a kernel started ahead, which a launcher hands them
+// to: see snapshot.js): { in, out, err }, which the kernel's reads of
+// descriptor 3, its writes to 3 and its writes to 2 go to.
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -29,13 +34,14 @@ const crypto = require('crypto');
 const supportedMajor = '__SUPPORTED_NODE_MAJOR__';
 const endOfLifeVariable = '__END_OF_LIFE_VARIABLE__';
 
-function prepare(program, onLoad) {
+function prepare(program, onLoad, pipes) {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
+  const io = pipes || { in: 0, out: 3, err: 2 };
   const writeSync = fs.writeSync;
-  fs.writeSync = function (...args) {
+  fs.writeSync = function (fd, ...rest) {
     try {
-      return writeSync.apply(this, args);
+      return writeSync.call(this, fd === 3 ? io.out : fd === 2 ? io.err : fd, ...rest);
     } catch (e) {
       if (e && e.code === 'EPIPE') process.exit(0);
       throw e;
@@ -45,13 +51,13 @@ function prepare(program, onLoad) {
   const silenced = (process.env[endOfLifeVariable] || '').split(',').map((v) => v.trim());
   if (major !== supportedMajor || !silenced.includes(major)) {
     const entry = path.join(path.dirname(program), '..', 'bin', 'jsii-runtime.js');
-    const r = require('child_process').spawnSync(process.execPath, [entry], { stdio: [0, 3, 2], detached: true });
+    const r = require('child_process').spawnSync(process.execPath, [entry], { stdio: [io.in, io.out, io.err], detached: true });
     process.exit(r.status === null ? 1 : r.status);
   }
   const watch = onLoad === undefined ? null : loadWatcher(onLoad);
   const readSync = fs.readSync;
   fs.readSync = function (fd, buffer, ...rest) {
-    const n = readSync.call(this, fd === 3 ? 0 : fd, buffer, ...rest);
+    const n = readSync.call(this, fd === 3 ? io.in : fd, buffer, ...rest);
     if (watch !== null && fd === 3 && n > 0) {
       const offset = typeof rest[0] === 'number' ? rest[0] : (rest[0] && rest[0].offset) || 0;
       watch(buffer, offset, offset + n);

@@ -137,8 +137,64 @@ function copyPackage(name, digest, to) {
   return false;
 }
 
+// adopt waits, in a kernel internal/jsiienv started ahead (Prestart),
+// for the launcher jsii starts to write its process ID on stdin, and
+// returns the descriptors of jsii's pipes, the launcher's stdin, stdout
+// and stderr, which it keeps as its descriptors 7, 8 and 9, opened
+// through /proc, having told the launcher (SIGUSR1).
+// When the launcher's environment is not the one this process started
+// with (but for the variables listed in TELEPACE_KERNEL_ADOPT), or the
+// pipes cannot be opened, it tells the launcher to start node itself
+// (SIGUSR2) and exits; it exits too when stdin ends unwritten (the Go
+// process ended first, or stopped it).
+function adopt(listed) {
+  const except = new Set(listed.split(','));
+  const buf = Buffer.alloc(64);
+  let line = '';
+  while (!line.includes('\n')) {
+    let n = 0;
+    try {
+      n = fs.readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      if (e && e.code === 'EAGAIN') continue;
+    }
+    if (n === 0) process.exit(0);
+    line += buf.toString('latin1', 0, n);
+  }
+  const pid = Number(line.trim());
+  if (!Number.isSafeInteger(pid) || pid <= 1) process.exit(0);
+  const debug = (msg) => {
+    if (process.env.TELEPACE_KERNEL_SNAPSHOT_DEBUG) fs.writeSync(2, `kernel snapshot: started ahead; ${msg}\n`);
+  };
+  try {
+    const environ = (p) => fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0')
+      .filter((kv) => kv !== '' && !except.has(kv.slice(0, kv.indexOf('=')))).sort().join('\0');
+    if (environ('self') !== environ(pid)) throw new Error('the launcher has another environment');
+    const { O_RDONLY, O_WRONLY } = fs.constants;
+    const pipes = {
+      in: fs.openSync(`/proc/${pid}/fd/7`, O_RDONLY),
+      out: fs.openSync(`/proc/${pid}/fd/8`, O_WRONLY),
+      err: fs.openSync(`/proc/${pid}/fd/9`, O_WRONLY),
+    };
+    process.kill(pid, 'SIGUSR1');
+    debug('adopted');
+    return pipes;
+  } catch (e) {
+    debug(`not adopted: ${e && e.message}`);
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {
+      // gone
+    }
+    process.exit(0);
+  }
+}
+
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   building = false;
+  const listed = process.env.TELEPACE_KERNEL_ADOPT;
+  delete process.env.TELEPACE_KERNEL_ADOPT;
+  const pipes = listed === undefined ? undefined : adopt(listed);
   // Tell the launcher the kernel's script runs: from here on, node
   // started from the snapshot.
   const started = process.env.TELEPACE_KERNEL_STARTED;
@@ -158,7 +214,7 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     loads.push({ name, version, digest });
     const p = packages.get(name);
     if (p !== undefined && p.version === version && p.digest === digest) verified.add(name);
-  });
+  }, pipes);
   // A package the kernel loaded from its files (not in the snapshot, or
   // from another tarball) is in the snapshot the next run starts from.
   const rebuild = process.env.TELEPACE_KERNEL_SNAPSHOT_BUILD;
