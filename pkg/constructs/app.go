@@ -69,6 +69,12 @@ func StartApp(props *cdk8s.AppProps) *App {
 	return a
 }
 
+// Ready returns a channel that is closed once the kernel's side of the App
+// is there, or failed to start (Kernel and Synth then panic). Work that
+// can wait should: until then, node starts on the other core, and synth
+// waits for it.
+func (a *App) Ready() <-chan struct{} { return a.ready }
+
 // Kernel hands the queue to the kernel, waiting for the kernel's App first,
 // and returns the kernel's App.
 func (a *App) Kernel() cdk8s.App {
@@ -90,7 +96,12 @@ func (a *App) Synth() error {
 	later.Lock()
 	a.checkingAfter = true
 	later.Unlock()
-	err := CatchValidation(func() { a.app.Synth() })
+	err := CatchValidation(func() {
+		// The queue is with the kernel: the checks run while cdk8s
+		// synthesises, on the core node leaves idle.
+		a.releaseChecks()
+		a.app.Synth()
+	})
 	later.Lock()
 	a.checkingAfter = false
 	later.Unlock()
@@ -106,9 +117,6 @@ func (a *App) Synth() error {
 
 // await waits for the kernel's side of every started App, a among them.
 func (a *App) await() {
-	// The build is done: the checks it made run while the kernel starts
-	// (if it has not) and synthesises.
-	a.releaseChecks()
 	queue.Lock()
 	defer queue.Unlock()
 	awaitLocked()

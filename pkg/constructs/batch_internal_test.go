@@ -217,9 +217,9 @@ func TestQueueCountsWithTheKernel(t *testing.T) {
 }
 
 // TestChecksWaitForTheBuild: a check made on a scope of no App of
-// StartApp runs at once; one made under such an App waits until the App's
-// build is done (as its Synth says) or its problems are asked for
-// (Flush).
+// StartApp runs at once; one made under such an App waits, its kernel
+// side ready, until the App's Synth has handed the queue over
+// (releaseChecks) or its problems are asked for (Flush).
 func TestChecksWaitForTheBuild(t *testing.T) {
 	ran := func() (chan struct{}, func() []string) {
 		c := make(chan struct{})
@@ -236,7 +236,7 @@ func TestChecksWaitForTheBuild(t *testing.T) {
 	Flush()
 
 	for name, release := range map[string]func(a *App){
-		"build done":         func(a *App) { a.releaseChecks() },
+		"queue handed over":  func(a *App) { a.releaseChecks() },
 		"problems asked for": func(*App) { Flush() },
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -41,13 +41,14 @@ type laterCheck struct {
 // problem.
 //
 // A chart's costliest checks so run on the other core, and, under an App
-// of StartApp, not while the App is built: node starts and then applies
-// the queue then, and the two cores are busy. They run once the App's
-// build is done (App.Synth, or anything that needs their problems), and
-// App.Synth registers them after cdk8s's synth, which runs on node's
-// core alone: see App.Synth. Elsewhere they run at once, and their
-// problems are registered when the queue is next handed to the kernel,
-// at the latest when the app is synthesised, before cdk8s validates it.
+// of StartApp, not while the App is built or node starts, when the two
+// cores are busy: App.Synth lets them run once it has handed the queue to
+// the kernel, while cdk8s synthesises on node's core alone, and registers
+// their problems after (see App.Synth); anything that needs their
+// problems first (Flush) lets them run then. Elsewhere they run at once,
+// and their problems are registered when the queue is next handed to the
+// kernel, at the latest when the app is synthesised, before cdk8s
+// validates it.
 func addProblemsLater(scope constructs.Construct, check func() []string) {
 	c := &laterCheck{scope: scope, app: appOf(scope), problems: make(chan []string, 1)}
 	var release <-chan struct{}
