@@ -66,9 +66,8 @@ exec node "$@"
 // pipes, to the kernel Prestart started, node %[4]d, and exits, once:
 // when the launcher is the first that the Go process %[1]d started for
 // the program %[5]s (creating the file %[3]s, which must not exist, is
-// the claim). It writes its process ID
-// on the kernel's stdin, the pipe the Go process holds as its
-// descriptor %[2]d; the kernel opens the three pipes through
+// the claim). It writes its process ID on the kernel's stdin, the pipe
+// the Go process holds as its descriptor %[2]d; the kernel opens the three pipes through
 // /proc/<pid>/fd, as the launcher's descriptors 7, 8 and 9, which it
 // copies them to first (a redirection, such as printf's, moves 0 to 2
 // for a moment), and answers with SIGUSR1, or with SIGUSR2 when it will
@@ -200,8 +199,7 @@ var prestarted struct {
 	sync.Mutex
 	// ctl is the write end of the kernel's stdin: the launcher writes
 	// its process ID there, and the kernel ends when it is closed unread.
-	ctl  *os.File
-	proc *os.Process
+	ctl *os.File
 }
 
 // Prestart starts the kernel now, with node (a path), as k says (as
@@ -215,11 +213,12 @@ var prestarted struct {
 // jsii starts the kernel at its first call, once this program has
 // initialised its packages and done what comes before that call; a kernel
 // started from a package's initialiser is up by then, or nearer to it.
-// The kernel takes the pipes only from a launcher this process started
-// on program, first, and with the environment the kernel started with,
-// which is the one jsii would start it with now (kernelEnv): a variable
-// set since makes the launcher start node itself, as without Prestart.
-// So does a failure, here or in the kernel.
+// The kernel takes the pipes only from the first launcher this process
+// starts on program, and only when the launcher's environment is the
+// kernel's (kernelEnv builds it as jsii does: jsii's client takes this
+// process's variables when it is created, in the jsii packages'
+// initialisers); otherwise, or on any failure here or in the kernel, the
+// launcher starts node itself, as without Prestart.
 func Prestart(node string, k KernelStart, program string) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
@@ -256,7 +255,7 @@ func Prestart(node string, k KernelStart, program string) error {
 		return err
 	}
 	prestarted.Lock()
-	prestarted.ctl, prestarted.proc = w, proc
+	prestarted.ctl = w
 	prestarted.Unlock()
 	return nil
 }
@@ -273,7 +272,7 @@ func stopPrestarted() {
 	defer prestarted.Unlock()
 	if prestarted.ctl != nil {
 		prestarted.ctl.Close()
-		prestarted.ctl, prestarted.proc = nil, nil
+		prestarted.ctl = nil
 	}
 }
 
