@@ -96,9 +96,11 @@ func Launcher() string { return launcher }
 // TempDir returns the private temporary directory the kernel uses.
 func TempDir() string { return tempDir }
 
-// Cleanup removes the private temporary directory. Call it after
-// jsii.Close, when no kernel runs any more.
+// Cleanup stops a kernel started ahead that nothing adopted
+// (StopPrestarted) and removes the private temporary directory. Call it
+// after jsii.Close, when no kernel runs any more.
 func Cleanup() {
+	StopPrestarted()
 	if tempDir != "" {
 		_ = os.RemoveAll(tempDir)
 	}

@@ -23,3 +23,11 @@ type KernelStart struct {
 func SetKernelStart(KernelStart) error {
 	return errors.New("no launcher runs the kernel")
 }
+
+// Prestart fails: no launcher runs the kernel.
+func Prestart(string, KernelStart, string) error {
+	return errors.New("no launcher runs the kernel")
+}
+
+// StopPrestarted does nothing: no kernel is started ahead.
+func StopPrestarted() {}

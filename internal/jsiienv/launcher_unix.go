@@ -3,7 +3,9 @@
 package jsiienv
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,6 +51,7 @@ import (
 const launcherScript = `#!/bin/sh
 # Written by internal/jsiienv: runs the jsii kernel in this one node process.
 trap '' INT TERM
+unset TELEPACE_KERNEL_ADOPT
 %[2]s
 program="${1%%/bin/jsii-runtime.js}/lib/program.js"
 if [ "$#" -eq 1 ] && [ -f "$program" ]; then
@@ -73,8 +76,8 @@ exec node "$@"
 // for a moment), and answers with SIGUSR1, or with SIGUSR2 when it will
 // not (kernel/snapshot.js). When the kernel answers SIGUSR2 or ends
 // first, the launcher starts node itself, as without it. It waits for
-// the answer in short sleeps, each ended early by the signal; a signal
-// that comes between its check and the wait costs it one sleep.
+// the answer in short sleeps, each ended early by the signal and reaped;
+// a signal that comes between its check and the wait costs it one sleep.
 const adoptCommand = `	set -C
 	if [ "$PPID" = %[1]d ] && [ "$program" = %[5]s ] && command : 2>/dev/null >%[3]s; then
 		set +C
@@ -88,7 +91,8 @@ const adoptCommand = `	set -C
 				sleep 0.02 </dev/null >/dev/null 2>&1 &
 				pause=$!
 				[ -z "$adopted" ] && wait $pause
-				kill $pause 2>/dev/null
+				kill -KILL $pause 2>/dev/null
+				wait $pause 2>/dev/null
 			done
 		fi
 		trap - PIPE USR1 USR2
@@ -199,7 +203,10 @@ var prestarted struct {
 	sync.Mutex
 	// ctl is the write end of the kernel's stdin: the launcher writes
 	// its process ID there, and the kernel ends when it is closed unread.
-	ctl *os.File
+	ctl  *os.File
+	proc *os.Process
+	// ended is closed once the kernel has ended and is reaped.
+	ended chan struct{}
 }
 
 // Prestart starts the kernel now, with node (a path), as k says (as
@@ -228,13 +235,21 @@ func Prestart(node string, k KernelStart, program string) error {
 	if err != nil {
 		return err
 	}
-	env := kernelEnv()
+	// The launcher's environment is jsii's (kernelEnv), and sets k.Env
+	// itself: the kernel compares the launcher's, but for those, with
+	// the digest of this one (a node wrapper may change the kernel's own).
+	except := append(slices.Sorted(maps.Keys(k.Env)), adoptVariable)
+	var env []string
+	for _, kv := range kernelEnv() {
+		if name, _, _ := strings.Cut(kv, "="); !slices.Contains(except, name) {
+			env = append(env, kv)
+		}
+	}
+	digest := envDigest(env)
 	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
 		env = append(env, name+"="+k.Env[name])
 	}
-	// The variables the kernel compares with the launcher's but for
-	// these: the launcher exports k.Env itself.
-	env = append(env, adoptVariable+"="+strings.Join(append(slices.Sorted(maps.Keys(k.Env)), adoptVariable), ","))
+	env = append(env, adoptVariable+"="+strings.Join(except, ",")+"|"+digest)
 	argv := append(append([]string{"node"}, k.Options...), "--preserve-symlinks", program)
 	proc, err := os.StartProcess(node, argv, &os.ProcAttr{
 		Env:   env,
@@ -248,14 +263,18 @@ func Prestart(node string, k KernelStart, program string) error {
 		w.Close()
 		return err
 	}
-	go proc.Wait() //nolint:errcheck // reaped; the launcher sees it end
+	ended := make(chan struct{})
+	go func() {
+		_, _ = proc.Wait() // reaped: the launcher sees it end
+		close(ended)
+	}()
 	adopt := fmt.Sprintf(adoptCommand, os.Getpid(), w.Fd(), shellQuote(filepath.Join(tempDir, "kernel-adopted")), proc.Pid, shellQuote(program))
 	if err := writeLauncher(launcher, k, adopt); err != nil {
 		w.Close()
 		return err
 	}
 	prestarted.Lock()
-	prestarted.ctl = w
+	prestarted.ctl, prestarted.proc, prestarted.ended = w, proc, ended
 	prestarted.Unlock()
 	return nil
 }
@@ -272,8 +291,37 @@ func stopPrestarted() {
 	defer prestarted.Unlock()
 	if prestarted.ctl != nil {
 		prestarted.ctl.Close()
-		prestarted.ctl = nil
+		prestarted.ctl, prestarted.proc, prestarted.ended = nil, nil, nil
 	}
+}
+
+// envDigest returns the SHA-256, in hex, of env's entries sorted
+// bytewise and joined by NUL bytes, as kernel/snapshot.js computes it of
+// the launcher's environment.
+func envDigest(env []string) string {
+	sorted := slices.Sorted(slices.Values(env))
+	sum := sha256.Sum256([]byte(strings.Join(sorted, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
+
+// StopPrestarted stops the kernel Prestart started when no launcher has
+// claimed it, and waits for it to end, so that it does not outlive a
+// program that never called into the kernel (nor hold its stderr).
+// Cleanup calls it.
+func StopPrestarted() {
+	prestarted.Lock()
+	proc, ended := prestarted.proc, prestarted.ended
+	prestarted.Unlock()
+	if proc == nil {
+		return
+	}
+	if _, err := os.Lstat(filepath.Join(tempDir, "kernel-adopted")); err == nil {
+		return // jsii's, to stop with jsii.Close
+	}
+	stopPrestarted()
+	// Nothing of its runs yet: it waits for a launcher, or starts.
+	_ = proc.Kill()
+	<-ended
 }
 
 // kernelEnv returns the environment jsii starts the kernel's launcher

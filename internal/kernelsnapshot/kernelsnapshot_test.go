@@ -488,13 +488,14 @@ func TestSnapshotOthersMayWrite(t *testing.T) {
 
 // TestStartedAheadKernel: a kernel started from the snapshot as the
 // program initialises (jsiienv.Prestart) serves jsii's first kernel
-// (TestSnapshotBuiltThenUsed) but for a launcher whose environment it
-// did not start with (which it tells to start node itself, and ends); a
-// kernel started again after the first closes is
-// the launcher's own; when the kernel started ahead is gone before jsii
-// starts the launcher, the launcher starts node itself; and it ends with
-// a process that never calls into the kernel. Each run synthesises the
-// same objects.
+// (TestSnapshotBuiltThenUsed) but for a launcher whose environment is not
+// jsii's (it tells it to start node itself, and ends); a kernel started
+// again after the first closes is the launcher's own; when the kernel
+// started ahead is gone before jsii starts the launcher, the launcher
+// starts node itself; a variable of its name in the environment, or a
+// node wrapper that changes the environment, is no matter; and it ends
+// with a process that never calls into the kernel. Each run synthesises
+// the same objects.
 func TestStartedAheadKernel(t *testing.T) {
 	cache := t.TempDir()
 	probe(t, cache) // builds the snapshot
@@ -530,6 +531,29 @@ func TestStartedAheadKernel(t *testing.T) {
 			}
 		})
 	}
+
+	// A TELEPACE_KERNEL_ADOPT of the user's own is not the kernel's: it
+	// is adopted, and the launcher's own node would not wait for one.
+	t.Run("variable set", func(t *testing.T) {
+		stdout, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1", "TELEPACE_KERNEL_ADOPT=x")
+		assert.Contains(t, stdout, "started ahead: 1\n")
+		assert.Contains(t, stderr, "kernel snapshot: started ahead; adopted\n")
+	})
+
+	// A node wrapper on PATH that changes the environment it runs node
+	// with: the kernel compares the launcher's with the one Go started it
+	// with, not with its own.
+	t.Run("wrapper", func(t *testing.T) {
+		node, err := exec.LookPath("node")
+		require.NoError(t, err)
+		bin := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(bin, "node"), []byte("#!/bin/sh\nexport TELEPACE_WRAPPED=1\nexec "+node+" \"$@\"\n"), 0o755))
+		path := "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")
+		probe(t, cache, path) // builds this node's snapshot
+		stdout, stderr := probe(t, cache, path, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+		assert.Contains(t, stdout, "started ahead: 1\n")
+		assert.Contains(t, stderr, "kernel snapshot: started ahead; adopted\n")
+	})
 
 	t.Run("unused", func(t *testing.T) {
 		stdout, _ := probe(t, cache, "PROBE_AHEAD=unused")

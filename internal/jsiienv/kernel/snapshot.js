@@ -23,6 +23,7 @@
 const fs = require('fs');
 const path = require('path');
 const v8 = require('v8');
+const crypto = require('crypto');
 
 const here = path.dirname(process.argv[1]);
 
@@ -141,14 +142,17 @@ function copyPackage(name, digest, to) {
 // for the launcher jsii starts to write its process ID on stdin, and
 // returns the descriptors of jsii's pipes, the launcher's stdin, stdout
 // and stderr, which it keeps as its descriptors 7, 8 and 9, opened
-// through /proc, having told the launcher (SIGUSR1).
-// When the launcher's environment is not the one this process started
-// with (but for the variables listed in TELEPACE_KERNEL_ADOPT), or the
+// through /proc, having told the launcher (SIGUSR1). listed is
+// TELEPACE_KERNEL_ADOPT: the variables the launcher sets itself, a "|",
+// and the SHA-256 of the environment jsii starts the launcher with but
+// for those (jsiienv's envDigest). When the launcher's is another, or the
 // pipes cannot be opened, it tells the launcher to start node itself
 // (SIGUSR2) and exits; it exits too when stdin ends unwritten (the Go
 // process ended first, or stopped it).
 function adopt(listed) {
-  const except = new Set(listed.split(','));
+  const bar = listed.lastIndexOf('|');
+  const except = new Set(listed.slice(0, bar).split(','));
+  const digest = listed.slice(bar + 1);
   const buf = Buffer.alloc(64);
   let line = '';
   while (!line.includes('\n')) {
@@ -167,9 +171,23 @@ function adopt(listed) {
     if (process.env.TELEPACE_KERNEL_SNAPSHOT_DEBUG) fs.writeSync(2, `kernel snapshot: started ahead; ${msg}\n`);
   };
   try {
-    const environ = (p) => fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0')
-      .filter((kv) => kv !== '' && !except.has(kv.slice(0, kv.indexOf('=')))).sort().join('\0');
-    if (environ('self') !== environ(pid)) throw new Error('the launcher has another environment');
+    const entries = [];
+    const environ = fs.readFileSync(`/proc/${pid}/environ`);
+    for (let i = 0; i < environ.length;) {
+      let end = environ.indexOf(0, i);
+      if (end < 0) end = environ.length;
+      const kv = environ.subarray(i, end);
+      const eq = kv.indexOf(0x3d);
+      if (kv.length > 0 && !except.has(kv.subarray(0, eq < 0 ? kv.length : eq).toString('latin1'))) entries.push(kv);
+      i = end + 1;
+    }
+    entries.sort(Buffer.compare);
+    const sum = crypto.createHash('sha256');
+    entries.forEach((kv, i) => {
+      if (i > 0) sum.update(Buffer.from([0]));
+      sum.update(kv);
+    });
+    if (sum.digest('hex') !== digest) throw new Error('the launcher has another environment');
     const { O_RDONLY, O_WRONLY } = fs.constants;
     const pipes = {
       in: fs.openSync(`/proc/${pid}/fd/7`, O_RDONLY),
