@@ -193,7 +193,7 @@ func SetKernelStart(k KernelStart) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
 	}
-	stopPrestarted()
+	StopPrestarted()
 	return writeLauncher(launcher, k, "")
 }
 
@@ -230,7 +230,7 @@ func Prestart(node string, k KernelStart, program string) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
 	}
-	stopPrestarted()
+	StopPrestarted()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func Prestart(node string, k KernelStart, program string) error {
 		_, _ = proc.Wait() // reaped: the launcher sees it end
 		close(ended)
 	}()
-	adopt := fmt.Sprintf(adoptCommand, os.Getpid(), w.Fd(), shellQuote(filepath.Join(tempDir, "kernel-adopted")), proc.Pid, shellQuote(program))
+	adopt := fmt.Sprintf(adoptCommand, os.Getpid(), w.Fd(), shellQuote(claimFile()), proc.Pid, shellQuote(program))
 	if err := writeLauncher(launcher, k, adopt); err != nil {
 		w.Close()
 		return err
@@ -284,17 +284,6 @@ func Prestart(node string, k KernelStart, program string) error {
 // environment need not hold.
 const adoptVariable = "TELEPACE_KERNEL_ADOPT"
 
-// stopPrestarted ends the kernel Prestart started, if no launcher has
-// adopted it: it reads the end of its stdin and exits.
-func stopPrestarted() {
-	prestarted.Lock()
-	defer prestarted.Unlock()
-	if prestarted.ctl != nil {
-		prestarted.ctl.Close()
-		prestarted.ctl, prestarted.proc, prestarted.ended = nil, nil, nil
-	}
-}
-
 // envDigest returns the SHA-256, in hex, of env's entries sorted
 // bytewise and joined by NUL bytes, as kernel/snapshot.js computes it of
 // the launcher's environment.
@@ -304,25 +293,33 @@ func envDigest(env []string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// StopPrestarted stops the kernel Prestart started when no launcher has
-// claimed it, and waits for it to end, so that it does not outlive a
-// program that never called into the kernel (nor hold its stderr).
-// Cleanup calls it.
+// StopPrestarted stops the kernel Prestart started, unless a launcher
+// has claimed it (then jsii.Close stops it), and waits for it to end: an
+// unclaimed kernel waits for a launcher, or is still starting, and has
+// nothing of its own to finish. So it outlives no program that never
+// called into the kernel (nor holds its stderr). Cleanup and
+// SetKernelStart call it.
 func StopPrestarted() {
 	prestarted.Lock()
-	proc, ended := prestarted.proc, prestarted.ended
-	prestarted.Unlock()
-	if proc == nil {
+	defer prestarted.Unlock()
+	if prestarted.proc == nil {
 		return
 	}
-	if _, err := os.Lstat(filepath.Join(tempDir, "kernel-adopted")); err == nil {
-		return // jsii's, to stop with jsii.Close
+	// Closed, its stdin ends: a kernel that has not read it yet ends as it
+	// does; an adopted one reads jsii's pipes instead.
+	prestarted.ctl.Close()
+	proc, ended := prestarted.proc, prestarted.ended
+	prestarted.ctl, prestarted.proc, prestarted.ended = nil, nil, nil
+	if _, err := os.Lstat(claimFile()); err == nil {
+		return
 	}
-	stopPrestarted()
-	// Nothing of its runs yet: it waits for a launcher, or starts.
 	_ = proc.Kill()
 	<-ended
 }
+
+// claimFile is the file the launcher creates to claim the kernel
+// Prestart started (adoptCommand).
+func claimFile() string { return filepath.Join(tempDir, "kernel-adopted") }
 
 // kernelEnv returns the environment jsii starts the kernel's launcher
 // with: NODE_OPTIONS, unless set, then this process's variables, then

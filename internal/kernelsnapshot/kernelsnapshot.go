@@ -49,6 +49,9 @@ type choice struct {
 	dir string
 	// why says why mode is Off.
 	why string
+	// node is the node on PATH, and program jsii's kernel script as its
+	// client unpacked it, when mode is not Off.
+	node, program string
 }
 
 // chosen is this process's choice.
@@ -82,10 +85,8 @@ func start(c choice) error {
 		// Started now, the kernel is up sooner: jsii starts it at the
 		// program's first call, after every package's initialiser and
 		// what the program does before that call (see jsiienv.Prestart).
-		if node, err := exec.LookPath("node"); err == nil {
-			if program, err := kernelScriptPath(); err == nil && jsiienv.Prestart(node, k, program) == nil {
-				return nil
-			}
+		if jsiienv.Prestart(c.node, k, c.program) == nil {
+			return nil
 		}
 		return jsiienv.SetKernelStart(k)
 	}
@@ -133,7 +134,15 @@ func choose() choice {
 	if scripts == "" {
 		return choice{mode: Off, why: "no launcher runs the kernel"}
 	}
-	key, err := key(scripts)
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return choice{mode: Off, why: fmt.Sprintf("node: %v", err)}
+	}
+	program, err := kernelScriptPath()
+	if err != nil {
+		return choice{mode: Off, why: err.Error()}
+	}
+	key, err := key(scripts, node, program)
 	if err != nil {
 		return choice{mode: Off, why: err.Error()}
 	}
@@ -162,12 +171,12 @@ func choose() choice {
 			return choice{mode: Off, why: fmt.Sprintf("snapshot directory: %v", err)}
 		}
 		markUsed(dir)
-		return choice{mode: Used, dir: dir}
+		return choice{mode: Used, dir: dir, node: node, program: program}
 	}
 	if err := writable(root); err != nil {
 		return choice{mode: Off, why: fmt.Sprintf("cache directory: %v", err)}
 	}
-	return choice{mode: Building, dir: dir}
+	return choice{mode: Building, dir: dir, node: node, program: program}
 }
 
 // complete reports whether dir holds a whole snapshot: its blob, of the
@@ -194,22 +203,20 @@ func markUsed(dir string) {
 	}
 }
 
-// key hashes what a snapshot belongs to: the node on PATH (its resolved
-// path, size and modification time), NODE_OPTIONS, jsii's kernel script
-// and this project's scripts, the files of the directory scripts.
-func key(scripts string) (string, error) {
-	node, err := exec.LookPath("node")
-	if err == nil {
-		node, err = filepath.EvalSymlinks(node)
-	}
+// key hashes what a snapshot belongs to: node, the node on PATH (its
+// resolved path, size and modification time), NODE_OPTIONS, program,
+// jsii's kernel script, and this project's scripts, the files of the
+// directory scripts.
+func key(scripts, node, program string) (string, error) {
+	resolved, err := filepath.EvalSymlinks(node)
 	var info fs.FileInfo
 	if err == nil {
-		info, err = os.Stat(node)
+		info, err = os.Stat(resolved)
 	}
 	if err != nil {
 		return "", fmt.Errorf("node: %w", err)
 	}
-	script, err := kernelScript()
+	script, err := fileSHA256(program)
 	if err != nil {
 		return "", err
 	}
@@ -218,7 +225,7 @@ func key(scripts string) (string, error) {
 	// one is kept, and is other V8 flags.
 	options, set := os.LookupEnv("NODE_OPTIONS")
 	fmt.Fprintf(h, "kernel snapshot 1\nnode %s %d %d\nNODE_OPTIONS %t %q\nkernel script %s\n",
-		node, info.Size(), info.ModTime().UnixNano(), set, options, script)
+		resolved, info.Size(), info.ModTime().UnixNano(), set, options, script)
 	entries, err := os.ReadDir(scripts)
 	if err != nil {
 		return "", err
@@ -234,14 +241,8 @@ func key(scripts string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:24], nil
 }
 
-// kernelScript returns the SHA-256 of jsii's kernel script, as jsii's
-// client unpacked it into jsiienv's temporary directory when the jsii
-// packages were initialised, before this package.
-func kernelScript() (string, error) {
-	path, err := kernelScriptPath()
-	if err != nil {
-		return "", err
-	}
+// fileSHA256 returns the SHA-256 of the file at path, in hex.
+func fileSHA256(path string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
@@ -251,7 +252,8 @@ func kernelScript() (string, error) {
 }
 
 // kernelScriptPath returns the path of jsii's kernel script, as jsii's
-// client unpacked it.
+// client unpacked it into jsiienv's temporary directory when the jsii
+// packages were initialised, before this package.
 func kernelScriptPath() (string, error) {
 	found, err := filepath.Glob(filepath.Join(jsiienv.TempDir(), "jsii-runtime.*", "lib", "program.js"))
 	if err != nil {

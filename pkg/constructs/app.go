@@ -36,7 +36,8 @@ type App struct {
 	// failed is what the kernel's goroutine panicked with, if it did.
 	failed any
 	// checks is closed when the checks of addProblemsLater made under the
-	// App may run: once its build is done (releaseChecks).
+	// App may run: once Synth has handed the queue to the kernel, or their
+	// problems are asked for (releaseChecks).
 	checks  chan struct{}
 	release sync.Once
 	// checkingAfter is set while Synth has cdk8s synthesise the App
