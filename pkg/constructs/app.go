@@ -70,12 +70,6 @@ func StartApp(props *cdk8s.AppProps) *App {
 	return a
 }
 
-// Ready returns a channel that is closed once the kernel's side of the App
-// is there, or failed to start (Kernel and Synth then panic). Work that
-// can wait should: until then, node starts on the other core, and synth
-// waits for it.
-func (a *App) Ready() <-chan struct{} { return a.ready }
-
 // Kernel hands the queue to the kernel, waiting for the kernel's App first,
 // and returns the kernel's App.
 func (a *App) Kernel() cdk8s.App {
@@ -85,7 +79,9 @@ func (a *App) Kernel() cdk8s.App {
 
 // Synth hands the queue to the kernel and synthesises the App into its
 // output directory, returning what CatchValidation returns. A failure to
-// start the kernel panics, as cdk8s.NewApp's would.
+// start the kernel panics, as cdk8s.NewApp's would. While the kernel is
+// still starting, Synth encodes the queue, so that node creates the
+// objects as soon as it is up.
 //
 // The checks of addProblemsLater made under the App run meanwhile, on
 // the core node leaves idle while cdk8s synthesises; their problems are
@@ -93,6 +89,10 @@ func (a *App) Kernel() cdk8s.App {
 // for cdk8s to report them with the rest, in its order; what the first
 // synth wrote is then not a result (bench/README.md has what it saves).
 func (a *App) Synth() error {
+	if !a.isReady() {
+		// Encode the queue while node starts, not after.
+		encodeAhead()
+	}
 	a.await()
 	later.Lock()
 	a.checkingAfter = true

@@ -2,6 +2,8 @@ package constructs
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -106,4 +108,76 @@ func TestStartAppFlushesInTheBackground(t *testing.T) {
 	names, annotations := synthDocs(t, app.Kernel())
 	assert.Equal(t, want, names)
 	assert.Equal(t, map[string]string{"late": "yes"}, annotations["cm-0000"])
+}
+
+// TestQueueEncodedWhileTheAppStarts: Synth of an App that is still
+// starting encodes the queue and writes its file without the kernel
+// (encodeAhead), makes no call before the App is ready, and the charts
+// come out as they do when the queue is encoded once it is; App roots
+// held in the batch's scopes become the App.
+func TestQueueEncodedWhileTheAppStarts(t *testing.T) {
+	build := func(app *App) {
+		for _, env := range []string{"one", "two"} {
+			chart := NewChart(app, env, &cdk8s.ChartProps{DisableResourceNameHashes: jsii.Bool(true)})
+			o := NewTypedObject(chart, "a", configMap(env+"-a"))
+			NewTypedObject(NewScope(chart, "group"), "b", configMap(env+"-b"))
+			o.Metadata().AddAnnotation(jsii.String("env"), jsii.String(env))
+		}
+	}
+	synthesized := func(dir string) string {
+		var all string
+		for _, env := range []string{"one", "two"} {
+			data, err := os.ReadFile(filepath.Join(dir, env+".k8s.yaml"))
+			require.NoError(t, err)
+			all += string(data)
+		}
+		return all
+	}
+
+	wantDir := t.TempDir()
+	want := StartApp(&cdk8s.AppProps{Outdir: jsii.String(wantDir)})
+	<-want.ready
+	build(want)
+	require.NoError(t, want.Synth())
+
+	// An App whose kernel side this test holds back.
+	dir := t.TempDir()
+	app := &App{ready: make(chan struct{}), checks: make(chan struct{})}
+	app.root = &pendingConstruct{app: app}
+	queue.Lock()
+	starting = append(starting, app)
+	queue.Unlock()
+	build(app)
+	before := flushes
+	type seen struct {
+		batches, calls int
+		file           string
+		fileExists     bool
+	}
+	whileStarting := make(chan seen, 1)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		sendMu.Lock() // free while Synth waits for the App
+		s := seen{batches: len(ahead), calls: flushes - before}
+		if len(ahead) > 0 {
+			s.file = ahead[0].file
+			_, err := os.Stat(s.file)
+			s.fileExists = err == nil
+		}
+		sendMu.Unlock()
+		whileStarting <- s
+		app.app = cdk8s.NewApp(&cdk8s.AppProps{Outdir: jsii.String(dir)})
+		close(app.ready)
+	}()
+	require.NoError(t, app.Synth())
+	s := <-whileStarting
+	assert.Equal(t, 1, s.batches, "batches encoded while the App was starting")
+	assert.True(t, s.fileExists, "the batch's file written while the App was starting")
+	assert.Zero(t, s.calls, "calls into the kernel before the App was ready")
+	assert.Equal(t, before+1, flushes, "one call")
+	assert.NoFileExists(t, s.file, "the batch's file outlived its call")
+	assert.Empty(t, ahead)
+	got := synthesized(dir)
+	assert.Equal(t, synthesized(wantDir), got)
+	assert.Contains(t, got, "env: two", "an annotation added before the batch was encoded")
 }

@@ -54,9 +54,10 @@ var queue struct {
 // the queue.
 var sendMu sync.Mutex
 
-// flushes counts the calls into the kernel that handed the queue over.
-// Guarded by sendMu.
-var flushes int
+// flushes counts the Bulk.apply calls that handed the queue to the
+// kernel, and written the files of operations written for them. Guarded
+// by sendMu.
+var flushes, written int
 
 // op is one queued operation of Bulk.apply.
 type op struct {
@@ -255,11 +256,17 @@ func flushInBackground() {
 func take() []op {
 	queue.Lock()
 	defer queue.Unlock()
+	awaitLocked()
+	return takeLocked()
+}
+
+// takeLocked is take without waiting for the Apps. Called with sendMu and
+// the queue's lock held.
+func takeLocked() []op {
 	if r := queue.failed; r != nil {
 		queue.failed = nil
 		panic(r)
 	}
-	awaitLocked()
 	ops := queue.ops
 	queue.ops = nil
 	for _, o := range ops {
@@ -273,16 +280,70 @@ func take() []op {
 	return ops
 }
 
-// send hands ops to the kernel, in Bulk.apply calls of at most maxBatch
-// bytes, and gives each queued construct its kernel counterpart. Called
-// with sendMu held, and without the queue's lock.
+// ahead are batches encoded, and written, while an App of StartApp was
+// still starting (encodeAhead), for the next flush to send first. Guarded
+// by sendMu.
+var ahead []*batch
+
+// encodeAhead takes the queue and encodes it into batches, with their
+// files, without waiting for the kernel: the work the flush of an App
+// that is still starting would do after node is up, done while it
+// starts. A panic waits for the next flush, as a background flush's does.
+func encodeAhead() {
+	sendMu.Lock()
+	defer sendMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			queue.Lock()
+			queue.failed = r
+			queue.Unlock()
+		}
+	}()
+	queue.Lock()
+	ops := takeLocked()
+	queue.Unlock()
+	for _, b := range encode(ops) {
+		b.write()
+		ahead = append(ahead, b)
+	}
+}
+
+// encode encodes ops into batches of at most maxBatch bytes, calling each
+// one given with every batch as it is complete. Called with sendMu held.
+func encode(ops []op, each ...func(*batch)) []*batch {
+	var all []*batch
+	done := func(b *batch) {
+		if b.ops == 0 {
+			return
+		}
+		all = append(all, b)
+		for _, f := range each {
+			f(b)
+		}
+	}
+	b := newBatch()
+	for _, o := range ops {
+		b.add(o)
+		if b.wire.Len() >= maxBatch {
+			done(b)
+			b = newBatch()
+		}
+	}
+	done(b)
+	return all
+}
+
+// send hands the batches encoded ahead, then ops, to the kernel, in
+// Bulk.apply calls of at most maxBatch bytes, and gives each queued
+// construct its kernel counterpart. Called with sendMu held, without the
+// queue's lock, and once every App of StartApp is ready (take).
 //
 // A batch is encoded while the kernel applies the one before it, on a
 // goroutine of its own: references to constructs made by earlier batches
 // are their places in the kernel's list of the constructs Bulk.apply
 // made (registered), known as they are encoded.
 func send(ops []op) {
-	batches := make(chan *batch, 1)
+	batches := make(chan *batch, 1+len(ahead))
 	done := make(chan any, 1)
 	go func() {
 		var failed any
@@ -297,15 +358,11 @@ func send(ops []op) {
 			b.send()
 		}
 	}()
-	b := newBatch()
-	for _, o := range ops {
-		b.add(o)
-		if b.wire.Len() >= maxBatch {
-			batches <- b
-			b = newBatch()
-		}
+	for _, b := range ahead {
+		batches <- b
 	}
-	batches <- b
+	ahead = nil
+	encode(ops, func(b *batch) { batches <- b })
 	close(batches)
 	if failed := <-done; failed != nil {
 		panic(failed)
@@ -323,6 +380,7 @@ type batch struct {
 	index  map[constructs.Construct]int
 	made   int // constructs its "c" and "h" operations make
 	ops    int
+	file   string // the operations' file, once written
 }
 
 // newBatch starts a batch with the check that the kernel holds as many
@@ -335,13 +393,12 @@ func newBatch() *batch {
 
 // ref returns the Bulk.apply reference to parent: for a construct of this
 // package, -(its place among the constructs Bulk.apply made + 1); for any
-// other (an App of StartApp among them), its index in scopes.
+// other, its index in scopes. An App of StartApp is in scopes as its
+// root, which may be encoded before the App is ready (encodeAhead); send
+// puts the App there.
 func (b *batch) ref(parent constructs.Construct) int {
-	if p, ok := parent.(*pendingConstruct); ok {
-		if !p.isAppRoot() {
-			return -(p.seq + 1)
-		}
-		parent = p.real
+	if p, ok := parent.(*pendingConstruct); ok && !p.isAppRoot() {
+		return -(p.seq + 1)
 	}
 	i, ok := b.index[parent]
 	if !ok {
@@ -384,24 +441,34 @@ func (b *batch) add(o op) {
 	b.wire.Write(data)
 }
 
-// send makes the Bulk.apply call, if there is anything to send. The
-// operations go in a file of the process's private temporary directory,
-// which the kernel reads: as the call's argument, a string, jsii would
-// escape them a second time (a dashboard's every quote becomes four
-// characters) and the kernel would parse them twice. At 3009 objects,
-// the file took synth from 1.14 s to 1.09 s (medians of 11 runs).
-func (b *batch) send() {
-	if b.ops == 0 {
-		return
-	}
+// write puts the operations in a file of the process's private temporary
+// directory, which the kernel reads (send): as the call's argument, a
+// string, jsii would escape them a second time (a dashboard's every quote
+// becomes four characters) and the kernel would parse them twice. At 3009
+// objects, the file took synth from 1.14 s to 1.09 s (medians of 11 runs).
+func (b *batch) write() {
 	b.wire.WriteByte(']')
-	flushes++
-	file := filepath.Join(jsiienv.TempDir(), fmt.Sprintf("bulk-%d.json", flushes))
-	if err := os.WriteFile(file, b.wire.Bytes(), 0o600); err != nil {
+	written++
+	b.file = filepath.Join(jsiienv.TempDir(), fmt.Sprintf("bulk-%d.json", written))
+	if err := os.WriteFile(b.file, b.wire.Bytes(), 0o600); err != nil {
 		panic(fmt.Sprintf("constructs: writing operations for the kernel: %v", err))
 	}
-	defer os.Remove(file)
-	made := bulk.Bulk_Apply(&b.scopes, &file, hook)
+}
+
+// send makes the Bulk.apply call, writing the batch's file first if
+// encodeAhead did not. Every App of StartApp is ready.
+func (b *batch) send() {
+	if b.file == "" {
+		b.write()
+	}
+	defer os.Remove(b.file)
+	flushes++
+	for i, s := range b.scopes {
+		if p, ok := s.(*pendingConstruct); ok {
+			b.scopes[i] = p.real // an App's root, which take waited for
+		}
+	}
+	made := bulk.Bulk_Apply(&b.scopes, &b.file, hook)
 	if made == nil || *made != float64(b.made) {
 		panic(fmt.Sprintf("constructs: the kernel made %v constructs, want %d", made, b.made))
 	}

@@ -72,7 +72,10 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 		return nil, errors.New("no environments to synthesise")
 	}
 	// Neither the CRD files nor the files a plan decides alone depend on
-	// cdk8s: they are read and rendered while cdk8s synthesises.
+	// cdk8s: they are read and rendered on other goroutines once the
+	// charts are built, while node starts. Go's core is idle then, until
+	// the kernel is ready; later, they would slow node's synth on the
+	// machine's other core (bench/README.md).
 	type crdFiles struct {
 		files map[string]map[string][]byte
 		err   error
@@ -83,11 +86,9 @@ func synthesize(envs []environments.Environment, g *environments.GitOps) ([]Char
 	}
 	crdsRead := readCRDs
 	var planned func() map[string]planFiles
-	resolved, err := resolve(envs, g, func(plans map[string]compose.Plan, ready <-chan struct{}) {
-		// Once the kernel is up, while cdk8s synthesises: not while
-		// node starts, which synth waits for, on the other core.
-		crdsRead = inBackground(ready, readCRDs)
-		planned = inBackground(ready, func() map[string]planFiles {
+	resolved, err := resolve(envs, g, func(plans map[string]compose.Plan) {
+		crdsRead = inBackground(readCRDs)
+		planned = inBackground(func() map[string]planFiles {
 			out := map[string]planFiles{}
 			for _, env := range envs {
 				if plan, ok := plans[env.Name]; ok {
@@ -175,10 +176,10 @@ func ResolveWithGitOps(envs []environments.Environment, g environments.GitOps) (
 	return resolve(envs, &g, nil)
 }
 
-// inBackground runs f on a goroutine of its own once start is closed,
-// and returns a function that waits for its result, re-raising its panic
-// on the caller's goroutine.
-func inBackground[T any](start <-chan struct{}, f func() T) func() T {
+// inBackground runs f on a goroutine of its own, and returns a function
+// that waits for its result, re-raising its panic on the caller's
+// goroutine.
+func inBackground[T any](f func() T) func() T {
 	type result struct {
 		value  T
 		failed any
@@ -190,7 +191,6 @@ func inBackground[T any](start <-chan struct{}, f func() T) func() T {
 			r.failed = recover()
 			done <- r
 		}()
-		<-start
 		r.value = f()
 	}()
 	return func() T {
@@ -205,9 +205,8 @@ func inBackground[T any](start <-chan struct{}, f func() T) func() T {
 // resolve builds the environments' charts, and the Argo CD chart when g is
 // set, in one cdk8s app, synthesises it and reads the objects back. When
 // built is set, it is called with the plans, by environment name, once
-// the constructs are built and before cdk8s synthesises them, and with a
-// channel closed once the kernel is ready (pc.App.Ready).
-func resolve(envs []environments.Environment, g *environments.GitOps, built func(map[string]compose.Plan, <-chan struct{})) (map[string]Resolved, error) {
+// the constructs are built and before cdk8s synthesises them.
+func resolve(envs []environments.Environment, g *environments.GitOps, built func(map[string]compose.Plan)) (map[string]Resolved, error) {
 	usable, nameProblems := environmentNameProblems(envs)
 	outdir, err := os.MkdirTemp("", "telepace-cdk8s-")
 	if err != nil {
@@ -240,7 +239,7 @@ func resolve(envs []environments.Environment, g *environments.GitOps, built func
 		charts[environments.GitOpsChart] = chart
 	}
 	if built != nil {
-		built(plans, app.Ready())
+		built(plans)
 	}
 	err = app.Synth()
 	if len(nameProblems) > 0 {
