@@ -48,14 +48,21 @@ import (
 //
 // A kernel started ahead (Prestart) is handed jsii's pipes by %[3]s,
 // adoptCommand, when one is waiting.
+//
+// The kernel it starts, like the one started ahead, does not see
+// NODE_EXTRA_CA_CERTS (see extraCACerts).
 const launcherScript = `#!/bin/sh
 # Written by internal/jsiienv: runs the jsii kernel in this one node process.
 trap '' INT TERM
-unset TELEPACE_KERNEL_ADOPT
+unset TELEPACE_KERNEL_ADOPT TELEPACE_KERNEL_EXTRA_CA_CERTS
 %[2]s
 program="${1%%/bin/jsii-runtime.js}/lib/program.js"
 if [ "$#" -eq 1 ] && [ -f "$program" ]; then
 %[3]s
+	if [ -n "${NODE_EXTRA_CA_CERTS+set}" ]; then
+		export TELEPACE_KERNEL_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
+		unset NODE_EXTRA_CA_CERTS
+	fi
 	setsid=
 	if command -v setsid >/dev/null 2>&1; then
 		setsid=setsid
@@ -246,6 +253,7 @@ func Prestart(node string, k KernelStart, program string) error {
 		}
 	}
 	digest := envDigest(env)
+	env = withoutExtraCACerts(env)
 	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
 		env = append(env, name+"="+k.Env[name])
 	}
@@ -277,6 +285,29 @@ func Prestart(node string, k KernelStart, program string) error {
 	prestarted.ctl, prestarted.proc, prestarted.ended = w, proc, ended
 	prestarted.Unlock()
 	return nil
+}
+
+// extraCACerts carries NODE_EXTRA_CA_CERTS past node's start to the
+// kernel, which kernel/process.js puts back in its environment for the
+// processes it starts: node reads every certificate of that file as it
+// starts, 35-40 ms on a machine whose file holds 140 (the kernel makes no
+// TLS connection of its own), while the Go process waits for the kernel.
+const extraCACerts = "TELEPACE_KERNEL_EXTRA_CA_CERTS"
+
+// withoutExtraCACerts returns env with NODE_EXTRA_CA_CERTS, if set, moved
+// to extraCACerts, and any extraCACerts of env's own left out.
+func withoutExtraCACerts(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if strings.HasPrefix(kv, extraCACerts+"=") {
+			continue
+		}
+		if value, ok := strings.CutPrefix(kv, "NODE_EXTRA_CA_CERTS="); ok {
+			kv = extraCACerts + "=" + value
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // adoptVariable tells kernel/snapshot.js to wait for a launcher to adopt

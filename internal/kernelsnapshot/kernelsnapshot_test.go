@@ -35,7 +35,8 @@ func TestMain(m *testing.M) { constructstest.Main(m) }
 const probeVariable = "TELEPACE_KERNELSNAPSHOT_PROBE"
 
 // probe runs TestProbe in a fresh test process with the given cache
-// directory and extra environment, and returns its stdout and stderr.
+// directory and extra environment, and returns its stdout and stderr. An
+// entry "-NAME" of env unsets NAME.
 func probe(t *testing.T, cache string, env ...string) (stdout, stderr string) {
 	t.Helper()
 	stdout, stderr, err := runProbe(cache, env...)
@@ -51,8 +52,16 @@ func runProbe(cache string, env ...string) (stdout, stderr string, err error) {
 			base = append(base, kv)
 		}
 	}
+	var set []string
+	for _, kv := range env {
+		if name, ok := strings.CutPrefix(kv, "-"); ok {
+			base = slices.DeleteFunc(base, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+		} else {
+			set = append(set, kv)
+		}
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestProbe$", "-test.count=1")
-	cmd.Env = append(append(base, probeVariable+"=1", "XDG_CACHE_HOME="+cache, jsiienv.EndOfLifeVariable+"=20"), env...)
+	cmd.Env = append(append(base, probeVariable+"=1", "XDG_CACHE_HOME="+cache, jsiienv.EndOfLifeVariable+"=20"), set...)
 	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "NODE_OPTIONS=") }) {
 		cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, "NODE_OPTIONS=") })
 	}
@@ -569,4 +578,44 @@ func TestStartedAheadKernel(t *testing.T) {
 		}
 		assert.ErrorIs(t, syscall.Kill(n, 0), syscall.ESRCH, "the kernel started ahead outlived its process")
 	})
+}
+
+// TestKernelStartsWithoutExtraCACerts: node starts the kernel, from the
+// snapshot (started ahead, or by the launcher when that one is gone) and
+// without one, without NODE_EXTRA_CA_CERTS, whose file node reads as it
+// starts (one it cannot read makes it warn); the processes the kernel
+// starts, cdk8s's file reader here, get the variable back, and only it.
+func TestKernelStartsWithoutExtraCACerts(t *testing.T) {
+	cache := t.TempDir()
+	manifest := filepath.Join(t.TempDir(), "cm.yaml")
+	require.NoError(t, os.WriteFile(manifest, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), 0o644))
+	certs := "NODE_EXTRA_CA_CERTS=" + filepath.Join(t.TempDir(), "missing.pem")
+	warning := "Warning: Ignoring extra certs from `" + strings.TrimPrefix(certs, "NODE_EXTRA_CA_CERTS=") + "`"
+	probe(t, cache) // builds the snapshot
+	for _, tc := range []struct {
+		name, mode, ahead string
+		env               []string
+	}{
+		{"started ahead", "snapshot", "adopted\n", []string{"TELEPACE_KERNEL_SNAPSHOT_DEBUG=1"}},
+		{"the launcher's", "snapshot", "", []string{"TELEPACE_KERNEL_SNAPSHOT_DEBUG=1", "PROBE_AHEAD=killed"}},
+		{"without a snapshot", "off", "", []string{kernelsnapshot.Variable + "=off"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr := probe(t, cache, append(tc.env, certs)...)
+			assert.Contains(t, stdout, "mode: "+tc.mode+"\n")
+			assert.Contains(t, stdout, "kind: ConfigMap")
+			if tc.ahead != "" {
+				assert.Contains(t, stderr, "kernel snapshot: started ahead; "+tc.ahead)
+			}
+			assert.NotContains(t, stderr, warning, "node read NODE_EXTRA_CA_CERTS as it started the kernel")
+
+			stdout, stderr = probe(t, cache, append(tc.env, certs, "PROBE_YAML="+manifest)...)
+			assert.Contains(t, stdout, "loaded: 1\n")
+			assert.Equal(t, 1, strings.Count(stderr, warning), "the process cdk8s started to read the file, alone, read NODE_EXTRA_CA_CERTS:\n%s", stderr)
+
+			// The variable that carries it is the kernel's alone.
+			_, stderr = probe(t, cache, append(tc.env, "-NODE_EXTRA_CA_CERTS", "TELEPACE_KERNEL_EXTRA_CA_CERTS="+strings.TrimPrefix(certs, "NODE_EXTRA_CA_CERTS="), "PROBE_YAML="+manifest)...)
+			assert.NotContains(t, stderr, warning, "a TELEPACE_KERNEL_EXTRA_CA_CERTS of the user's own became NODE_EXTRA_CA_CERTS")
+		})
+	}
 }

@@ -19,6 +19,12 @@
 // call) ends the kernel quietly, instead of with an uncaught exception
 // that prints the minified kernel's source line, hundreds of kilobytes.
 //
+// Node started the kernel without NODE_EXTRA_CA_CERTS, which the launcher
+// and internal/jsiienv's Prestart pass as TELEPACE_KERNEL_EXTRA_CA_CERTS
+// instead: node reads every certificate of that file as it starts, and the
+// kernel makes no TLS connection of its own. prepare puts it back, for the
+// processes the kernel starts (jsii's own entry point among them).
+//
 // onLoad, if given, is called with the name, version and SHA-256 (hex) of
 // the tarball of every package the kernel is asked to load, when the
 // kernel reads the request, before it acts on it.
@@ -35,6 +41,10 @@ const supportedMajor = '__SUPPORTED_NODE_MAJOR__';
 const endOfLifeVariable = '__END_OF_LIFE_VARIABLE__';
 
 function prepare(program, onLoad, pipes) {
+  if (process.env.TELEPACE_KERNEL_EXTRA_CA_CERTS !== undefined) {
+    process.env.NODE_EXTRA_CA_CERTS = process.env.TELEPACE_KERNEL_EXTRA_CA_CERTS;
+    delete process.env.TELEPACE_KERNEL_EXTRA_CA_CERTS;
+  }
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
   const io = pipes || { in: 0, out: 3, err: 2 };
