@@ -7,6 +7,7 @@
 //	synthgo [-services N] -out DIR
 //	synthgo [-services N] -fixture FILE
 //	synthgo -empty -out DIR
+//	synthgo -kernel-node-options
 //
 // -cpuprofile FILE writes the Go side's CPU profile; the kernel's is
 // NODE_OPTIONS=--cpu-prof's.
@@ -24,6 +25,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -41,7 +43,13 @@ func main() {
 	fixture := flag.String("fixture", "", "write the resolved objects, by chart, as JSON to this file")
 	empty := flag.Bool("empty", false, "synthesise an App of empty charts into -out: the fixed cost")
 	cpuprofile := flag.String("cpuprofile", "", "write the Go side's CPU profile to this file")
+	nodeOptions := flag.Bool("kernel-node-options", false, "print the options node starts the kernel with, and exit")
 	flag.Parse()
+	if *nodeOptions {
+		fmt.Println(strings.Join(jsiienv.KernelNodeOptions(), " "))
+		jsiienv.Cleanup()
+		return
+	}
 	// As cmd/synth does, so that the benchmark measures what synth runs.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

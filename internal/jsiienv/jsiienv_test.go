@@ -35,7 +35,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestKernelProcesses starts the kernel in a fresh test process with no
-// jsii switch set, and reads its process tree from /proc. On the supported
+// jsii switch set, and reads its process tree from /proc, and the pool
+// size node started the kernel with (KernelNodeOptions). On the supported
 // Node.js release the launcher runs jsii's lib/program.js as the only node
 // process and jsii prints nothing; when that release's end-of-life banner
 // is wanted, the launcher hands over to jsii's own entry point, which
@@ -48,13 +49,15 @@ func TestKernelProcesses(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name       string
-		env        []string
-		wantTree   string
-		wantStderr string
+		name        string
+		env         []string
+		wantTree    string
+		wantOptions string // the first node's --v8-pool-size
+		wantStderr  string
 	}{
-		{"supported release", nil, "node lib/program.js", ""},
-		{"banner wanted", []string{jsiienv.EndOfLifeVariable + "=18"}, "node lib/program.js > node bin/jsii-runtime.js > node lib/program.js", "end-of-life"},
+		{"supported release", nil, "node lib/program.js", strings.Join(jsiienv.KernelNodeOptions(), " "), ""},
+		{"banner wanted", []string{jsiienv.EndOfLifeVariable + "=18"}, "node lib/program.js > node bin/jsii-runtime.js > node lib/program.js", strings.Join(jsiienv.KernelNodeOptions(), " "), "end-of-life"},
+		{"pool sized by NODE_OPTIONS", []string{"NODE_OPTIONS=--v8-pool-size=3"}, "node lib/program.js", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +67,7 @@ func TestKernelProcesses(t *testing.T) {
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Run(), stderr.String())
 			assert.Contains(t, stdout.String(), "tree: "+tt.wantTree+"\n")
+			assert.Contains(t, stdout.String(), "options: "+tt.wantOptions+"\n")
 			if tt.wantStderr == "" {
 				assert.Empty(t, stderr.String())
 			} else {
@@ -85,6 +89,7 @@ func TestProbeKernel(t *testing.T) {
 	chart := cdk8s.NewChart(app, jsii.String("c"), nil)
 	require.Equal(t, "c", *chart.Node().Id(), "the kernel answers")
 	var tree []string
+	options := ""
 	for pid := os.Getpid(); ; {
 		kids := children(t, pid)
 		if len(kids) == 0 {
@@ -92,9 +97,13 @@ func TestProbeKernel(t *testing.T) {
 		}
 		require.Len(t, kids, 1, "one child of %d", pid)
 		pid = kids[0]
+		if len(tree) == 0 {
+			options = poolOptions(pid)
+		}
 		tree = append(tree, describe(pid))
 	}
 	fmt.Printf("tree: %s\n", strings.Join(tree, " > "))
+	fmt.Printf("options: %s\n", options)
 }
 
 // children returns the pids of pid's children, from every thread's
@@ -118,6 +127,19 @@ func children(t *testing.T, pid int) []int {
 	return out
 }
 
+// poolOptions returns the --v8-pool-size options a node process was
+// started with.
+func poolOptions(pid int) string {
+	data, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	var options []string
+	for _, a := range strings.Split(strings.TrimRight(string(data), "\x00"), "\x00") {
+		if strings.HasPrefix(a, "--v8-pool-size") {
+			options = append(options, a)
+		}
+	}
+	return strings.Join(options, " ")
+}
+
 // describe returns "node" and the script a node process runs, its last two
 // path elements; or the command line of any other process.
 func describe(pid int) string {
@@ -128,4 +150,29 @@ func describe(pid int) string {
 	}
 	script := args[len(args)-1]
 	return "node " + filepath.Join(filepath.Base(filepath.Dir(script)), filepath.Base(script))
+}
+
+// TestV8PoolOptions: the kernel's V8 pool is the machine's cores but one,
+// at least 1 and at most node's default, unless NODE_OPTIONS sizes it.
+func TestV8PoolOptions(t *testing.T) {
+	for _, tc := range []struct {
+		cpus        int
+		nodeOptions string
+		want        []string
+	}{
+		{1, "", []string{"--v8-pool-size=1"}},
+		{2, "", []string{"--v8-pool-size=1"}},
+		{3, "", []string{"--v8-pool-size=2"}},
+		{4, "", []string{"--v8-pool-size=3"}},
+		{5, "", []string{"--v8-pool-size=4"}},
+		{64, "", []string{"--v8-pool-size=4"}},
+		{2, "--max-old-space-size=4069", []string{"--v8-pool-size=1"}},
+		{2, "--max-old-space-size=4069 --v8-pool-size=3", nil},
+		{2, "--v8-pool-size 3", nil},
+		{2, "--v8-pool-sizes=3", []string{"--v8-pool-size=1"}},
+	} {
+		t.Run(fmt.Sprintf("%d %q", tc.cpus, tc.nodeOptions), func(t *testing.T) {
+			assert.Equal(t, tc.want, jsiienv.V8PoolOptions(tc.cpus, tc.nodeOptions))
+		})
+	}
 }

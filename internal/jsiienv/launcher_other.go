@@ -29,5 +29,8 @@ func Prestart(string, KernelStart, string) error {
 	return errors.New("no launcher runs the kernel")
 }
 
+// KernelNodeOptions returns none: no launcher runs the kernel.
+func KernelNodeOptions() []string { return nil }
+
 // StopPrestarted does nothing: no kernel is started ahead.
 func StopPrestarted() {}

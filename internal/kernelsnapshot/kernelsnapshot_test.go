@@ -87,6 +87,9 @@ func TestProbe(t *testing.T) {
 		// into the kernel.
 		for _, pid := range ahead {
 			fmt.Printf("pid: %d\n", pid)
+			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			require.NoError(t, err)
+			fmt.Printf("cmdline: %s\n", strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 		jsiienv.Cleanup()
 		return
@@ -567,6 +570,7 @@ func TestStartedAheadKernel(t *testing.T) {
 	t.Run("unused", func(t *testing.T) {
 		stdout, _ := probe(t, cache, "PROBE_AHEAD=unused")
 		assert.Contains(t, stdout, "started ahead: 1\n")
+		assert.Regexp(t, `cmdline: node `+strings.Join(jsiienv.KernelNodeOptions(), " ")+` --snapshot-blob `, stdout, "started with the kernel's node options")
 		_, pid, found := strings.Cut(stdout, "pid: ")
 		require.True(t, found, stdout)
 		pid, _, _ = strings.Cut(pid, "\n")
