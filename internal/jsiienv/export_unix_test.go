@@ -7,3 +7,6 @@ package jsiienv
 // of its own could have constructs-go initialised, and jsii's runtime
 // unpacked, before this package's init sets TMPDIR.
 var V8PoolOptions = v8PoolOptions
+
+// WriteLauncher is writeLauncher, for the external tests.
+var WriteLauncher = writeLauncher

@@ -169,10 +169,42 @@ func TestV8PoolOptions(t *testing.T) {
 		{2, "--max-old-space-size=4069", []string{"--v8-pool-size=1"}},
 		{2, "--max-old-space-size=4069 --v8-pool-size=3", nil},
 		{2, "--v8-pool-size 3", nil},
+		{2, "--v8_pool_size=3", nil},
+		{2, "--v8_pool-size=3", nil},
+		{2, `"--v8-pool-size=3"`, nil},
+		{2, `--max-old-space-size=100 "--v8_pool_size=3"`, nil},
 		{2, "--v8-pool-sizes=3", []string{"--v8-pool-size=1"}},
 	} {
 		t.Run(fmt.Sprintf("%d %q", tc.cpus, tc.nodeOptions), func(t *testing.T) {
 			assert.Equal(t, tc.want, jsiienv.V8PoolOptions(tc.cpus, tc.nodeOptions))
 		})
 	}
+}
+
+// TestLauncherFallsBackWithoutThePool: the launcher starts the kernel
+// with KernelNodeOptions before a KernelStart's options, and its
+// fallback, the plainest start, without them: a node that refuses an
+// option of KernelNodeOptions still gets a kernel.
+func TestLauncherFallsBackWithoutThePool(t *testing.T) {
+	pool := jsiienv.KernelNodeOptions()
+	require.NotEmpty(t, pool, "NODE_OPTIONS sets the pool here")
+	path := filepath.Join(t.TempDir(), "node")
+	require.NoError(t, jsiienv.WriteLauncher(path, jsiienv.KernelStart{
+		Options:      []string{"--snapshot-blob", "/blob"},
+		Fallback:     []string{"--require", "/shim.js"},
+		FallbackNote: "/note",
+	}, ""))
+	script, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var starts []string
+	for _, line := range strings.Split(string(script), "\n") {
+		if _, start, ok := strings.Cut(line, "$setsid node "); ok {
+			starts = append(starts, start)
+		}
+	}
+	quoted := "'" + strings.Join(pool, "' '") + "'"
+	assert.Equal(t, []string{
+		quoted + ` '--snapshot-blob' '/blob' --preserve-symlinks "$program" 3>&1 1>&2`,
+		`'--require' '/shim.js' --preserve-symlinks "$program" 3>&1 1>&2`,
+	}, starts)
 }

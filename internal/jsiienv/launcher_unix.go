@@ -288,9 +288,10 @@ func Prestart(node string, k KernelStart, program string) error {
 }
 
 // KernelNodeOptions returns the options node starts every kernel with,
-// before a KernelStart's own: --v8-pool-size=N, N being the machine's
-// cores but one, at least 1 and at most node's default, 4; none when
-// NODE_OPTIONS sets the pool's size. Node's four V8 worker threads (for
+// before a KernelStart's own (but not before its Fallback):
+// --v8-pool-size=N, N being the machine's cores but one, at least 1 and
+// at most node's default, 4; none when NODE_OPTIONS sets the pool's size,
+// in any of the spellings node reads there. Node's four V8 worker threads (for
 // the garbage collector and the compilers), the kernel's own thread and
 // the Go process's, which works while the kernel starts and synthesises,
 // oversubscribe a machine of two cores: there, a pool of one thread took
@@ -303,7 +304,9 @@ func KernelNodeOptions() []string {
 // given NODE_OPTIONS.
 func v8PoolOptions(cpus int, nodeOptions string) []string {
 	for _, f := range strings.Fields(nodeOptions) {
-		if f == "--v8-pool-size" || strings.HasPrefix(f, "--v8-pool-size=") {
+		// Node takes an option quoted, and with underscores for dashes.
+		name, _, _ := strings.Cut(strings.Trim(f, `"`), "=")
+		if strings.ReplaceAll(name, "_", "-") == "--v8-pool-size" {
 			return nil
 		}
 	}
@@ -403,10 +406,8 @@ func writeLauncher(path string, k KernelStart, adopt string) error {
 	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
 		exports = append(exports, "export "+name+"="+shellQuote(k.Env[name]))
 	}
+	// Not the fallback's: the start it falls back to is the plainest.
 	k.Options = append(KernelNodeOptions(), k.Options...)
-	if k.Fallback != nil {
-		k.Fallback = append(KernelNodeOptions(), k.Fallback...)
-	}
 	command := fmt.Sprintf(kernelCommand, quoteAll(k.Options))
 	if k.Fallback != nil {
 		started := filepath.Join(tempDir, "kernel-started")
