@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -327,4 +328,27 @@ func TestAppChecksRunWhileCdk8sSynthesises(t *testing.T) {
 		return n
 	}
 	assert.Equal(t, validations(false), validations(true))
+}
+
+// TestChecksRunOneAtATime: released checks of addProblemsLater run one at
+// a time (checkSlot), and all of them run.
+func TestChecksRunOneAtATime(t *testing.T) {
+	a := StartApp(&cdk8s.AppProps{Outdir: jsii.String(t.TempDir())})
+	chart := NewChart(a, "c", nil)
+	var running, most, ran atomic.Int32
+	for range 4 {
+		addProblemsLater(chart, func() []string {
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(20 * time.Millisecond)
+			running.Add(-1)
+			ran.Add(1)
+			return nil
+		})
+	}
+	a.releaseChecks()
+	Flush() // waits for the checks
+	assert.Equal(t, int32(4), ran.Load())
+	assert.Equal(t, int32(1), most.Load(), "checks ran at once")
 }
