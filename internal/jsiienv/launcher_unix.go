@@ -291,11 +291,12 @@ func Prestart(node string, k KernelStart, program string) error {
 // before a KernelStart's own (but not before its Fallback):
 // --v8-pool-size=N, N being the machine's cores but one, at least 1 and
 // at most node's default, 4; none when NODE_OPTIONS sets the pool's size,
-// in any of the spellings node reads there. Node's four V8 worker threads (for
-// the garbage collector and the compilers), the kernel's own thread and
-// the Go process's, which works while the kernel starts and synthesises,
-// oversubscribe a machine of two cores: there, a pool of one thread took
-// 16-23 ms off today's charts and 30 ms off 3009 objects (bench/README.md).
+// in any of the spellings node reads there. Node's four V8 worker
+// threads (for the garbage collector and the compilers), the kernel's own
+// thread and the Go process's, which works while the kernel starts and
+// synthesises, oversubscribe a machine of two cores: there, a pool of one
+// thread took 16-23 ms off today's charts and 30 ms off 3009 objects
+// (bench/README.md).
 func KernelNodeOptions() []string {
 	return v8PoolOptions(runtime.NumCPU(), os.Getenv("NODE_OPTIONS"))
 }

@@ -231,16 +231,20 @@ func flushSync() {
 	send(take())
 }
 
+// keepFailure, deferred, keeps a panic for the next flush on the
+// builder's goroutine to re-raise (take).
+func keepFailure() {
+	if r := recover(); r != nil {
+		queue.Lock()
+		queue.failed = r
+		queue.Unlock()
+	}
+}
+
 // flushInBackground hands the queue to the kernel; a panic waits for the
 // next flush on the builder's goroutine.
 func flushInBackground() {
-	defer func() {
-		if r := recover(); r != nil {
-			queue.Lock()
-			queue.failed = r
-			queue.Unlock()
-		}
-	}()
+	defer keepFailure()
 	sendMu.Lock()
 	defer sendMu.Unlock()
 	queue.Lock()
@@ -292,13 +296,7 @@ var ahead []*batch
 func encodeAhead() {
 	sendMu.Lock()
 	defer sendMu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			queue.Lock()
-			queue.failed = r
-			queue.Unlock()
-		}
-	}()
+	defer keepFailure()
 	queue.Lock()
 	ops := takeLocked()
 	queue.Unlock()
