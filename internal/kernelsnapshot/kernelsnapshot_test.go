@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -249,6 +250,18 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(manifest), `"name": "constructs"`)
 	assert.Contains(t, string(manifest), `"name": "cdk8s"`)
+	// Each package's main file, as node resolves its name: the file the
+	// kernel requires, which a run links without resolving it again.
+	var m struct{ Packages []struct{ Name, Main string } }
+	require.NoError(t, json.Unmarshal(manifest, &m))
+	require.NotEmpty(t, m.Packages)
+	for _, p := range m.Packages {
+		pj, err := os.ReadFile(filepath.Join(dirs[0], "node_modules", p.Name, "package.json"))
+		require.NoError(t, err)
+		var fields struct{ Main string }
+		require.NoError(t, json.Unmarshal(pj, &fields))
+		assert.Equal(t, path.Clean(fields.Main), p.Main, p.Name)
+	}
 
 	second, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 	assert.Contains(t, second, "mode: snapshot\ndir: "+dirs[0]+"\n")
@@ -406,6 +419,38 @@ func TestSnapshotPackagesGoneOrReplacedAreExtracted(t *testing.T) {
 	out, _ = probe(t, cache)
 	assert.Regexp(t, extracted("constructs"), out, "named no more by the manifest on disk: extracted")
 	assert.Contains(t, out, "yaml:\n"+want)
+}
+
+// TestSnapshotPackageMainFromTheManifest: a run links the main file the
+// manifest on disk names for a package; when it names none, or a file
+// the package lacks, or one outside it, the package is extracted from
+// its tarball (and so are the packages that depend on it), and the run
+// synthesises the same.
+func TestSnapshotPackageMainFromTheManifest(t *testing.T) {
+	cache := t.TempDir()
+	first, _ := probe(t, cache)
+	dir := snapshotDir(first)
+	_, want, _ := strings.Cut(first, "yaml:\n")
+	want, _, _ = strings.Cut(want, "package ")
+	manifest := filepath.Join(dir, "manifest.json")
+	original, err := os.ReadFile(manifest)
+	require.NoError(t, err)
+	require.Contains(t, string(original), `"main": "lib/index.js"`)
+
+	for _, tc := range []struct{ name, main string }{
+		{"none", `"main": ""`},
+		{"missing", `"main": "lib/gone.js"`},
+		{"outside", `"main": "../cdk8s/lib/index.js"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// constructs is the manifest's first package.
+			data := strings.Replace(string(original), `"main": "lib/index.js"`, tc.main, 1)
+			require.NoError(t, os.WriteFile(manifest, []byte(data), 0o600))
+			out, _ := probe(t, cache)
+			assert.Regexp(t, extracted("constructs"), out)
+			assert.Contains(t, out, "yaml:\n"+want)
+		})
+	}
 }
 
 // TestSnapshotPackagesKeepTheirFiles: a package taken from the snapshot

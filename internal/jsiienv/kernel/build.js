@@ -57,8 +57,15 @@ function build(dir, program, loads, previous) {
         throw new Error(`${l.name}: installed as ${pj.name}@${pj.version}, loaded as ${l.version}`);
       }
       const deps = Object.keys({ ...pj.dependencies, ...pj.peerDependencies }).filter((d) => names.has(d));
-      fs.cpSync(src, path.join(tmp, 'node_modules', l.name), { recursive: true, dereference: true });
-      packages.push({ ...entry, dependencies: deps });
+      const to = path.join(tmp, 'node_modules', l.name);
+      fs.cpSync(src, to, { recursive: true, dereference: true });
+      // The file node resolves the package's name to, relative to its
+      // directory: the file the kernel requires (see copyPackage).
+      const main = path.relative(to, require.resolve(l.name, { paths: [tmp] }));
+      if (main.startsWith('..') || path.isAbsolute(main)) {
+        throw new Error(`${l.name}: resolves outside its directory, to ${main}`);
+      }
+      packages.push({ ...entry, dependencies: deps, main });
     }
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ packages }, null, 2));
     const blob = path.join(tmp, 'kernel.blob');

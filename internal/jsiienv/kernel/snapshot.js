@@ -95,16 +95,22 @@ for (const p of manifest.packages) {
 // replaces with the snapshot's.
 const nodeCreateRequire = require('module').createRequire;
 
-// onDiskDigest returns the SHA-256 the snapshot's manifest on disk
-// records for the package name, or undefined.
-function onDiskDigest(name) {
+// onDiskEntry returns the entry of the snapshot's manifest on disk for the
+// package name, or undefined.
+function onDiskEntry(name) {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(final, 'manifest.json'), 'utf8'));
-    const p = m.packages.find((q) => q.name === name);
-    return p && p.digest;
+    return m.packages.find((q) => q.name === name);
   } catch {
     return undefined;
   }
+}
+
+// onDiskDigest returns the SHA-256 the snapshot's manifest on disk
+// records for the package name, or undefined.
+function onDiskDigest(name) {
+  const p = onDiskEntry(name);
+  return p && p.digest;
 }
 
 // copyPackage links (or copies), from the snapshot's node_modules into
@@ -115,12 +121,14 @@ function onDiskDigest(name) {
 function copyPackage(name, digest, to) {
   const from = path.join(final, 'node_modules', name);
   try {
-    if (onDiskDigest(name) !== digest) return false;
+    const entry = onDiskEntry(name);
+    if (entry === undefined || entry.digest !== digest) return false;
     const files = fs.readdirSync(from).filter((f) => f === 'package.json' || f.startsWith('.jsii'));
-    // The file the kernel resolves the package's name to (node's own
-    // resolution: the kernel's goes through the snapshot's, below).
-    const main = path.relative(from, nodeCreateRequire(path.join(final, 'manifest.json')).resolve(name, { paths: [final] }));
-    if (main.startsWith('..') || path.isAbsolute(main)) return false;
+    // The file the kernel resolves the package's name to: node's own
+    // resolution, made when the snapshot was built (build.js), since
+    // the kernel's goes through the snapshot's (below).
+    const main = entry.main;
+    if (typeof main !== 'string' || main === '' || main.startsWith('..') || path.isAbsolute(main)) return false;
     files.push(main);
     for (const f of files) {
       fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
