@@ -39,7 +39,11 @@
 // Prestart starts such a kernel at once, from a package's initialiser,
 // and the launcher jsii starts at its first call hands it jsii's pipes
 // instead of starting node: the kernel's start then overlaps the
-// program's initialisation and what it does before that call.
+// program's initialisation and what it does before that call. Prestart
+// records the start in the user's cache directory, and this package's
+// initialiser, the earliest of the program's that can, starts a kernel
+// from that record at once; Prestart keeps it when it is the kernel asked
+// for, and stops it otherwise.
 //
 // The kernel and its Node.js child leave files in the temporary directory
 // when they are stopped by a signal. TMPDIR is therefore pointed at a
@@ -86,6 +90,9 @@ func init() {
 	tempDir = dir
 	_ = os.Setenv("TMPDIR", dir)
 	launcher = installLauncher(dir)
+	if launcher != "" {
+		startEarly()
+	}
 }
 
 // Launcher returns the path of the launcher JSII_NODE points at, or "" when

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
@@ -62,7 +63,11 @@ func TestKernelProcesses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestProbeKernel$", "-test.count=1")
-			cmd.Env = append(append(env, probeVariable+"=1"), tt.env...)
+			// A cache of its own: the kernel a record there would have
+			// this package start early (Prestart) is for a program that
+			// starts its kernel ahead, as internal/kernelsnapshot does;
+			// this test's does not.
+			cmd.Env = append(append(env, probeVariable+"=1", "XDG_CACHE_HOME="+t.TempDir()), tt.env...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Run(), stderr.String())
@@ -208,4 +213,60 @@ func TestLauncherFallsBackWithoutThePool(t *testing.T) {
 		pool + `'--snapshot-blob' '/blob' --preserve-symlinks "$program" 3>&1 1>&2`,
 		`'--require' '/shim.js' --preserve-symlinks "$program" 3>&1 1>&2`,
 	}, starts)
+}
+
+// TestEarlyKernelRefused: a kernel is started early from Prestart's
+// record only where node would start from it: the files it requires
+// exist, node is the same file, and node's arguments and NODE_OPTIONS
+// are the record's (a snapshot built under other V8 flags, or by another
+// node, makes node fail, and say so).
+func TestEarlyKernelRefused(t *testing.T) {
+	t.Setenv("NODE_OPTIONS", "")
+	os.Unsetenv("NODE_OPTIONS")
+	dir := t.TempDir()
+	node := filepath.Join(dir, "node")
+	require.NoError(t, os.WriteFile(node, []byte("#!/bin/sh\n"), 0o755))
+	blob := filepath.Join(dir, "kernel.blob")
+	require.NoError(t, os.WriteFile(blob, nil, 0o600))
+	k := jsiienv.KernelStart{Options: []string{"--snapshot-blob", blob}, Requires: []string{blob}}
+	record, err := jsiienv.StartRecord(node, k)
+	require.NoError(t, err)
+	require.NoError(t, jsiienv.EarlyKernel(record))
+	argv := append(append([]string{"node"}, jsiienv.KernelNodeOptions()...), "--snapshot-blob", blob, "--preserve-symlinks")
+
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T)
+		want   string
+	}{
+		{"required file gone", func(t *testing.T) {
+			require.NoError(t, os.Remove(blob))
+			t.Cleanup(func() { require.NoError(t, os.WriteFile(blob, nil, 0o600)) })
+		}, blob + " is not a file"},
+		{"node replaced", func(t *testing.T) {
+			info, err := os.Stat(node)
+			require.NoError(t, err)
+			later := info.ModTime().Add(time.Second)
+			require.NoError(t, os.Chtimes(node, later, later))
+			t.Cleanup(func() { require.NoError(t, os.Chtimes(node, info.ModTime(), info.ModTime())) })
+		}, ""},
+		{"other NODE_OPTIONS", func(t *testing.T) {
+			t.Setenv("NODE_OPTIONS", "--max-old-space-size=2048")
+		}, `NODE_OPTIONS is "--max-old-space-size=2048", not "--max-old-space-size=4069"`},
+		{"NODE_OPTIONS sizes the pool", func(t *testing.T) {
+			t.Setenv("NODE_OPTIONS", "--v8-pool-size=3")
+		}, fmt.Sprintf("node's arguments are %q, not %q", []string{"node", "--snapshot-blob", blob, "--preserve-symlinks"}, argv)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.change(t)
+			err := jsiienv.EarlyKernel(record)
+			require.Error(t, err)
+			if tc.want != "" {
+				assert.Equal(t, tc.want, err.Error())
+			} else {
+				assert.Regexp(t, `^node is \S+ 10 \d+, not \S+ 10 \d+$`, err.Error())
+			}
+		})
+	}
+	require.NoError(t, jsiienv.EarlyKernel(record), "as recorded again")
 }

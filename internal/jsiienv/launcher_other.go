@@ -17,6 +17,7 @@ type KernelStart struct {
 	Env          map[string]string
 	Fallback     []string
 	FallbackNote string
+	Requires     []string
 }
 
 // SetKernelStart fails: no launcher runs the kernel.
@@ -34,3 +35,16 @@ func KernelNodeOptions() []string { return nil }
 
 // StopPrestarted does nothing: no kernel is started ahead.
 func StopPrestarted() {}
+
+// ForgetPrestart does nothing: no kernel is started ahead.
+func ForgetPrestart() {}
+
+// StartedEarly reports false: no kernel is started ahead.
+func StartedEarly() bool { return false }
+
+// startEarly does nothing: no kernel is started ahead.
+func startEarly() {}
+
+// PrivateDir checks nothing where the launcher, and so a kernel started
+// ahead, does not run.
+func PrivateDir(string) error { return nil }

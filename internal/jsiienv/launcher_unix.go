@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -190,18 +191,34 @@ type KernelStart struct {
 	// FallbackNote, and Env is not set for the second start.
 	Fallback     []string
 	FallbackNote string
+	// Requires are files the start needs: a process starts a kernel
+	// early from Prestart's record of this start (see Prestart) only
+	// while they exist.
+	Requires []string
 }
 
 // SetKernelStart has the launcher start the kernel as k says, instead of
 // with the preload kernel/shim.js. jsii starts the kernel at the first
 // call into it, not at its package's initialisation: a change made before
 // the first call holds for it. It fails when no launcher runs the kernel.
+// It stops a kernel started ahead, and forgets Prestart's record: the
+// next process starts none early.
 func SetKernelStart(k KernelStart) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
 	}
-	StopPrestarted()
+	ForgetPrestart()
 	return writeLauncher(launcher, k, "")
+}
+
+// ForgetPrestart stops a kernel started ahead (StopPrestarted) and
+// removes Prestart's record of its start, so that the next process starts
+// no kernel early: for a program that will not start its kernel ahead.
+func ForgetPrestart() {
+	StopPrestarted()
+	if path, err := startRecordPath(); err == nil {
+		_ = os.Remove(path)
+	}
 }
 
 // prestarted is the kernel Prestart started, until a launcher adopts it
@@ -214,10 +231,29 @@ var prestarted struct {
 	proc *os.Process
 	// ended is closed once the kernel has ended and is reaped.
 	ended chan struct{}
+	// node, argv and env are what the kernel was started with; named
+	// says whether Prestart has told it its program and written the
+	// launcher that hands it jsii's pipes.
+	node      string
+	argv, env []string
+	named     bool
+}
+
+// startedEarly says whether the kernel Prestart handed to the launcher was
+// the one this package's initialiser started (startEarly).
+var startedEarly bool
+
+// StartedEarly reports whether the kernel that Prestart handed to the
+// launcher was started by this package's initialiser, from the record of
+// the previous process's start, rather than by Prestart.
+func StartedEarly() bool {
+	prestarted.Lock()
+	defer prestarted.Unlock()
+	return startedEarly
 }
 
 // Prestart starts the kernel now, with node (a path), as k says (as
-// SetKernelStart does too), on the kernel script program, jsii's
+// SetKernelStart does too), for the kernel script program, jsii's
 // lib/program.js as jsii's client unpacked it. It waits in node, its
 // start-up done, until jsii's first call starts the launcher, which hands
 // it jsii's pipes (adoptCommand), and ends when this process ends first.
@@ -233,20 +269,62 @@ var prestarted struct {
 // process's variables when it is created, in the jsii packages'
 // initialisers); otherwise, or on any failure here or in the kernel, the
 // launcher starts node itself, as without Prestart.
+//
+// Prestart also records node and k in the user's cache directory
+// (startRecordPath). The next process's initialiser of this package,
+// which runs before the jsii packages' (see the package's doc), starts a
+// kernel from that record at once (startEarly): a kernel needs jsii's
+// kernel script only once it is handed the pipes, and this package's
+// initialiser is earlier than any that knows the script. When Prestart
+// is then asked for a kernel that the early one is (the same node, node
+// options and environment), it tells that one its program instead of
+// starting another; otherwise it stops it.
 func Prestart(node string, k KernelStart, program string) error {
 	if launcher == "" {
 		return errors.New("no launcher runs the kernel")
 	}
-	StopPrestarted()
-	r, w, err := os.Pipe()
+	k = withScripts(k)
+	argv, env := kernelProcess(k)
+	prestarted.Lock()
+	early := prestarted.proc != nil && !prestarted.named && prestarted.node == node &&
+		slices.Equal(prestarted.argv, argv) && slices.Equal(prestarted.env, env)
+	prestarted.Unlock()
+	if !early {
+		StopPrestarted()
+		if err := startKernel(node, argv, env); err != nil {
+			return err
+		}
+	}
+	prestarted.Lock()
+	defer prestarted.Unlock()
+	// The kernel reads its program first, then the launcher's process
+	// ID; it ends when its stdin does, the launcher then starting node.
+	line, err := json.Marshal(program)
+	if err == nil {
+		_, err = prestarted.ctl.Write(append(line, '\n'))
+	}
+	if err == nil {
+		adopt := fmt.Sprintf(adoptCommand, os.Getpid(), prestarted.ctl.Fd(), shellQuote(claimFile()), prestarted.proc.Pid, shellQuote(program))
+		err = writeLauncher(launcher, k, adopt)
+	}
 	if err != nil {
+		prestarted.ctl.Close() // it ends unadopted
 		return err
 	}
+	prestarted.named = true
+	startedEarly = early
+	rememberStart(node, k, argv, env)
+	return nil
+}
+
+// kernelProcess returns the arguments and environment that a kernel
+// started ahead for k is started with. It is started without a script:
+// node runs the snapshot's main, which reads its program on stdin.
+func kernelProcess(k KernelStart) (argv, env []string) {
 	// The launcher's environment is jsii's (kernelEnv), and sets k.Env
 	// itself: the kernel compares the launcher's, but for those, with
 	// the digest of this one (a node wrapper may change the kernel's own).
 	except := append(slices.Sorted(maps.Keys(k.Env)), adoptVariable)
-	var env []string
 	for _, kv := range kernelEnv() {
 		if name, _, _ := strings.Cut(kv, "="); !slices.Contains(except, name) {
 			env = append(env, kv)
@@ -258,7 +336,17 @@ func Prestart(node string, k KernelStart, program string) error {
 		env = append(env, name+"="+k.Env[name])
 	}
 	env = append(env, adoptVariable+"="+strings.Join(except, ",")+"|"+digest)
-	argv := append(append(append([]string{"node"}, KernelNodeOptions()...), k.Options...), "--preserve-symlinks", program)
+	argv = append(append(append([]string{"node"}, KernelNodeOptions()...), k.Options...), "--preserve-symlinks")
+	return argv, env
+}
+
+// startKernel starts a kernel ahead, with node, argv and env
+// (kernelProcess), and keeps it in prestarted, with no program yet.
+func startKernel(node string, argv, env []string) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
 	proc, err := os.StartProcess(node, argv, &os.ProcAttr{
 		Env:   env,
 		Files: []*os.File{r, os.Stderr, os.Stderr},
@@ -276,15 +364,29 @@ func Prestart(node string, k KernelStart, program string) error {
 		_, _ = proc.Wait() // reaped: the launcher sees it end
 		close(ended)
 	}()
-	adopt := fmt.Sprintf(adoptCommand, os.Getpid(), w.Fd(), shellQuote(claimFile()), proc.Pid, shellQuote(program))
-	if err := writeLauncher(launcher, k, adopt); err != nil {
-		w.Close()
-		return err
-	}
 	prestarted.Lock()
+	defer prestarted.Unlock()
 	prestarted.ctl, prestarted.proc, prestarted.ended = w, proc, ended
-	prestarted.Unlock()
+	prestarted.node, prestarted.argv, prestarted.env, prestarted.named = node, argv, env, false
 	return nil
+}
+
+// scriptsVariable names, for the kernel's scripts, the directory that
+// holds them (KernelScripts).
+const scriptsVariable = "TELEPACE_KERNEL_SCRIPTS"
+
+// withScripts returns k with scriptsVariable among its variables.
+func withScripts(k KernelStart) KernelStart {
+	if kernelScriptsDir == "" {
+		return k
+	}
+	env := maps.Clone(k.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env[scriptsVariable] = kernelScriptsDir
+	k.Env = env
+	return k
 }
 
 // KernelNodeOptions returns the options node starts every kernel with,
@@ -368,6 +470,7 @@ func StopPrestarted() {
 	prestarted.ctl.Close()
 	proc, ended := prestarted.proc, prestarted.ended
 	prestarted.ctl, prestarted.proc, prestarted.ended = nil, nil, nil
+	prestarted.node, prestarted.argv, prestarted.env, prestarted.named = "", nil, nil, false
 	if _, err := os.Lstat(claimFile()); err == nil {
 		return
 	}
@@ -403,6 +506,7 @@ func kernelEnv() []string {
 // writeLauncher writes the launcher script to path, replacing it in one
 // rename; adopt is adoptCommand filled in, or "".
 func writeLauncher(path string, k KernelStart, adopt string) error {
+	k = withScripts(k)
 	var exports []string
 	for _, name := range slices.Sorted(maps.Keys(k.Env)) {
 		exports = append(exports, "export "+name+"="+shellQuote(k.Env[name]))

@@ -33,7 +33,13 @@
 // rest of the program's initialisers and its own preparations. It waits
 // for the launcher jsii starts then, and takes jsii's pipes from it; it
 // ends with the Go process if nothing calls into the kernel. A second
-// kernel in one process (after jsii.Close) starts as before.
+// kernel in one process (after jsii.Close) starts as before. The start is
+// recorded in the user's cache directory, and the next run's jsiienv
+// starts that kernel from its own initialiser, which runs before the jsii
+// packages' and this package's; this package keeps it when it is the
+// kernel the snapshot's key now chooses, or stops it (see
+// jsiienv.Prestart). A run that starts no kernel from a snapshot removes
+// the record.
 //
 // A snapshot node will not start from all the same (damaged, or a node
 // wrapper that runs another node) costs one try: the launcher starts the

@@ -64,6 +64,11 @@ func init() {
 			chosen = choice{mode: Off, why: err.Error()}
 		}
 	}
+	if chosen.mode == Off {
+		// A kernel jsiienv started early, from the last run's start, is
+		// not this run's.
+		jsiienv.ForgetPrestart()
+	}
 }
 
 // start has jsiienv's launcher start the kernel as c says. A kernel
@@ -74,17 +79,21 @@ func init() {
 // loaded a package the snapshot does not hold (kernel/snapshot.js).
 func start(c choice) error {
 	shim := []string{"--require", filepath.Join(jsiienv.KernelScripts(), "shim.js")}
-	env := map[string]string{buildVariable: c.dir, "TELEPACE_KERNEL_SCRIPTS": jsiienv.KernelScripts()}
+	env := map[string]string{buildVariable: c.dir}
 	if c.mode == Used {
+		blob := filepath.Join(c.dir, "kernel.blob")
 		k := jsiienv.KernelStart{
-			Options:      []string{"--snapshot-blob", filepath.Join(c.dir, "kernel.blob")},
+			Options:      []string{"--snapshot-blob", blob},
 			Env:          env,
 			Fallback:     shim,
 			FallbackNote: c.dir + ".failed",
+			Requires:     []string{blob},
 		}
 		// Started now, the kernel is up sooner: jsii starts it at the
 		// program's first call, after every package's initialiser and
-		// what the program does before that call (see jsiienv.Prestart).
+		// what the program does before that call; the next run starts
+		// it from jsiienv's initialiser, earlier still (see
+		// jsiienv.Prestart).
 		if jsiienv.Prestart(c.node, k, c.program) == nil {
 			return nil
 		}
@@ -153,7 +162,7 @@ func choose() choice {
 	if err == nil {
 		// Another user who may write there could make this one's kernel
 		// run code of theirs.
-		err = private(root)
+		err = jsiienv.PrivateDir(root)
 	}
 	if err != nil {
 		return choice{mode: Off, why: fmt.Sprintf("cache directory: %v", err)}
@@ -167,7 +176,7 @@ func choose() choice {
 		_ = os.Remove(dir + ".failed")
 	}
 	if complete(dir) {
-		if err := private(dir); err != nil {
+		if err := jsiienv.PrivateDir(dir); err != nil {
 			return choice{mode: Off, why: fmt.Sprintf("snapshot directory: %v", err)}
 		}
 		markUsed(dir)

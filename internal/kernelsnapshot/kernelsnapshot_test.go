@@ -82,6 +82,7 @@ func TestProbe(t *testing.T) {
 	fmt.Printf("mode: %s\ndir: %s\nwhy: %s\n", mode, dir, why)
 	ahead := startedAhead(t)
 	fmt.Printf("started ahead: %d\n", len(ahead))
+	fmt.Printf("started early: %t\n", jsiienv.StartedEarly())
 	switch os.Getenv("PROBE_AHEAD") {
 	case "unused":
 		// The kernel started ahead outlives no process that never calls
@@ -626,6 +627,131 @@ func TestStartedAheadKernel(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		assert.ErrorIs(t, syscall.Kill(n, 0), syscall.ESRCH, "the kernel started ahead outlived its process")
+	})
+}
+
+// TestStartedEarly: a run that starts its kernel ahead records the start
+// (jsiienv.Prestart); the next run's jsiienv starts that kernel from its
+// initialiser, and Prestart keeps it, as long as the record is this
+// user's alone, the files it requires exist, and it is the kernel this
+// run asks for. Otherwise the run starts its kernel as without the
+// record, quietly, and records its own. A run that starts no kernel ahead
+// removes the record.
+func TestStartedEarly(t *testing.T) {
+	cache := t.TempDir()
+	record := filepath.Join(cache, "telepace-platform-charts", "kernel-start.json")
+	first, _ := probe(t, cache) // builds the snapshot
+	assert.Contains(t, first, "mode: building\n")
+	assert.NoFileExists(t, record, "no kernel started ahead")
+	second, _ := probe(t, cache)
+	dir := snapshotDir(second)
+	assert.Contains(t, second, "started ahead: 1\nstarted early: false\n")
+	data, err := os.ReadFile(record)
+	require.NoError(t, err)
+	node, err := exec.LookPath("node")
+	require.NoError(t, err)
+	blob := filepath.Join(dir, "kernel.blob")
+	resolved, err := filepath.EvalSymlinks(node)
+	require.NoError(t, err)
+	nodeInfo, err := os.Stat(resolved)
+	require.NoError(t, err)
+	var argv []any
+	for _, a := range append(append(append([]string{"node"}, jsiienv.KernelNodeOptions()...), "--snapshot-blob", blob), "--preserve-symlinks") {
+		argv = append(argv, a)
+	}
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(data, &got))
+	assert.Equal(t, map[string]any{
+		"node":     node,
+		"options":  []any{"--snapshot-blob", blob},
+		"env":      map[string]any{"TELEPACE_KERNEL_SNAPSHOT_BUILD": dir},
+		"requires": []any{blob},
+		"nodeFile": fmt.Sprintf("%s %d %d", resolved, nodeInfo.Size(), nodeInfo.ModTime().UnixNano()),
+		"argv":     argv,
+		// jsii's, NODE_OPTIONS being unset (runProbe unsets it).
+		"nodeOptions": "--max-old-space-size=4069",
+	}, got)
+	info, err := os.Stat(record)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	_, want, _ := strings.Cut(second, "yaml:\n")
+	want, _, _ = strings.Cut(want, "package ")
+
+	run := func(t *testing.T, early bool) {
+		t.Helper()
+		stdout, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
+		assert.Contains(t, stdout, fmt.Sprintf("started ahead: 1\nstarted early: %t\n", early))
+		assert.Equal(t, "kernel snapshot: started ahead; adopted\nkernel snapshot: packages from the snapshot: constructs, cdk8s\n", stderr)
+		_, got, _ := strings.Cut(stdout, "yaml:\n")
+		got, _, _ = strings.Cut(got, "package ")
+		assert.Equal(t, want, got)
+	}
+	t.Run("recorded", func(t *testing.T) { run(t, true) })
+	t.Run("other options", func(t *testing.T) {
+		other := filepath.Join(t.TempDir(), "kernel.blob")
+		blobData, err := os.ReadFile(blob)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(other, blobData, 0o600))
+		require.NoError(t, os.WriteFile(record, bytes.ReplaceAll(data, []byte(`"--snapshot-blob","`+blob), []byte(`"--snapshot-blob","`+other)), 0o600))
+		run(t, false)
+		again, err := os.ReadFile(record)
+		require.NoError(t, err)
+		assert.Equal(t, string(data), string(again), "this run's start recorded")
+		run(t, true)
+	})
+	t.Run("required file gone", func(t *testing.T) {
+		// Node would fail, and say so: no kernel is started early.
+		gone := filepath.Join(t.TempDir(), "gone.blob")
+		require.NoError(t, os.WriteFile(record, bytes.ReplaceAll(data, []byte(blob), []byte(gone)), 0o600))
+		run(t, false)
+		run(t, true)
+	})
+	t.Run("another node file", func(t *testing.T) {
+		// The node on PATH was replaced: a snapshot built by another
+		// node makes it fail, and say so.
+		var r map[string]any
+		require.NoError(t, json.Unmarshal(data, &r))
+		r["nodeFile"] = r["nodeFile"].(string) + "0"
+		other, err := json.Marshal(r)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(record, other, 0o600))
+		run(t, false)
+		run(t, true)
+	})
+	t.Run("other node options", func(t *testing.T) {
+		// V8 flags of another NODE_OPTIONS make node refuse the
+		// snapshot, and say so; this one's snapshot is built, and the
+		// record forgotten.
+		stdout, stderr := probe(t, cache, "NODE_OPTIONS=--max-old-space-size=2048")
+		assert.Contains(t, stdout, "mode: building\n")
+		assert.Contains(t, stdout, "started early: false\n")
+		assert.Empty(t, stderr)
+		assert.NoFileExists(t, record)
+		stdout, _ = probe(t, cache)
+		assert.Contains(t, stdout, "started early: false\n")
+		run(t, true)
+	})
+	t.Run("others may write", func(t *testing.T) {
+		require.NoError(t, os.Chmod(record, 0o622))
+		run(t, false)
+		info, err := os.Stat(record)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "recorded again")
+		run(t, true)
+		parent := filepath.Dir(record)
+		require.NoError(t, os.Chmod(parent, 0o777))
+		t.Cleanup(func() { _ = os.Chmod(parent, 0o700) })
+		stdout, _ := probe(t, cache)
+		assert.Contains(t, stdout, "started early: false\n")
+	})
+	t.Run("snapshot off", func(t *testing.T) {
+		stdout, stderr := probe(t, cache, kernelsnapshot.Variable+"=off")
+		assert.Contains(t, stdout, "mode: off\n")
+		assert.Contains(t, stdout, "started ahead: 0\n", "the kernel started early is stopped")
+		assert.Empty(t, stderr)
+		assert.NoFileExists(t, record)
+		stdout, _ = probe(t, cache)
+		assert.Contains(t, stdout, "started early: false\n")
 	})
 }
 

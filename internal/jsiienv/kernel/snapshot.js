@@ -147,10 +147,12 @@ function copyPackage(name, digest, to) {
 }
 
 // adopt waits, in a kernel internal/jsiienv started ahead (Prestart),
-// for the launcher jsii starts to write its process ID on stdin, and
-// returns the descriptors of jsii's pipes, the launcher's stdin, stdout
-// and stderr, which it keeps as its descriptors 7, 8 and 9, opened
-// through /proc, having told the launcher (SIGUSR1). listed is
+// for the Go process to write the path of the kernel script on stdin, as
+// a JSON string on a line, then for the launcher jsii starts to write its
+// process ID there, and returns the script's path and the descriptors of
+// jsii's pipes, the launcher's stdin, stdout and stderr, which it keeps
+// as its descriptors 7, 8 and 9, opened through /proc, having told the
+// launcher (SIGUSR1). listed is
 // TELEPACE_KERNEL_ADOPT: the variables the launcher sets itself, a "|",
 // and the SHA-256 of the environment jsii starts the launcher with but
 // for those (jsiienv's envDigest). When the launcher's is another, or the
@@ -161,9 +163,10 @@ function adopt(listed) {
   const bar = listed.lastIndexOf('|');
   const except = new Set(listed.slice(0, bar).split(','));
   const digest = listed.slice(bar + 1);
-  const buf = Buffer.alloc(64);
-  let line = '';
-  while (!line.includes('\n')) {
+  const buf = Buffer.alloc(4096);
+  const lines = [];
+  let rest = Buffer.alloc(0);
+  while (lines.length < 2) {
     let n = 0;
     try {
       n = fs.readSync(0, buf, 0, buf.length, null);
@@ -171,9 +174,20 @@ function adopt(listed) {
       if (e && e.code === 'EAGAIN') continue;
     }
     if (n === 0) process.exit(0);
-    line += buf.toString('latin1', 0, n);
+    rest = Buffer.concat([rest, buf.subarray(0, n)]);
+    for (let nl = rest.indexOf(10); nl >= 0 && lines.length < 2; nl = rest.indexOf(10)) {
+      lines.push(rest.subarray(0, nl).toString('utf8'));
+      rest = rest.subarray(nl + 1);
+    }
   }
-  const pid = Number(line.trim());
+  let program;
+  try {
+    program = JSON.parse(lines[0]);
+  } catch {
+    process.exit(0);
+  }
+  if (typeof program !== 'string' || !path.isAbsolute(program)) process.exit(0);
+  const pid = Number(lines[1].trim());
   if (!Number.isSafeInteger(pid) || pid <= 1) process.exit(0);
   const debug = (msg) => {
     if (process.env.TELEPACE_KERNEL_SNAPSHOT_DEBUG) fs.writeSync(2, `kernel snapshot: started ahead; ${msg}\n`);
@@ -204,7 +218,7 @@ function adopt(listed) {
     };
     process.kill(pid, 'SIGUSR1');
     debug('adopted');
-    return pipes;
+    return { pipes, program };
   } catch (e) {
     debug(`not adopted: ${e && e.message}`);
     try {
@@ -220,7 +234,8 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   building = false;
   const listed = process.env.TELEPACE_KERNEL_ADOPT;
   delete process.env.TELEPACE_KERNEL_ADOPT;
-  const pipes = listed === undefined ? undefined : adopt(listed);
+  const adopted = listed === undefined ? undefined : adopt(listed);
+  const pipes = adopted && adopted.pipes;
   // Tell the launcher the kernel's script runs: from here on, node
   // started from the snapshot.
   const started = process.env.TELEPACE_KERNEL_STARTED;
@@ -232,7 +247,9 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
       // the launcher falls back to starting without the snapshot
     }
   }
-  const current = process.argv[1];
+  // The kernel script: a kernel started ahead has no script argument.
+  const current = adopted ? adopted.program : process.argv[1];
+  if (adopted) process.argv.splice(1, 0, current);
   const verified = new Set();
   const taken = new Set();
   const loads = [];
