@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -269,4 +270,100 @@ func TestEarlyKernelRefused(t *testing.T) {
 		})
 	}
 	require.NoError(t, jsiienv.EarlyKernel(record), "as recorded again")
+}
+
+// earlyProbeVariable makes TestProbeEarly, run by
+// TestPrestartKeepsOrReplacesTheEarlyKernel in a process of its own,
+// call Prestart for the kernel its record names.
+const earlyProbeVariable = "TELEPACE_JSIIENV_EARLY_PROBE"
+
+// TestPrestartKeepsOrReplacesTheEarlyKernel: a process whose cache holds
+// Prestart's record starts that kernel from this package's initialiser;
+// Prestart keeps it when it is asked for that kernel, and starts another
+// when the early one has ended (its stdin broken) or is another. The
+// "node" here is a script that reads its stdin to the end.
+func TestPrestartKeepsOrReplacesTheEarlyKernel(t *testing.T) {
+	dir := t.TempDir()
+	node := filepath.Join(dir, "node")
+	// The shell itself reads stdin, so that its end closes the pipe.
+	require.NoError(t, os.WriteFile(node, []byte("#!/bin/sh\nwhile IFS= read -r line; do :; done\n"), 0o755))
+	cache := filepath.Join(dir, "cache")
+	record := filepath.Join(cache, "telepace-platform-charts", "kernel-start.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(record), 0o700))
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JSII_") && !strings.HasPrefix(kv, "NODE_OPTIONS=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "XDG_CACHE_HOME="+cache, "PROBE_NODE="+node)
+	probeEarly := func(t *testing.T, mode string) string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestProbeEarly$", "-test.count=1")
+		cmd.Env = append(env, earlyProbeVariable+"="+mode)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		require.NoError(t, cmd.Run(), stderr.String())
+		out, _, _ := strings.Cut(stdout.String(), "PASS\n")
+		return out
+	}
+	for _, tc := range []struct {
+		name, mode string
+		record     bool
+		want       string
+	}{
+		{"no record", "keep", false, "early kernels: 0\nstarted early: false\nkernels: 1\n"},
+		{"recorded", "keep", true, "early kernels: 1\nstarted early: true\nkernels: 1\n"},
+		{"early kernel ended", "kill", true, "early kernels: 1\nstarted early: false\nkernels: 1\n"},
+		{"another kernel asked for", "other", true, "early kernels: 1\nstarted early: false\nkernels: 1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_ = os.Remove(record)
+			if tc.record {
+				probeEarly(t, "keep") // records its start
+				require.FileExists(t, record)
+			}
+			assert.Equal(t, tc.want, probeEarly(t, tc.mode))
+		})
+	}
+}
+
+// TestProbeEarly is TestPrestartKeepsOrReplacesTheEarlyKernel's probe: it
+// counts the kernels this package's initialiser started, stops them when
+// its mode is "kill", calls Prestart (for another kernel when "other"),
+// and counts the kernels running then.
+func TestProbeEarly(t *testing.T) {
+	mode := os.Getenv(earlyProbeVariable)
+	if mode == "" {
+		return
+	}
+	node := os.Getenv("PROBE_NODE")
+	kernels := func() []int {
+		var pids []int
+		for _, pid := range children(t, os.Getpid()) {
+			data, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+			if strings.HasSuffix(string(data), "\x00--preserve-symlinks\x00") {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	early := kernels()
+	fmt.Printf("early kernels: %d\n", len(early))
+	if mode == "kill" {
+		for _, pid := range early {
+			require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+			for syscall.Kill(pid, 0) == nil {
+				time.Sleep(time.Millisecond) // until reaped
+			}
+		}
+	}
+	k := jsiienv.KernelStart{Options: []string{"--title=probe"}}
+	if mode == "other" {
+		k.Options = []string{"--title=other"}
+	}
+	require.NoError(t, jsiienv.Prestart(node, k, "/probe/lib/program.js"))
+	fmt.Printf("started early: %t\n", jsiienv.StartedEarly())
+	fmt.Printf("kernels: %d\n", len(kernels()))
+	jsiienv.Cleanup()
 }

@@ -289,16 +289,32 @@ func Prestart(node string, k KernelStart, program string) error {
 	early := prestarted.proc != nil && !prestarted.named && prestarted.node == node &&
 		slices.Equal(prestarted.argv, argv) && slices.Equal(prestarted.env, env)
 	prestarted.Unlock()
-	if !early {
+	// An early kernel that has ended already (its stdin is broken) is
+	// replaced too.
+	if !early || nameKernel(k, program) != nil {
 		StopPrestarted()
 		if err := startKernel(node, argv, env); err != nil {
 			return err
 		}
+		early = false
+		if err := nameKernel(k, program); err != nil {
+			return err
+		}
 	}
 	prestarted.Lock()
+	startedEarly = early
+	prestarted.Unlock()
+	rememberStart(node, k, argv, env)
+	return nil
+}
+
+// nameKernel tells the kernel started ahead its program, and writes the
+// launcher that hands it jsii's pipes, for k. The kernel reads its program
+// first, then the launcher's process ID; it ends when its stdin does,
+// unadopted, and the launcher then starts node itself.
+func nameKernel(k KernelStart, program string) error {
+	prestarted.Lock()
 	defer prestarted.Unlock()
-	// The kernel reads its program first, then the launcher's process
-	// ID; it ends when its stdin does, the launcher then starting node.
 	line, err := json.Marshal(program)
 	if err == nil {
 		_, err = prestarted.ctl.Write(append(line, '\n'))
@@ -312,8 +328,6 @@ func Prestart(node string, k KernelStart, program string) error {
 		return err
 	}
 	prestarted.named = true
-	startedEarly = early
-	rememberStart(node, k, argv, env)
 	return nil
 }
 
