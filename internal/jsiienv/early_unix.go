@@ -28,6 +28,9 @@ type startRecord struct {
 	Options  []string          `json:"options"`
 	Env      map[string]string `json:"env"`
 	Requires []string          `json:"requires"`
+	// Depends holds the value of each variable of KernelStart.Depends,
+	// by name; nil when it was unset.
+	Depends map[string]*string `json:"depends"`
 	// NodeFile is nodeFile(Node); Argv and NodeOptions are the kernel's
 	// arguments and NODE_OPTIONS (kernelProcess).
 	NodeFile    string   `json:"nodeFile"`
@@ -83,9 +86,37 @@ func newStartRecord(node string, k KernelStart, argv, env []string) (startRecord
 	vars := maps.Clone(k.Env)
 	delete(vars, scriptsVariable)
 	return startRecord{
-		Node: node, Options: k.Options, Env: vars, Requires: k.Requires,
+		Node: node, Options: k.Options, Env: vars, Requires: k.Requires, Depends: values(k.Depends),
 		NodeFile: file, Argv: argv, NodeOptions: nodeOptions(env),
 	}, nil
+}
+
+// values returns the value of each of the variables names, by name; nil
+// for one unset.
+func values(names []string) map[string]*string {
+	m := map[string]*string{}
+	for _, name := range names {
+		if v, ok := os.LookupEnv(name); ok {
+			m[name] = &v
+		} else {
+			m[name] = nil
+		}
+	}
+	return m
+}
+
+// equalValue reports whether two variables' values (nil: unset) are
+// the same.
+func equalValue(a, b *string) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// showValue quotes a variable's value, or says it is unset.
+func showValue(v *string) string {
+	if v == nil {
+		return "unset"
+	}
+	return fmt.Sprintf("%q", *v)
 }
 
 // rememberStart records node and k, started with argv and env, for the
@@ -157,7 +188,8 @@ func readStartRecordData() ([]byte, error) {
 	if err := PrivateDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	// Not blocking: a FIFO in its place would wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -195,9 +227,19 @@ func startEarly() {
 // earlyKernel returns the arguments and environment of the kernel to
 // start early from r, or why none: where node would fail, and say so.
 func earlyKernel(r startRecord) (argv, env []string, err error) {
+	for _, name := range slices.Sorted(maps.Keys(r.Depends)) {
+		if now := values([]string{name})[name]; !equalValue(now, r.Depends[name]) {
+			return nil, nil, fmt.Errorf("%s is %s, not %s", name, showValue(now), showValue(r.Depends[name]))
+		}
+	}
 	for _, f := range r.Requires {
 		if info, err := os.Stat(f); err != nil || !info.Mode().IsRegular() {
 			return nil, nil, fmt.Errorf("%s is not a file", f)
+		}
+		// Another user who may write there could make node run code of
+		// theirs (the process that recorded it checked as much).
+		if err := PrivateDir(filepath.Dir(f)); err != nil {
+			return nil, nil, err
 		}
 	}
 	if file, err := nodeFile(r.Node); err != nil {

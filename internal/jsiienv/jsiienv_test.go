@@ -217,10 +217,12 @@ func TestLauncherFallsBackWithoutThePool(t *testing.T) {
 }
 
 // TestEarlyKernelRefused: a kernel is started early from Prestart's
-// record only where node would start from it: the files it requires
-// exist, node is the same file, and node's arguments and NODE_OPTIONS
-// are the record's (a snapshot built under other V8 flags, or by another
-// node, makes node fail, and say so).
+// record only where node would start from it as the record's process
+// chose it: the files it requires exist in directories no one else may
+// write, the variables it depends on are as they were, node is the same
+// file, and node's arguments and NODE_OPTIONS are the record's (a
+// snapshot built under other V8 flags, or by another node, makes node
+// fail, and say so).
 func TestEarlyKernelRefused(t *testing.T) {
 	t.Setenv("NODE_OPTIONS", "")
 	os.Unsetenv("NODE_OPTIONS")
@@ -229,7 +231,13 @@ func TestEarlyKernelRefused(t *testing.T) {
 	require.NoError(t, os.WriteFile(node, []byte("#!/bin/sh\n"), 0o755))
 	blob := filepath.Join(dir, "kernel.blob")
 	require.NoError(t, os.WriteFile(blob, nil, 0o600))
-	k := jsiienv.KernelStart{Options: []string{"--snapshot-blob", blob}, Requires: []string{blob}}
+	t.Setenv("TELEPACE_PROBE_SWITCH", "")
+	os.Unsetenv("TELEPACE_PROBE_SWITCH")
+	k := jsiienv.KernelStart{
+		Options:  []string{"--snapshot-blob", blob},
+		Requires: []string{blob},
+		Depends:  []string{"TELEPACE_PROBE_SWITCH", "PATH"},
+	}
 	record, err := jsiienv.StartRecord(node, k)
 	require.NoError(t, err)
 	require.NoError(t, jsiienv.EarlyKernel(record))
@@ -251,6 +259,16 @@ func TestEarlyKernelRefused(t *testing.T) {
 			require.NoError(t, os.Chtimes(node, later, later))
 			t.Cleanup(func() { require.NoError(t, os.Chtimes(node, info.ModTime(), info.ModTime())) })
 		}, ""},
+		{"required file's directory writable by others", func(t *testing.T) {
+			require.NoError(t, os.Chmod(dir, 0o777))
+			t.Cleanup(func() { require.NoError(t, os.Chmod(dir, 0o700)) })
+		}, fmt.Sprintf("%s may be written by others (-rwxrwxrwx)", dir)},
+		{"a variable it depends on set", func(t *testing.T) {
+			t.Setenv("TELEPACE_PROBE_SWITCH", "off")
+		}, `TELEPACE_PROBE_SWITCH is "off", not unset`},
+		{"a variable it depends on changed", func(t *testing.T) {
+			t.Setenv("PATH", "/nowhere")
+		}, fmt.Sprintf("PATH is %q, not %q", "/nowhere", os.Getenv("PATH"))},
 		{"other NODE_OPTIONS", func(t *testing.T) {
 			t.Setenv("NODE_OPTIONS", "--max-old-space-size=2048")
 		}, `NODE_OPTIONS is "--max-old-space-size=2048", not "--max-old-space-size=4069"`},
@@ -280,8 +298,10 @@ const earlyProbeVariable = "TELEPACE_JSIIENV_EARLY_PROBE"
 // TestPrestartKeepsOrReplacesTheEarlyKernel: a process whose cache holds
 // Prestart's record starts that kernel from this package's initialiser;
 // Prestart keeps it when it is asked for that kernel, and starts another
-// when the early one has ended (its stdin broken) or is another. The
-// "node" here is a script that reads its stdin to the end.
+// when the early one is another. An early one that has ended (its stdin
+// broken) would end again: Prestart fails, and the program starts its
+// kernel as without Prestart. The "node" here is a script that reads its
+// stdin to the end.
 func TestPrestartKeepsOrReplacesTheEarlyKernel(t *testing.T) {
 	dir := t.TempDir()
 	node := filepath.Join(dir, "node")
@@ -314,7 +334,7 @@ func TestPrestartKeepsOrReplacesTheEarlyKernel(t *testing.T) {
 	}{
 		{"no record", "keep", false, "early kernels: 0\nstarted early: false\nkernels: 1\n"},
 		{"recorded", "keep", true, "early kernels: 1\nstarted early: true\nkernels: 1\n"},
-		{"early kernel ended", "kill", true, "early kernels: 1\nstarted early: false\nkernels: 1\n"},
+		{"early kernel ended", "kill", true, "early kernels: 1\nprestart: the kernel started early ended: write |1: broken pipe\nstarted early: false\nkernels: 0\n"},
 		{"another kernel asked for", "other", true, "early kernels: 1\nstarted early: false\nkernels: 1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -362,7 +382,9 @@ func TestProbeEarly(t *testing.T) {
 	if mode == "other" {
 		k.Options = []string{"--title=other"}
 	}
-	require.NoError(t, jsiienv.Prestart(node, k, "/probe/lib/program.js"))
+	if err := jsiienv.Prestart(node, k, "/probe/lib/program.js"); err != nil {
+		fmt.Printf("prestart: %v\n", err)
+	}
 	fmt.Printf("started early: %t\n", jsiienv.StartedEarly())
 	fmt.Printf("kernels: %d\n", len(kernels()))
 	jsiienv.Cleanup()

@@ -18,6 +18,7 @@ type KernelStart struct {
 	Fallback     []string
 	FallbackNote string
 	Requires     []string
+	Depends      []string
 }
 
 // SetKernelStart fails: no launcher runs the kernel.

@@ -115,8 +115,10 @@ const kernelCommand = `	exec $setsid node %[1]s --preserve-symlinks "$program" 3
 // kernelTryCommand starts the kernel with node's options %[1]s, and, when
 // node ends before the kernel's script ran (it did not create the file
 // TELEPACE_KERNEL_STARTED names: node refused its options, say), writes
-// node's exit status to %[3]s and starts the kernel with the options %[2]s
-// instead, without the variables %[6]s unsets. Node reads nothing from
+// node's exit status to %[3]s, removes Prestart's record %[7]s (so that
+// the next process starts no kernel early from these options either), and
+// starts the kernel with the options %[2]s instead, without the variables
+// %[6]s unsets. Node reads nothing from
 // stdin before the kernel's script runs. The file %[4]s is in this
 // process's own temporary directory, so no earlier run left it.
 const kernelTryCommand = `	started=%[4]s
@@ -126,6 +128,7 @@ const kernelTryCommand = `	started=%[4]s
 		exit "$status"
 	fi
 	printf 'node did not start from these options (exit %%s): %%s\n' "$status" %[5]s >%[3]s 2>/dev/null
+	rm -f %[7]s
 	%[6]s
 	exec $setsid node %[2]s --preserve-symlinks "$program" 3>&1 1>&2`
 
@@ -191,10 +194,13 @@ type KernelStart struct {
 	// FallbackNote, and Env is not set for the second start.
 	Fallback     []string
 	FallbackNote string
-	// Requires are files the start needs: a process starts a kernel
-	// early from Prestart's record of this start (see Prestart) only
-	// while they exist.
+	// Requires are files the start needs, and Depends variables that
+	// decide it: a process starts a kernel early from Prestart's record
+	// of this start (see Prestart) only while the files exist, in
+	// directories no one else may write, and the variables have the
+	// values (or are unset) they had.
 	Requires []string
+	Depends  []string
 }
 
 // SetKernelStart has the launcher start the kernel as k says, instead of
@@ -289,14 +295,18 @@ func Prestart(node string, k KernelStart, program string) error {
 	early := prestarted.proc != nil && !prestarted.named && prestarted.node == node &&
 		slices.Equal(prestarted.argv, argv) && slices.Equal(prestarted.env, env)
 	prestarted.Unlock()
-	// An early kernel that has ended already (its stdin is broken) is
-	// replaced too.
-	if !early || nameKernel(k, program) != nil {
+	if early {
+		// One that has ended already (its stdin is broken) would end
+		// again: node did not start from these options.
+		if err := nameKernel(k, program); err != nil {
+			StopPrestarted()
+			return fmt.Errorf("the kernel started early ended: %w", err)
+		}
+	} else {
 		StopPrestarted()
 		if err := startKernel(node, argv, env); err != nil {
 			return err
 		}
-		early = false
 		if err := nameKernel(k, program); err != nil {
 			return err
 		}
@@ -534,8 +544,12 @@ func writeLauncher(path string, k KernelStart, adopt string) error {
 		if len(k.Env) > 0 {
 			unset = "unset " + strings.Join(slices.Sorted(maps.Keys(k.Env)), " ")
 		}
+		record, err := startRecordPath()
+		if err != nil {
+			record = filepath.Join(tempDir, "no-kernel-start.json") // none to remove
+		}
 		command = fmt.Sprintf(kernelTryCommand, quoteAll(k.Options), quoteAll(k.Fallback),
-			shellQuote(k.FallbackNote), shellQuote(started), shellQuote(strings.Join(k.Options, " ")), unset)
+			shellQuote(k.FallbackNote), shellQuote(started), shellQuote(strings.Join(k.Options, " ")), unset, shellQuote(record))
 	}
 	tmp := path + ".new"
 	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(launcherScript, command, strings.Join(exports, "\n"), adopt)), 0o700); err != nil {

@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	// Its initialiser creates jsii's client, which unpacks jsii's kernel
@@ -88,6 +90,9 @@ func start(c choice) error {
 			Fallback:     shim,
 			FallbackNote: c.dir + ".failed",
 			Requires:     []string{blob},
+			// What chose this start: the variable that turns the
+			// snapshot off, and the PATH node was found on.
+			Depends: []string{Variable, "PATH"},
 		}
 		// Started now, the kernel is up sooner: jsii starts it at the
 		// program's first call, after every package's initialiser and
@@ -192,7 +197,16 @@ func choose() choice {
 // size kernel/build.js wrote next to it once node started from it. A
 // snapshot cut short would stop node from starting.
 func complete(dir string) bool {
-	want, err := os.ReadFile(filepath.Join(dir, "kernel.blob.size"))
+	// Not blocking: a FIFO in its place would wait for a writer.
+	f, err := os.OpenFile(filepath.Join(dir, "kernel.blob.size"), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return false
+	}
+	want, err := io.ReadAll(io.LimitReader(f, 64))
 	if err != nil {
 		return false
 	}

@@ -306,6 +306,14 @@ func TestSnapshotCutShortIsBuiltAgain(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("%d\n", rebuilt.Size()), string(size), "a whole blob again")
 	out, _ := probe(t, cache)
 	assert.Contains(t, out, "mode: snapshot\n")
+
+	// A FIFO in place of the size is no size, and no wait for a writer.
+	require.NoError(t, os.Remove(blob+".size"))
+	require.NoError(t, syscall.Mkfifo(blob+".size", 0o600))
+	again, _ = probe(t, cache)
+	assert.Contains(t, again, "mode: building\ndir: "+dir+"\n")
+	out, _ = probe(t, cache)
+	assert.Contains(t, out, "mode: snapshot\n")
 }
 
 // snapshotDir returns the snapshot directory a probe's output names.
@@ -338,6 +346,8 @@ func TestSnapshotNodeRefusesFallsBack(t *testing.T) {
 	note, err := os.ReadFile(dir + ".failed")
 	require.NoError(t, err)
 	assert.Contains(t, string(note), "node did not start from these options")
+	assert.NoFileExists(t, filepath.Join(cache, "telepace-platform-charts", "kernel-start.json"),
+		"the next run starts no kernel early from it")
 
 	after, _ := probe(t, cache)
 	assert.Contains(t, after, "mode: off\ndir: \nwhy: it failed; see "+dir+".failed\n")
@@ -442,6 +452,8 @@ func TestSnapshotPackageMainFromTheManifest(t *testing.T) {
 		{"none", `"main": ""`},
 		{"missing", `"main": "lib/gone.js"`},
 		{"outside", `"main": "../cdk8s/lib/index.js"`},
+		{"outside, by way of inside", `"main": "lib/../../cdk8s/lib/index.js"`},
+		{"a file outside, by way of inside", `"main": "lib/../../../manifest.json"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// constructs is the manifest's first package.
@@ -666,6 +678,8 @@ func TestStartedEarly(t *testing.T) {
 		"options":  []any{"--snapshot-blob", blob},
 		"env":      map[string]any{"TELEPACE_KERNEL_SNAPSHOT_BUILD": dir},
 		"requires": []any{blob},
+		// What chose the start: the snapshot's switch, unset, and PATH.
+		"depends":  map[string]any{kernelsnapshot.Variable: nil, "PATH": os.Getenv("PATH")},
 		"nodeFile": fmt.Sprintf("%s %d %d", resolved, nodeInfo.Size(), nodeInfo.ModTime().UnixNano()),
 		"argv":     argv,
 		// jsii's, NODE_OPTIONS being unset (runProbe unsets it).
@@ -727,6 +741,26 @@ func TestStartedEarly(t *testing.T) {
 		assert.Contains(t, stdout, "started early: false\n")
 		assert.Empty(t, stderr)
 		assert.NoFileExists(t, record)
+		stdout, _ = probe(t, cache)
+		assert.Contains(t, stdout, "started early: false\n")
+		run(t, true)
+	})
+	t.Run("a FIFO in its place", func(t *testing.T) {
+		// Read without waiting for a writer, it is no record; it is
+		// replaced by this run's.
+		require.NoError(t, os.Remove(record))
+		require.NoError(t, syscall.Mkfifo(record, 0o600))
+		run(t, false)
+		again, err := os.ReadFile(record)
+		require.NoError(t, err)
+		assert.Equal(t, string(data), string(again))
+		run(t, true)
+	})
+	t.Run("PATH changed", func(t *testing.T) {
+		// The node on another PATH may be another: none is started
+		// early, and this run's start is recorded.
+		stdout, _ := probe(t, cache, "PATH="+os.Getenv("PATH")+string(os.PathListSeparator)+t.TempDir())
+		assert.Contains(t, stdout, "started early: false\n")
 		stdout, _ = probe(t, cache)
 		assert.Contains(t, stdout, "started early: false\n")
 		run(t, true)

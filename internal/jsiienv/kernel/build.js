@@ -62,7 +62,7 @@ function build(dir, program, loads, previous) {
       // The file node resolves the package's name to, relative to its
       // directory: the file the kernel requires (see copyPackage).
       const main = path.relative(to, require.resolve(l.name, { paths: [tmp] }));
-      if (main.startsWith('..') || path.isAbsolute(main)) {
+      if (main === '' || main === '..' || main.startsWith(`..${path.sep}`) || path.isAbsolute(main)) {
         throw new Error(`${l.name}: resolves outside its directory, to ${main}`);
       }
       packages.push({ ...entry, dependencies: deps, main });
@@ -132,7 +132,16 @@ function removeAbandoned(root) {
 // size written next to it once it was known to start.
 function complete(dir) {
   try {
-    const want = Number(fs.readFileSync(path.join(dir, 'kernel.blob.size'), 'utf8'));
+    // Not blocking: a FIFO in its place would wait for a writer.
+    const fd = fs.openSync(path.join(dir, 'kernel.blob.size'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    let want;
+    try {
+      if (!fs.fstatSync(fd).isFile()) return false;
+      const buf = Buffer.alloc(64);
+      want = Number(buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, 0)));
+    } finally {
+      fs.closeSync(fd);
+    }
     return fs.statSync(path.join(dir, 'kernel.blob')).size === want;
   } catch {
     return false;

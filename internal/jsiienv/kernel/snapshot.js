@@ -127,8 +127,10 @@ function copyPackage(name, digest, to) {
     // The file the kernel resolves the package's name to: node's own
     // resolution, made when the snapshot was built (build.js), since
     // the kernel's goes through the snapshot's (below).
-    const main = entry.main;
-    if (typeof main !== 'string' || main === '' || main.startsWith('..') || path.isAbsolute(main)) return false;
+    if (typeof entry.main !== 'string' || entry.main === '' || path.isAbsolute(entry.main)) return false;
+    // Within the package, wherever its ".." lead.
+    const main = path.relative(from, path.resolve(from, entry.main));
+    if (main === '' || main === '..' || main.startsWith(`..${path.sep}`) || path.isAbsolute(main)) return false;
     files.push(main);
     for (const f of files) {
       fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
