@@ -276,10 +276,7 @@ func TestSnapshotBuiltThenUsed(t *testing.T) {
 		assert.Regexp(t, `package `+name+`: files (\S+ )*\.jsii (\S+ )*lib package\.json\n`, second)
 		assert.NotRegexp(t, `package `+name+`: files .*README`, second)
 	}
-	_, firstYAML, _ := strings.Cut(first, "yaml:\n")
-	_, secondYAML, _ := strings.Cut(second, "yaml:\n")
-	firstYAML, _, _ = strings.Cut(firstYAML, "package ")
-	secondYAML, _, _ = strings.Cut(secondYAML, "package ")
+	firstYAML, secondYAML := synthesised(first), synthesised(second)
 	assert.Equal(t, firstYAML, secondYAML)
 	assert.Contains(t, secondYAML, "kind: ConfigMap")
 }
@@ -314,6 +311,14 @@ func TestSnapshotCutShortIsBuiltAgain(t *testing.T) {
 	assert.Contains(t, again, "mode: building\ndir: "+dir+"\n")
 	out, _ = probe(t, cache)
 	assert.Contains(t, out, "mode: snapshot\n")
+}
+
+// synthesised returns the YAML a probe's output shows, without the
+// package listing after it.
+func synthesised(out string) string {
+	_, yaml, _ := strings.Cut(out, "yaml:\n")
+	yaml, _, _ = strings.Cut(yaml, "package ")
+	return yaml
 }
 
 // snapshotDir returns the snapshot directory a probe's output names.
@@ -404,8 +409,7 @@ func TestSnapshotPackagesGoneOrReplacedAreExtracted(t *testing.T) {
 	cache := t.TempDir()
 	first, _ := probe(t, cache)
 	dir := snapshotDir(first)
-	_, want, _ := strings.Cut(first, "yaml:\n")
-	want, _, _ = strings.Cut(want, "package ")
+	want := synthesised(first)
 
 	require.NoError(t, os.RemoveAll(filepath.Join(dir, "node_modules", "cdk8s")))
 	out, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
@@ -441,8 +445,7 @@ func TestSnapshotPackageMainFromTheManifest(t *testing.T) {
 	cache := t.TempDir()
 	first, _ := probe(t, cache)
 	dir := snapshotDir(first)
-	_, want, _ := strings.Cut(first, "yaml:\n")
-	want, _, _ = strings.Cut(want, "package ")
+	want := synthesised(first)
 	manifest := filepath.Join(dir, "manifest.json")
 	original, err := os.ReadFile(manifest)
 	require.NoError(t, err)
@@ -569,9 +572,8 @@ func TestSnapshotOthersMayWrite(t *testing.T) {
 func TestStartedAheadKernel(t *testing.T) {
 	cache := t.TempDir()
 	probe(t, cache) // builds the snapshot
-	want, _ := probe(t, cache)
-	_, want, _ = strings.Cut(want, "yaml:\n")
-	want, _, _ = strings.Cut(want, "package ")
+	second, _ := probe(t, cache)
+	want := synthesised(second)
 	require.Contains(t, want, "kind: ConfigMap")
 
 	for _, tc := range []struct {
@@ -589,8 +591,7 @@ func TestStartedAheadKernel(t *testing.T) {
 			assert.Contains(t, stderr, tc.wantStderr)
 			assert.NotContains(t, stderr, tc.notStderr)
 			assert.Contains(t, stderr, "kernel snapshot: packages from the snapshot: constructs, cdk8s\n", "the launcher's kernel starts from the snapshot too")
-			_, got, _ := strings.Cut(stdout, "yaml:\n")
-			got, _, _ = strings.Cut(got, "package ")
+			got := synthesised(stdout)
 			assert.Equal(t, want, got)
 			if tc.ahead == "refused" {
 				assert.Contains(t, stdout, "asked: refused\n")
@@ -688,16 +689,14 @@ func TestStartedEarly(t *testing.T) {
 	info, err := os.Stat(record)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
-	_, want, _ := strings.Cut(second, "yaml:\n")
-	want, _, _ = strings.Cut(want, "package ")
+	want := synthesised(second)
 
 	run := func(t *testing.T, early bool) {
 		t.Helper()
 		stdout, stderr := probe(t, cache, "TELEPACE_KERNEL_SNAPSHOT_DEBUG=1")
 		assert.Contains(t, stdout, fmt.Sprintf("started ahead: 1\nstarted early: %t\n", early))
 		assert.Equal(t, "kernel snapshot: started ahead; adopted\nkernel snapshot: packages from the snapshot: constructs, cdk8s\n", stderr)
-		_, got, _ := strings.Cut(stdout, "yaml:\n")
-		got, _, _ = strings.Cut(got, "package ")
+		got := synthesised(stdout)
 		assert.Equal(t, want, got)
 	}
 	t.Run("recorded", func(t *testing.T) { run(t, true) })
