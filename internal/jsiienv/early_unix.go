@@ -31,28 +31,11 @@ type startRecord struct {
 	// Depends holds the value of each variable of KernelStart.Depends,
 	// by name; nil when it was unset.
 	Depends map[string]*string `json:"depends"`
-	// NodeFile is nodeFile(Node); Argv and NodeOptions are the kernel's
+	// NodeFile is NodeFile(Node); Argv and NodeOptions are the kernel's
 	// arguments and NODE_OPTIONS (kernelProcess).
 	NodeFile    string   `json:"nodeFile"`
 	Argv        []string `json:"argv"`
 	NodeOptions string   `json:"nodeOptions"`
-}
-
-// nodeFile identifies the file node runs: its resolved path, size and
-// modification time.
-func nodeFile(node string) (string, error) {
-	resolved, err := filepath.EvalSymlinks(node)
-	if err != nil {
-		return "", err
-	}
-	info, err := os.Stat(resolved)
-	if err != nil {
-		return "", err
-	}
-	if !info.Mode().IsRegular() {
-		return "", errors.New(resolved + ": not a file")
-	}
-	return fmt.Sprintf("%s %d %d", resolved, info.Size(), info.ModTime().UnixNano()), nil
 }
 
 // nodeOptions returns NODE_OPTIONS of env, a kernelProcess environment.
@@ -79,7 +62,7 @@ func startRecordPath() (string, error) {
 // newStartRecord returns the record of a kernel started ahead with node
 // for k (withScripts), with argv and env (kernelProcess).
 func newStartRecord(node string, k KernelStart, argv, env []string) (startRecord, error) {
-	file, err := nodeFile(node)
+	file, err := NodeFile(node)
 	if err != nil {
 		return startRecord{}, err
 	}
@@ -91,18 +74,23 @@ func newStartRecord(node string, k KernelStart, argv, env []string) (startRecord
 	}, nil
 }
 
-// values returns the value of each of the variables names, by name; nil
-// for one unset.
+// values returns the value of each of the variables names, by name
+// (lookupValue).
 func values(names []string) map[string]*string {
 	m := map[string]*string{}
 	for _, name := range names {
-		if v, ok := os.LookupEnv(name); ok {
-			m[name] = &v
-		} else {
-			m[name] = nil
-		}
+		m[name] = lookupValue(name)
 	}
 	return m
+}
+
+// lookupValue returns the value of the variable name, or nil when it is
+// unset.
+func lookupValue(name string) *string {
+	if v, ok := os.LookupEnv(name); ok {
+		return &v
+	}
+	return nil
 }
 
 // equalValue reports whether two variables' values (nil: unset) are
@@ -228,7 +216,7 @@ func startEarly() {
 // start early from r, or why none: where node would fail, and say so.
 func earlyKernel(r startRecord) (argv, env []string, err error) {
 	for _, name := range slices.Sorted(maps.Keys(r.Depends)) {
-		if now := values([]string{name})[name]; !equalValue(now, r.Depends[name]) {
+		if now := lookupValue(name); !equalValue(now, r.Depends[name]) {
 			return nil, nil, fmt.Errorf("%s is %s, not %s", name, showValue(now), showValue(r.Depends[name]))
 		}
 	}
@@ -242,7 +230,7 @@ func earlyKernel(r startRecord) (argv, env []string, err error) {
 			return nil, nil, err
 		}
 	}
-	if file, err := nodeFile(r.Node); err != nil {
+	if file, err := NodeFile(r.Node); err != nil {
 		return nil, nil, err
 	} else if file != r.NodeFile {
 		return nil, nil, fmt.Errorf("node is %s, not %s", file, r.NodeFile)

@@ -53,6 +53,7 @@
 package jsiienv
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,4 +112,22 @@ func Cleanup() {
 	if tempDir != "" {
 		_ = os.RemoveAll(tempDir)
 	}
+}
+
+// NodeFile identifies the file node runs: its resolved path, size and
+// modification time, separated by spaces. A node upgraded in place is
+// another.
+func NodeFile(node string) (string, error) {
+	resolved, err := filepath.EvalSymlinks(node)
+	if err != nil {
+		return "", err
+	}
+	info, err := os.Stat(resolved)
+	if err != nil {
+		return "", err
+	}
+	if !info.Mode().IsRegular() {
+		return "", errors.New(resolved + ": not a file")
+	}
+	return fmt.Sprintf("%s %d %d", resolved, info.Size(), info.ModTime().UnixNano()), nil
 }

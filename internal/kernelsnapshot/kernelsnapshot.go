@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,11 +230,7 @@ func markUsed(dir string) {
 // jsii's kernel script, and this project's scripts, the files of the
 // directory scripts.
 func key(scripts, node, program string) (string, error) {
-	resolved, err := filepath.EvalSymlinks(node)
-	var info fs.FileInfo
-	if err == nil {
-		info, err = os.Stat(resolved)
-	}
+	file, err := jsiienv.NodeFile(node)
 	if err != nil {
 		return "", fmt.Errorf("node: %w", err)
 	}
@@ -247,8 +242,8 @@ func key(scripts, node, program string) (string, error) {
 	// jsii sets NODE_OPTIONS for the kernel when it is unset; an empty
 	// one is kept, and is other V8 flags.
 	options, set := os.LookupEnv("NODE_OPTIONS")
-	fmt.Fprintf(h, "kernel snapshot 1\nnode %s %d %d\nNODE_OPTIONS %t %q\nkernel script %s\n",
-		resolved, info.Size(), info.ModTime().UnixNano(), set, options, script)
+	fmt.Fprintf(h, "kernel snapshot 1\nnode %s\nNODE_OPTIONS %t %q\nkernel script %s\n",
+		file, set, options, script)
 	entries, err := os.ReadDir(scripts)
 	if err != nil {
 		return "", err

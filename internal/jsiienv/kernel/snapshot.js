@@ -106,13 +106,6 @@ function onDiskEntry(name) {
   }
 }
 
-// onDiskDigest returns the SHA-256 the snapshot's manifest on disk
-// records for the package name, or undefined.
-function onDiskDigest(name) {
-  const p = onDiskEntry(name);
-  return p && p.digest;
-}
-
 // copyPackage links (or copies), from the snapshot's node_modules into
 // to, what the kernel reads of the package name: package.json, the
 // assembly's .jsii files, and its main file. It reports whether it did,
@@ -140,7 +133,8 @@ function copyPackage(name, digest, to) {
         fs.copyFileSync(path.join(from, f), path.join(to, f)); // another file system
       }
     }
-    if (onDiskDigest(name) === digest) return true;
+    const after = onDiskEntry(name);
+    if (after !== undefined && after.digest === digest) return true;
   } catch {
     // extracted as without a snapshot
   }
